@@ -1,0 +1,68 @@
+"""The signal catalog (catalog/signals.yaml) and the Jinja2 environment for its PromQL templates."""
+
+from __future__ import annotations
+
+import functools
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+
+CATALOG_FILE = Path(__file__).with_name("catalog") / "signals.yaml"
+
+# Kinds a service may declare under `services:`; the others are fixed blocks of the spec.
+SERVICE_KINDS = ("http", "postgres", "redis", "queue", "external_api", "connections")
+BLOCK_KINDS = {"hosts": "host", "containers": "container", "probes": "probe"}
+
+
+def _base(metric: str) -> str:
+    """Counter name without its _total suffix, as recording-rule names use it."""
+    return metric[: -len("_total")] if metric.endswith("_total") else metric
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
+    env.filters["base"] = _base
+    return env
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiled(template: str) -> jinja2.Template:
+    return environment().from_string(template)
+
+
+def render(template: str, **context: Any) -> str:
+    """Render one catalog string; StrictUndefined turns a typo into an error, not an empty selector."""
+    return _compiled(template).render(**context)
+
+
+@functools.cache
+def load() -> dict[str, Any]:
+    with CATALOG_FILE.open(encoding="utf-8") as handle:
+        data: dict[str, Any] = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return data["kinds"]
+
+
+def kind(name: str) -> dict[str, Any]:
+    return load()[name]  # type: ignore[no-any-return]
+
+
+def signals(kind_name: str) -> dict[str, dict[str, Any]]:
+    return kind(kind_name).get("signals", {})  # type: ignore[no-any-return]
+
+
+def signal_unit(signal: dict[str, Any]) -> str:
+    return str(signal.get("unit", "count"))
+
+
+def has_value(signal: dict[str, Any]) -> bool:
+    return bool(signal.get("value", True))
+
+
+def default_for(signal: dict[str, Any]) -> Decimal:
+    from generators.values import parse_duration
+
+    return parse_duration(signal.get("for", "0s"))

@@ -1,0 +1,77 @@
+"""Command line: python -m generators render|check|schema.
+
+Exit codes: 0 ok, 1 invalid spec (every problem printed), 2 usage, 3 a validator rejected the output
+or is missing (check), 4 drift: the committed output is stale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from generators import promtool_tests, render, schema
+from generators.errors import SpecError
+
+EXIT_OK, EXIT_SPEC, EXIT_USAGE, EXIT_TOOL, EXIT_DRIFT = 0, 1, 2, 3, 4
+SCHEMA_FILE = Path(__file__).with_name("schema") / "monitoring.schema.json"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m generators", description="Render the monitoring stack from monitoring.yaml")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, text in (("render", "render every output and validate it"), ("check", "validate the committed output and fail on drift")):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("--spec", default="monitoring.yaml", help="spec file (default: monitoring.yaml)")
+        cmd.add_argument("--out", default=".", help="output root (default: the current folder)")
+    cmd = sub.add_parser("schema", help="write the spec's JSON Schema for editors")
+    cmd.add_argument("--out", default=str(SCHEMA_FILE))
+    return parser
+
+
+def schema_text() -> str:
+    return json.dumps(schema.build(), indent=2, sort_keys=True) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:
+        return EXIT_OK if exc.code == 0 else EXIT_USAGE
+    if args.command == "schema":
+        Path(args.out).write_text(schema_text())
+        return EXIT_OK
+    spec_path, out = Path(args.spec), Path(args.out)
+    try:
+        if args.command == "render":
+            start = time.perf_counter()
+            model, files = render.render(spec_path, out)
+            untested = promtool_tests.untested(model)
+            rules = sum(len(a.tiers) for a in model.alerts)
+            print(
+                f"rendered {len(files)} files from {spec_path}: {len(model.alerts)} alerts, {rules} alert rules, "
+                f"{len(model.services)} rule groups in {time.perf_counter() - start:.2f}s"
+                + (f"; alerts without a generated test: {', '.join(untested)}" if untested else "")
+            )
+            return EXIT_OK
+        problems = render.check(spec_path, out)
+    except SpecError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) in {spec_path}; nothing was written", file=sys.stderr)
+        return EXIT_SPEC
+    except render.ValidationFailed as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print("the rendered output failed validation; the previous output is unchanged", file=sys.stderr)
+        return EXIT_TOOL
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        drift = any("make render" in p for p in problems)
+        return EXIT_DRIFT if drift else EXIT_TOOL
+    print(f"check passed: {out} matches {spec_path} and every validator accepts it")
+    return EXIT_OK

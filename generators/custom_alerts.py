@@ -1,0 +1,107 @@
+"""The spec's `custom:` escape hatch: any PromQL with the threshold substituted, checked like the rest."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+
+from generators import conventions
+from generators.model import Alert, Service, Stack, Tier
+from generators.source import dotted
+from generators.values import ValueProblem, number, parse_duration, parse_threshold
+
+if TYPE_CHECKING:
+    from generators.build_model import Builder
+
+# Go-template forms the generated tests can predict; anything else in a description is refused.
+TEMPLATE_FORMS = re.compile(
+    r"\{\{\s*(\$value(\s*\|\s*(humanize|humanizePercentage|humanizeDuration))?|\$labels\.[a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}"
+)
+
+
+def check_description(text: str) -> str | None:
+    """None when every {{ }} in text is a supported form, else the first unsupported one."""
+    for match in re.finditer(r"\{\{.*?\}\}", text):
+        if not TEMPLATE_FORMS.fullmatch(match.group(0)):
+            return match.group(0)
+    return None
+
+
+def build(b: Builder, stack: Stack, services: list[Service]) -> Service | None:
+    entries = b.spec.get("custom") or []
+    alerts = []
+    for i, raw in enumerate(entries):
+        if not isinstance(raw, dict) or not all(k in raw for k in ("name", "expr", "unit", "thresholds", "job")):
+            continue  # the schema check reported what is missing
+        path = ("custom", i)
+        b.paths[dotted(path)] = path
+        if raw["job"] not in b.jobs:
+            b.problem((*path, "job"), f"job '{raw['job']}' is not a scrape job of this spec (declared: {', '.join(sorted(b.jobs))})")
+            continue
+        bad = check_description(str(raw.get("description", "")))
+        if bad:
+            b.problem((*path, "description"), f"{bad} is not supported here; use {{{{ $value }}}}, {{{{ $value | humanizePercentage }}}}, {{{{ $value | humanizeDuration }}}}, {{{{ $value | humanize }}}} or {{{{ $labels.name }}}}")
+            continue
+        direction = "above"
+        tiers = []
+        for severity, text in raw["thresholds"].items():
+            try:
+                threshold = parse_threshold(text, raw["unit"], parse_duration("5m"))
+                assert threshold.op is not None
+                expr = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(raw["expr"]).render(
+                    op=threshold.op, threshold=number(threshold.value) if threshold.value is not None else ""
+                )
+            except ValueProblem as exc:
+                b.problem((*path, "thresholds", severity), str(exc))
+                continue
+            except jinja2.TemplateError as exc:
+                b.problem((*path, "expr"), f"template error: {exc.message}; the expression may use only {{{{ op }}}} and {{{{ threshold }}}}")
+                break
+            if "{{ op }}" not in raw["expr"].replace("{{op}}", "{{ op }}") or "threshold" not in raw["expr"]:
+                b.problem((*path, "expr"), "the expression must compare with {{ op }} {{ threshold }} so the spec's number is the only source, e.g. \"max(my_ratio{job=\\\"api\\\"}) {{ op }} {{ threshold }}\"")
+                break
+            direction = "below" if threshold.op in ("<", "<=") else "above"
+            tiers.append(Tier(severity, threshold, expr))
+        if not tiers:
+            continue
+        b.check_order((*path, "thresholds"), tiers, direction)
+        service = raw.get("service", raw["job"])
+        alerts.append(
+            Alert(
+                name=raw["name"],
+                service=service,
+                team=raw["team"],
+                kind="custom",
+                signal=raw["name"],
+                unit=raw["unit"],
+                direction=direction,
+                has_value=True,
+                tiers=tuple(tiers),
+                by=tuple(raw.get("by", ())),
+                summary=raw.get("summary", raw["name"]),
+                description=raw.get("description", ""),
+                causes=(),
+                checks=(("The expression itself", tiers[0].expr),),
+                notes=raw.get("notes", ""),
+                job=raw["job"],
+                runbook_url=conventions.runbook_url(stack.runbook_url, raw["name"]),
+                dashboard_url=conventions.dashboard_url(stack.grafana_url, "custom", service, raw["name"]),
+                test=_test(raw.get("test")),
+                test_context={"job": raw["job"], "service": service, "m": {}, "limit": None},
+                warmup=parse_duration((raw.get("test") or {}).get("warmup", "1m")),
+                spec_path=dotted(path),
+            )
+        )
+    if not alerts:
+        return None
+    return Service("custom", "custom", stack.team, None, {}, (), tuple(alerts))
+
+
+def _test(raw: Any) -> dict[str, Any] | None:
+    if not raw or not raw.get("series"):
+        return None
+    return {"series": raw["series"], "decoys": False}
+
+

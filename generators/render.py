@@ -1,0 +1,88 @@
+"""The pipeline: spec -> model -> documents -> bytes -> scratch tree -> validators -> swap."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from generators import prometheus_config, promtool_tests, rules, runbooks, spec, tools, validate, writer
+from generators.model import Model
+
+Output = Callable[[Model], dict[str, Any]]
+
+
+def _prometheus(model: Model) -> dict[str, Any]:
+    return {"prometheus/prometheus.yml": prometheus_config.build(model)}
+
+
+# Every generator that contributes files; later issues append theirs.
+OUTPUTS: list[Output] = [_prometheus, rules.build, promtool_tests.build, runbooks.build]
+
+
+def documents(model: Model) -> dict[str, bytes]:
+    files: dict[str, Any] = {}
+    for output in OUTPUTS:
+        produced = output(model)
+        clash = set(files) & set(produced)
+        if clash:
+            raise RuntimeError(f"two generators write {sorted(clash)}")
+        files.update(produced)
+    return writer.to_bytes(files)
+
+
+class ValidationFailed(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def validate_tree(root: Path, strict: bool, log: TextIO, full: bool = False) -> None:
+    """Run every validator; missing tools fail in strict mode and are reported otherwise."""
+    problems: list[str] = []
+    for validator in validate.VALIDATORS:
+        try:
+            problems.extend(validator(root, full))
+        except tools.ToolMissing as exc:
+            if strict:
+                problems.append(str(exc))
+            else:
+                print(f"warning: {exc}; skipped {validator.__name__} validation", file=log)
+    if problems:
+        raise ValidationFailed(problems)
+
+
+def render(spec_path: Path, out: Path, log: TextIO = sys.stderr, strict: bool = False) -> tuple[Model, dict[str, bytes]]:
+    """Render, validate in a scratch folder, then swap in. Raises SpecError or ValidationFailed."""
+    model, warnings = spec.load(spec_path)
+    for warning in warnings:
+        print(warning, file=log)
+    files = documents(model)
+    tmp = writer.scratch(out)
+    try:
+        writer.write_tree(tmp, files)
+        validate_tree(tmp, strict, log)
+        removed = writer.swap(tmp, out, files)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    for rel in removed:
+        print(f"removed stale {rel}", file=log)
+    return model, files
+
+
+def check(spec_path: Path, out: Path, log: TextIO = sys.stderr) -> list[str]:
+    """Drift (a fresh render must change nothing) plus every validator on the committed tree."""
+    model, _ = spec.load(spec_path)
+    files = documents(model)
+    problems = writer.drift(out, files)
+    from generators import cli
+
+    if cli.SCHEMA_FILE.read_text() != cli.schema_text():
+        problems.append(f"{cli.SCHEMA_FILE}: stale, the catalog changed (run make render)")
+    try:
+        validate_tree(out, strict=True, log=log, full=True)
+    except ValidationFailed as exc:
+        problems.extend(exc.problems)
+    return problems

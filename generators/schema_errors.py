@@ -1,0 +1,114 @@
+"""Turn jsonschema errors into located, actionable problems ('did you mean', examples)."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import jsonschema
+
+from generators import schema
+from generators.errors import Problem
+from generators.source import Source, dotted
+
+_TYPE_NAMES = {
+    dict: "a mapping",
+    list: "a list",
+    str: "a string",
+    bool: "true/false",
+    int: "an integer",
+    float: "a number",
+    type(None): "nothing (null)",
+}
+_JSON_TYPES = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "boolean": "true/false",
+    "integer": "an integer",
+    "number": "a number",
+}
+
+
+def check(source: Source) -> list[Problem]:
+    validator = jsonschema.Draft202012Validator(schema.build())
+    problems: list[Problem] = []
+    for error in _leaves(validator.iter_errors(source.data)):
+        problems.extend(_explain(source, error))
+    unique = {(str(p)): p for p in problems}
+    return list(unique.values())
+
+
+def _leaves(errors: Iterator[jsonschema.ValidationError]) -> Iterator[jsonschema.ValidationError]:
+    """Errors from allOf/if-then branches carry their real cause in context; report those."""
+    for error in errors:
+        if error.validator in ("allOf", "anyOf", "oneOf") and error.context:
+            yield from _leaves(iter(error.context))
+        else:
+            yield error
+
+
+def _example(subschema: dict[str, Any]) -> str:
+    examples = subschema.get("examples")
+    if examples:
+        return f" (example: {json.dumps(examples[0])})"
+    if "enum" in subschema:
+        return f" (one of: {', '.join(map(str, subschema['enum']))})"
+    return ""
+
+
+def _explain(source: Source, error: jsonschema.ValidationError) -> list[Problem]:
+    path = tuple(error.absolute_path)
+    where = source.at(path)
+    value = error.instance
+    kind = error.validator
+    if kind == "additionalProperties" and isinstance(value, dict):
+        allowed = sorted(error.schema.get("properties", {}))
+        out = []
+        for key in sorted(set(value) - set(allowed)):
+            close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            options = f" (allowed here: {', '.join(allowed)})" if allowed else ""
+            out.append(Problem(source.key_at((*path, key)), dotted((*path, key)), f"unknown key '{key}'{hint}{options}"))
+        return out
+    if kind == "propertyNames" and error.validator_value.get("enum"):
+        allowed = error.validator_value["enum"]
+        key = value if isinstance(value, str) else str(value)
+        parent = tuple(error.absolute_path)
+        close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return [
+            Problem(
+                source.key_at((*parent, key)),
+                dotted((*parent, key)),
+                f"unknown key '{key}' for this channel type{hint} (allowed: {', '.join(allowed)})",
+            )
+        ]
+    if kind == "propertyNames":
+        return [Problem(where, dotted(path), f"name {error.instance!r} must be lower-case letters, digits and '-' (example: api-gateway)")]
+    if kind == "required":
+        missing = error.message.split("'")[1]
+        sub = error.schema.get("properties", {}).get(missing, {})
+        return [Problem(where, dotted(path), f"missing required key '{missing}'{_example(sub)}")]
+    if kind == "type":
+        wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        names = " or ".join(_JSON_TYPES.get(w, w) for w in wanted)
+        got = _TYPE_NAMES.get(type(value), type(value).__name__)
+        return [Problem(where, dotted(path), f"expected {names}, got {got} {_short(value)}{_example(error.schema)}")]
+    if kind in ("enum", "const"):
+        allowed = error.validator_value if kind == "enum" else [error.validator_value]
+        close = difflib.get_close_matches(str(value), [str(a) for a in allowed], n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return [Problem(where, dotted(path), f"{_short(value)} is not allowed here{hint} (allowed: {', '.join(map(str, allowed))})")]
+    if kind == "not":
+        return [Problem(where, dotted(path), "write severity tiers (e.g. {warning: \"> 5% for 5m\"}) or false to disable")]
+    if kind == "pattern":
+        return [Problem(where, dotted(path), f"{_short(value)} has the wrong form{_example(error.schema)}")]
+    return [Problem(where, dotted(path), f"{error.message}{_example(error.schema)}")]
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,39 @@
+"""Run the owners' validators (promtool, amtool, docker-compose) and report their verdicts."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class ToolMissing(Exception):
+    """A validator binary is not installed."""
+
+
+@dataclass(frozen=True)
+class Result:
+    ok: bool
+    output: str
+
+
+def which(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise ToolMissing(f"{name} is not installed (Debian: apt-get install -y {_PACKAGES.get(name, name)})")
+    return path
+
+
+_PACKAGES = {"promtool": "prometheus", "amtool": "prometheus-alertmanager", "docker-compose": "docker-compose"}
+
+
+def run(tool: str, args: Sequence[str], cwd: Path, timeout: int = 300) -> Result:
+    binary = which(tool)
+    proc = subprocess.run([binary, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
+    return Result(proc.returncode == 0, (proc.stdout + proc.stderr).strip())
+
+
+def promtool(args: Sequence[str], cwd: Path) -> Result:
+    return run("promtool", args, cwd)
