@@ -9,7 +9,7 @@ from typing import Any
 
 import jinja2
 
-from generators import catalog, conventions, custom_alerts, routing_model
+from generators import catalog, conventions, custom_alerts, routing_model, scaling_model
 from generators.errors import Location, Problem, SpecError
 from generators.model import Alert, Model, Recording, ScrapeJob, Service, Stack, Tier
 from generators.source import Path, Source, dotted
@@ -289,7 +289,11 @@ class Builder:
         routing_model.escalate(self, routing, services)
         self.check_selectors(services)
         self.check_unique(services)
-        return Model(self.source.file, stack, channels, routing, tuple(services), tuple(self.jobs.values()))
+        kubernetes, remote_write, ha = scaling_model.build(self)
+        return Model(
+            self.source.file, stack, channels, routing, tuple(services), tuple(self.jobs.values()),
+            kubernetes=kubernetes, remote_write=remote_write, ha=ha,
+        )
 
 
 def _number(value: Decimal | None) -> str:

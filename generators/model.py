@@ -148,6 +148,40 @@ class Stack:
 
 
 @dataclass(frozen=True)
+class Kubernetes:
+    """Where and how the prometheus-operator objects are rendered (spec `kubernetes:`)."""
+
+    namespace: str = "monitoring"
+    release: str = "kube-prometheus-stack"
+    labels: Mapping[str, str] = field(default_factory=dict)
+    service_label: str = "app.kubernetes.io/name"
+    port: str = "metrics"
+    prober: str = "blackbox-exporter:9115"
+    credentials_secret: str = "monitoring-credentials"
+
+
+@dataclass(frozen=True)
+class RemoteWrite:
+    """One remote_write endpoint (spec `remote_write:`); secrets are names, never values."""
+
+    name: str
+    url: str
+    username: str | None = None
+    password_secret: str | None = None
+    bearer_token_secret: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    queue: Mapping[str, Any] = field(default_factory=dict)
+    drop_metrics: tuple[str, ...] = ()
+    drop_labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HighAvailability:
+    replicas: int = 1
+    replica_label: str = "replica"
+
+
+@dataclass(frozen=True)
 class Model:
     spec_file: str
     stack: Stack
@@ -155,6 +189,9 @@ class Model:
     routing: Routing
     services: tuple[Service, ...]
     jobs: tuple[ScrapeJob, ...]
+    kubernetes: Kubernetes = field(default_factory=Kubernetes)
+    remote_write: tuple[RemoteWrite, ...] = ()
+    ha: HighAvailability = field(default_factory=HighAvailability)
 
     @property
     def alerts(self) -> tuple[Alert, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generators import build_model, conventions
+from generators import build_model, conventions, remote_write
 from generators.model import Model, ScrapeJob
 
 
@@ -17,12 +17,15 @@ def build(model: Model, alertmanagers: tuple[str, ...] | None = None) -> dict[st
     if stack.external_labels:
         global_["external_labels"] = dict(stack.external_labels)
     targets = alertmanagers or build_model.STACK_TARGETS[conventions.ALERTMANAGER_JOB]
-    return {
+    out: dict[str, Any] = {
         "global": global_,
         "alerting": {"alertmanagers": [{"static_configs": [{"targets": list(targets)}]}]},
         "rule_files": ["rules/*.rules.yml"],
         "scrape_configs": [_job(job) for job in model.jobs],
     }
+    if model.remote_write:
+        out["remote_write"] = [remote_write.compose(rw) for rw in model.remote_write]
+    return out
 
 
 def _job(job: ScrapeJob) -> dict[str, Any]:

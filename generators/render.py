@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from generators import prometheus_config, promtool_tests, rules, runbooks, spec, tools, validate, writer
+from generators import ha, kubernetes, prometheus_config, promtool_tests, rules, runbooks, spec, tools, validate, writer
 from generators.model import Model
 
 Output = Callable[[Model], dict[str, Any]]
@@ -18,8 +18,15 @@ def _prometheus(model: Model) -> dict[str, Any]:
     return {"prometheus/prometheus.yml": prometheus_config.build(model)}
 
 
+def _kubernetes(model: Model) -> dict[str, Any]:
+    # TODO(merge): plug the Alertmanager and Grafana generators in here once merged, e.g.
+    # kubernetes.build(model, alertmanager=alertmanager_config.build, dashboards=dashboards.build)
+    return kubernetes.build(model, alertmanager=None, dashboards=None)
+
+
 # Every generator that contributes files; later issues append theirs.
 OUTPUTS: list[Output] = [_prometheus, rules.build, promtool_tests.build, runbooks.build]
+OUTPUTS += [ha.build, _kubernetes]
 
 
 def documents(model: Model) -> dict[str, bytes]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from generators import catalog
+from generators import catalog, scaling_schema
 
 SCHEMA_ID = "https://github.com/acme/monitoring/generators/schema/monitoring.schema.json"
 SEVERITIES = ("critical", "warning", "info")
@@ -242,6 +242,7 @@ def build() -> dict[str, Any]:
                 "services": {"type": "object", "additionalProperties": _service(), "propertyNames": _NAME},
                 "business": {"type": "array", "items": business},
                 "custom": {"type": "array", "items": _custom()},
+                **scaling_schema.properties(_DURATION, _SECRET, _LABELS),
             },
             ("version", "channels", "routing"),
         ),

@@ -1,0 +1,30 @@
+"""prometheus/ha/prometheus-<n>.yml: one config per replica of an HA pair (spec `ha: {replicas: 2}`).
+
+Each replica scrapes and evaluates the same rules; they differ only in the external label `replica`.
+Alerts drop that label before they reach Alertmanager (alert_relabel_configs), so both replicas send the
+same label set and Alertmanager deduplicates them into one notification. Samples keep it, so the remote
+TSDB can deduplicate the pair (Mimir HA tracker, Thanos --query.replica-label, VictoriaMetrics -dedup).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generators import prometheus_config
+from generators.model import Model
+
+
+def replica_config(model: Model, index: int, alertmanagers: tuple[str, ...] | None = None) -> dict[str, Any]:
+    label = model.ha.replica_label
+    config = prometheus_config.build(model, alertmanagers)
+    labels = {**config["global"].get("external_labels", {}), label: f"prometheus-{index}"}
+    config["global"]["external_labels"] = dict(sorted(labels.items()))
+    config["alerting"] = {"alert_relabel_configs": [{"action": "labeldrop", "regex": label}], **config["alerting"]}
+    config["rule_files"] = ["../rules/*.rules.yml"]  # relative to this file
+    return config
+
+
+def build(model: Model, alertmanagers: tuple[str, ...] | None = None) -> dict[str, dict[str, Any]]:
+    if model.ha.replicas < 2:
+        return {}
+    return {f"prometheus/ha/prometheus-{i}.yml": replica_config(model, i, alertmanagers) for i in range(model.ha.replicas)}

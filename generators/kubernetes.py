@@ -1,0 +1,152 @@
+"""kubernetes/: prometheus-operator objects for kube-prometheus-stack, rendered from the same model as compose.
+
+- PrometheusRule per service, carrying exactly the dict `rules.group()` renders for prometheus/rules/.
+- ServiceMonitor per scrape job (job label forced to the spec's job name, so every rule selector still matches),
+  Probe per blackbox job.
+- Grafana datasource sidecar ConfigMap; dashboards and the Alertmanager config plug in through `build()`'s
+  arguments (see kubernetes_plugins.py), so this module does not depend on those generators.
+- prometheus-values.yaml: the Helm values snippet for the Prometheus CR (selectors, HA, remote_write).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from generators import conventions, kubernetes_plugins, remote_write, rules
+from generators.model import Model, ScrapeJob
+
+API = "monitoring.coreos.com/v1"
+FOLDER = "kubernetes"
+MANAGED_BY = {"app.kubernetes.io/managed-by": "monitoring-as-code"}
+# prometheus-operator's governing Services: their labels and port names (not app.kubernetes.io/name).
+OPERATED = {
+    conventions.PROMETHEUS_JOB: ({"operated-prometheus": "true"}, "web"),
+    conventions.ALERTMANAGER_JOB: ({"operated-alertmanager": "true"}, "web"),
+}
+
+AlertmanagerSource = Callable[[Model], Mapping[str, Any]]
+DashboardSource = Callable[[Model], Mapping[str, Mapping[str, Any]]]
+
+
+def metadata(model: Model, name: str, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+    k8s = model.kubernetes
+    merged = {**MANAGED_BY, "release": k8s.release, **k8s.labels, **(labels or {})}
+    return {"name": name, "namespace": k8s.namespace, "labels": dict(sorted(merged.items()))}
+
+
+def prometheus_rules(model: Model) -> dict[str, dict[str, Any]]:
+    out = {}
+    for service in model.services:
+        group = rules.group(service)
+        if group["rules"]:
+            out[f"{FOLDER}/prometheusrules/{service.name}.yaml"] = {
+                "apiVersion": API,
+                "kind": "PrometheusRule",
+                "metadata": metadata(model, service.name),
+                "spec": {"groups": [group]},
+            }
+    return out
+
+
+def _service_monitor(model: Model, job: ScrapeJob) -> dict[str, Any]:
+    k8s = model.kubernetes
+    selector, port = OPERATED.get(job.name, ({k8s.service_label: job.name}, k8s.port))
+    relabelings: list[dict[str, Any]] = [{"action": "replace", "targetLabel": "job", "replacement": job.name}]
+    relabelings += [{"action": "replace", "targetLabel": k, "replacement": v} for k, v in job.labels]
+    endpoint: dict[str, Any] = {
+        "port": port,
+        "path": job.metrics_path,
+        "interval": model.stack.scrape_interval,
+        "relabelings": relabelings,
+    }
+    if job.name == conventions.PUSHGATEWAY_JOB:
+        endpoint["honorLabels"] = True  # pushed series keep their own job/instance labels
+    return {
+        "apiVersion": API,
+        "kind": "ServiceMonitor",
+        "metadata": metadata(model, job.name),
+        "spec": {
+            "selector": {"matchLabels": selector},
+            "namespaceSelector": {"any": True},
+            "endpoints": [endpoint],
+        },
+    }
+
+
+def _probe(model: Model, job: ScrapeJob) -> dict[str, Any]:
+    return {
+        "apiVersion": API,
+        "kind": "Probe",
+        "metadata": metadata(model, job.name),
+        "spec": {
+            "jobName": job.name,
+            "interval": model.stack.scrape_interval,
+            "module": job.module,
+            "prober": {"url": model.kubernetes.prober, "path": "/probe"},
+            "targets": {"staticConfig": {"static": list(job.targets)}},
+        },
+    }
+
+
+def monitors(model: Model) -> dict[str, dict[str, Any]]:
+    out = {}
+    for job in model.jobs:
+        if job.module is not None:
+            out[f"{FOLDER}/probes/{job.name}.yaml"] = _probe(model, job)
+        else:
+            out[f"{FOLDER}/servicemonitors/{job.name}.yaml"] = _service_monitor(model, job)
+    return out
+
+
+def prometheus_values(model: Model, alertmanager_secret: str | None) -> dict[str, Any]:
+    """Helm values for kube-prometheus-stack: the Prometheus CR fields this spec decides."""
+    k8s, stack = model.kubernetes, model.stack
+    spec: dict[str, Any] = {
+        "scrapeInterval": stack.scrape_interval,
+        "evaluationInterval": stack.evaluation_interval,
+        "retention": stack.retention,
+        "ruleSelector": {"matchLabels": {"release": k8s.release}},
+        "serviceMonitorSelector": {"matchLabels": {"release": k8s.release}},
+        "probeSelector": {"matchLabels": {"release": k8s.release}},
+        "replicas": model.ha.replicas,
+        "replicaExternalLabelName": model.ha.replica_label,
+    }
+    if stack.external_labels:
+        spec["externalLabels"] = dict(stack.external_labels)
+    if model.remote_write:
+        spec["remoteWrite"] = [remote_write.operator(rw, k8s.credentials_secret) for rw in model.remote_write]
+    am_spec: dict[str, Any] = {"secrets": [k8s.credentials_secret]}
+    if alertmanager_secret:
+        am_spec["useExistingSecret"] = True
+        am_spec["configSecret"] = alertmanager_secret
+    return {
+        "prometheus": {"prometheusSpec": spec},
+        "alertmanager": {"alertmanagerSpec": am_spec},
+        "grafana": kubernetes_plugins.grafana_values(),
+    }
+
+
+def build(
+    model: Model,
+    alertmanager: AlertmanagerSource | None = None,
+    dashboards: DashboardSource | None = None,
+) -> dict[str, Any]:
+    """Every kubernetes/ file. `alertmanager` and `dashboards` are the other generators' pure functions."""
+    out: dict[str, Any] = {**prometheus_rules(model), **monitors(model)}
+    out.update(kubernetes_plugins.datasource_configmap(model))
+    secret_name = None
+    if alertmanager is not None:
+        secret = kubernetes_plugins.alertmanager_secret(model, alertmanager(model))
+        secret_name = secret["metadata"]["name"]
+        out[f"{FOLDER}/alertmanager/config-secret.yaml"] = secret
+    if dashboards is not None:
+        out.update(kubernetes_plugins.dashboard_configmaps(model, dashboards(model)))
+    resources = sorted(path.removeprefix(f"{FOLDER}/") for path in out)
+    out[f"{FOLDER}/kustomization.yaml"] = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": resources,
+    }
+    out[f"{FOLDER}/prometheus-values.yaml"] = prometheus_values(model, secret_name)
+    return out
