@@ -1,0 +1,206 @@
+"""kubernetes/: the operator objects carry the compose rules unchanged and pass the CRD schemas."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from generators import kubernetes, kubernetes_plugins, render, rules, scaling_validate, spec, writer
+from generators.model import Model
+from tests.conftest import require_shared, require_tool
+
+FIXTURE = Path(__file__).parent / "fixtures" / "scaling.yaml"
+
+
+@pytest.fixture(scope="module")
+def model() -> Model:
+    loaded, _ = spec.load(FIXTURE)
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def objects(model: Model) -> dict[str, Any]:
+    return kubernetes.build(model)
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory, model: Model) -> Path:
+    root = tmp_path_factory.mktemp("rendered")
+    writer.write_tree(root, render.documents(model))
+    return root
+
+
+def test_every_service_with_rules_gets_one_prometheus_rule_with_the_same_group(model: Model, objects: dict[str, Any]) -> None:
+    expected = {s.name: rules.group(s) for s in model.services if rules.group(s)["rules"]}
+    found = {o["metadata"]["name"]: o["spec"]["groups"] for p, o in objects.items() if p.startswith("kubernetes/prometheusrules/")}
+    assert sorted(found) == ["alertmanager", "api", "monitoring", "probes", "prometheus", "pushgateway"]
+    assert found == {name: [group] for name, group in expected.items()}
+
+
+def test_the_rule_groups_are_byte_identical_to_the_compose_rule_files(tree: Path) -> None:
+    for path in sorted((tree / "kubernetes" / "prometheusrules").glob("*.yaml")):
+        obj = yaml.safe_load(path.read_text())
+        compose = (tree / "prometheus" / "rules" / f"{path.stem}.rules.yml").read_text()
+        assert writer.serialize("x.yml", {"groups": obj["spec"]["groups"]}).decode() == compose
+
+
+def test_objects_carry_the_release_label_namespace_and_extra_labels(objects: dict[str, Any]) -> None:
+    meta = objects["kubernetes/prometheusrules/api.yaml"]["metadata"]
+    assert meta == {
+        "name": "api",
+        "namespace": "observability",
+        "labels": {"app.kubernetes.io/managed-by": "monitoring-as-code", "release": "kps", "team": "platform"},
+    }
+
+
+def test_a_service_monitor_forces_the_spec_job_name_so_rule_selectors_match(objects: dict[str, Any]) -> None:
+    api = objects["kubernetes/servicemonitors/api.yaml"]["spec"]
+    assert api["selector"] == {"matchLabels": {"app.kubernetes.io/name": "api"}}
+    assert api["endpoints"] == [
+        {"port": "metrics", "path": "/metrics", "interval": "15s", "relabelings": [{"action": "replace", "targetLabel": "job", "replacement": "api"}]}
+    ]
+    assert objects["kubernetes/servicemonitors/pushgateway.yaml"]["spec"]["endpoints"][0]["honorLabels"] is True
+    assert objects["kubernetes/servicemonitors/prometheus.yaml"]["spec"]["selector"] == {"matchLabels": {"operated-prometheus": "true"}}
+
+
+def test_blackbox_targets_become_a_probe_not_a_service_monitor(objects: dict[str, Any]) -> None:
+    assert "kubernetes/servicemonitors/blackbox.yaml" not in objects
+    probe = objects["kubernetes/probes/blackbox.yaml"]["spec"]
+    assert probe == {
+        "jobName": "blackbox",
+        "interval": "15s",
+        "module": "http_2xx",
+        "prober": {"url": "blackbox.observability.svc:9115", "path": "/probe"},
+        "targets": {"staticConfig": {"static": ["https://example.com"]}},
+    }
+
+
+def test_the_kustomization_lists_every_object_and_not_the_helm_values(objects: dict[str, Any]) -> None:
+    resources = objects["kubernetes/kustomization.yaml"]["resources"]
+    assert "prometheus-values.yaml" not in resources
+    assert sorted(f"kubernetes/{r}" for r in resources) == sorted(p for p in objects if p not in ("kubernetes/kustomization.yaml", "kubernetes/prometheus-values.yaml"))
+
+
+def test_the_helm_values_select_on_the_release_and_set_the_ha_pair(objects: dict[str, Any]) -> None:
+    spec_ = objects["kubernetes/prometheus-values.yaml"]["prometheus"]["prometheusSpec"]
+    assert spec_["ruleSelector"] == {"matchLabels": {"release": "kps"}}
+    assert (spec_["replicas"], spec_["replicaExternalLabelName"]) == (2, "replica")
+    assert spec_["externalLabels"] == {"cluster": "eu-1"}
+
+
+def test_every_rendered_object_passes_its_crd_schema_and_promtool(tree: Path) -> None:
+    require_shared("k8s-schema/monitoring.coreos.com_prometheusrules.yaml")
+    require_tool("promtool")
+    assert scaling_validate.kubernetes(tree, True) == []
+
+
+def _mutated(objects: dict[str, Any], path: str, change: Any) -> tuple[str, dict[str, Any]]:
+    obj = copy.deepcopy(objects[path])
+    change(obj)
+    return path, obj
+
+
+BAD_OBJECTS = [
+    (
+        "a probe interval written in words",
+        "kubernetes/probes/blackbox.yaml",
+        lambda o: o["spec"].update(interval="5 minutes"),
+        "kubernetes/probes/blackbox.yaml: spec.interval: '5 minutes' does not match '^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$' (Probe CRD schema)",
+    ),
+    (
+        "an object name with an underscore",
+        "kubernetes/servicemonitors/api.yaml",
+        lambda o: o["metadata"].update(name="api_v2"),
+        "kubernetes/servicemonitors/api.yaml: metadata.name 'api_v2' is not a DNS-1123 subdomain (lower case letters, digits, '-', '.')",
+    ),
+    (
+        "a service monitor endpoint with an unknown relabel action",
+        "kubernetes/servicemonitors/api.yaml",
+        lambda o: o["spec"]["endpoints"][0]["relabelings"][0].update(action="rename"),
+        "kubernetes/servicemonitors/api.yaml: spec.endpoints.0.relabelings.0.action: 'rename' is not one of",
+    ),
+    (
+        "a rule without an expression",
+        "kubernetes/prometheusrules/api.yaml",
+        lambda o: o["spec"]["groups"][0]["rules"][0].pop("expr"),
+        "kubernetes/prometheusrules/api.yaml: spec.groups.0.rules.0: 'expr' is a required property (PrometheusRule CRD schema)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "change", "message"), [c[1:] for c in BAD_OBJECTS], ids=[c[0] for c in BAD_OBJECTS])
+def test_the_validator_rejects_a_bad_object(objects: dict[str, Any], path: str, change: Any, message: str) -> None:
+    require_shared("k8s-schema/monitoring.coreos.com_probes.yaml")
+    rel, obj = _mutated(objects, path, change)
+    problems = scaling_validate.object_problems(rel, obj)
+    assert len(problems) == 1
+    assert problems[0].startswith(message)
+
+
+def test_the_validator_reports_a_prometheus_rule_that_drifted_from_the_compose_rules(tree: Path, tmp_path: Path) -> None:
+    require_shared("k8s-schema/monitoring.coreos.com_prometheusrules.yaml")
+    require_tool("promtool")
+    target = tmp_path / "kubernetes" / "prometheusrules"
+    target.mkdir(parents=True)
+    (tmp_path / "prometheus").symlink_to(tree / "prometheus")
+    obj = yaml.safe_load((tree / "kubernetes/prometheusrules/api.yaml").read_text())
+    obj["spec"]["groups"][0]["rules"][0]["expr"] = "sum(rate(http_requests_total[5m]))"
+    (target / "api.yaml").write_bytes(writer.serialize("api.yaml", obj))
+    assert scaling_validate.kubernetes(tmp_path, True) == [
+        "kubernetes/prometheusrules/api.yaml: group 'api' differs from prometheus/rules/api.rules.yml"
+    ]
+
+
+def test_the_alertmanagerconfig_crd_needs_the_loader_that_reads_a_bare_equals_sign() -> None:
+    path = require_shared("k8s-schema/monitoring.coreos.com_alertmanagerconfigs.yaml")
+    with pytest.raises(yaml.constructor.ConstructorError, match="tag:yaml.org,2002:value"):
+        yaml.safe_load(path.read_text())
+    schema = scaling_validate.spec_schema("AlertmanagerConfig")
+    matcher = schema["properties"]["route"]["properties"]["matchers"]["items"]["properties"]["matchType"]
+    assert matcher["enum"] == ["!=", "=", "=~", "!~"]
+
+
+AM_CONFIG = {
+    "global": {"resolve_timeout": "5m"},
+    "templates": ["/etc/alertmanager/templates/*.tmpl"],
+    "route": {"receiver": "pager"},
+    "receivers": [{"name": "pager", "pagerduty_configs": [{"routing_key_file": "/run/secrets/pagerduty_routing_key"}]}],
+}
+
+
+def test_the_alertmanager_config_plugs_in_as_a_secret_with_file_references_only(model: Model) -> None:
+    objects = kubernetes.build(model, alertmanager=lambda _: AM_CONFIG)
+    secret = objects["kubernetes/alertmanager/config-secret.yaml"]
+    config = yaml.safe_load(secret["stringData"]["alertmanager.yaml"])
+    assert config["receivers"][0]["pagerduty_configs"][0] == {"routing_key_file": "/etc/alertmanager/secrets/monitoring-creds/pagerduty_routing_key"}
+    assert config["templates"] == ["/etc/alertmanager/config/*.tmpl"]
+    assert "/run/secrets" not in secret["stringData"]["alertmanager.yaml"]
+    am_values = objects["kubernetes/prometheus-values.yaml"]["alertmanager"]["alertmanagerSpec"]
+    assert am_values == {"secrets": ["monitoring-creds"], "useExistingSecret": True, "configSecret": "alertmanager-monitoring"}
+    assert "alertmanager/config-secret.yaml" in objects["kubernetes/kustomization.yaml"]["resources"]
+
+
+def test_dashboards_plug_in_as_sidecar_config_maps_in_their_folder(model: Model) -> None:
+    boards = {"a": {"uid": "service-health", "title": "Service health", "panels": []}, "b": {"uid": "adhoc", "title": "Ad hoc"}}
+    maps = kubernetes_plugins.dashboard_configmaps(model, boards)
+    health = maps["kubernetes/grafana/dashboards/service-health.yaml"]
+    assert health["metadata"]["name"] == "grafana-dashboard-service-health"
+    assert health["metadata"]["labels"]["grafana_dashboard"] == "1"
+    assert health["metadata"]["annotations"] == {"grafana_folder": "Services"}
+    assert json.loads(health["data"]["service-health.json"]) == boards["a"]
+    assert maps["kubernetes/grafana/dashboards/adhoc.yaml"]["metadata"]["annotations"] == {"grafana_folder": "General"}
+
+
+def test_the_datasource_config_map_keeps_the_compose_uids(objects: dict[str, Any]) -> None:
+    cm = objects["kubernetes/grafana/datasources.yaml"]
+    assert cm["metadata"]["labels"]["grafana_datasource"] == "1"
+    sources = yaml.safe_load(cm["data"]["datasources.yaml"])["datasources"]
+    assert [(d["uid"], d["url"]) for d in sources] == [
+        ("prometheus", "http://prometheus-operated.observability.svc:9090"),
+        ("alertmanager", "http://alertmanager-operated.observability.svc:9093"),
+    ]
