@@ -43,6 +43,7 @@ lint: $(STAMP) ## ruff (lint + format check) and mypy --strict on generators/
 
 bench: $(STAMP) ## Benchmarks: render time, memory, rules/s (prints numbers)
 	$(PY) -m tests.bench
+	$(PY) -m tests.bench_rule_cost
 
 clean: ## Remove the venv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

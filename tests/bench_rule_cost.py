@@ -1,0 +1,349 @@
+"""Rule-evaluation cost at ~100k series: generated rules (recordings + alerts) against naive ones.
+
+`make bench` runs `python -m tests.bench_rule_cost`. One real Prometheus (Debian binary) on loopback scrapes a
+synthetic exporter shaped like the spec's services (instances x endpoints x status codes x histogram buckets,
+hosts x cpus x modes, containers, ...) and evaluates, side by side in the same process:
+  - the generated groups, exactly as rendered into prometheus/rules/ (rules.group()), and
+  - naive groups: the same alerts with every recording rule inlined (what one writes without recordings).
+It reads prometheus_rule_group_last_duration_seconds per group from Prometheus' /metrics over several
+evaluation cycles and prints the cost ratio. Targets: generated <= 0.5x naive; no group > 10% of its interval.
+Exit code 1 when a target is missed. Bounded: about 3 minutes, loopback only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from generators import rules, spec, writer
+from generators.model import Model
+from generators.values import parse_duration
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRAPE_INTERVAL = "10s"
+WARMUP_S = 50  # two scrapes in every rate window before the first sample
+BENCH_INTERVAL = 30  # s: groups are spread over it by Prometheus, so the heavy ones rarely share the 2 cores
+MEASURE_S = 150  # every group evaluates about 5 times in this window
+TARGET_RATIO = 0.5
+TARGET_SHARE = 0.10
+
+
+# -- naive equivalents -------------------------------------------------------------------------------------
+def _selector(record: str) -> re.Pattern[str]:
+    return re.compile(re.escape(record) + r"(?:\{([^}]*)\})?(?![\w:])")
+
+
+_RAW_SELECTOR = re.compile(r'\{(job="[^"]*")')
+
+
+def _expand(definition: str, matchers: str | None) -> str:
+    """The definition, with the caller's extra matchers (all but service=) pushed into its raw selectors."""
+    extra = [m.strip() for m in (matchers or "").split(",") if m.strip() and not m.strip().startswith("service=") and m.strip() not in definition]
+    if extra:
+        definition = _RAW_SELECTOR.sub(lambda m: "{" + ", ".join([m.group(1), *extra]), definition)
+    return f"({definition})"
+
+
+def inline(expr: str, recordings: dict[str, str]) -> str:
+    """Replace every recorded series in expr by its (recursively inlined) defining expression."""
+    for _ in range(10):
+        before = expr
+        for record, definition in recordings.items():
+            expr = _selector(record).sub(lambda m, d=definition: _expand(d, m.group(1)), expr)
+        if expr == before:
+            return expr
+    raise ValueError(f"recording rules nest too deep in {expr}")
+
+
+def naive_groups(model: Model) -> list[dict[str, Any]]:
+    """Per service: its alerts only, with the recording rules inlined (same names, labels, for, tiers)."""
+    out = []
+    for service in model.services:
+        group = rules.group(service)
+        recordings = {r["record"]: r["expr"] for r in group["rules"] if "record" in r}
+        alerts = [{**r, "expr": inline(r["expr"], recordings)} for r in group["rules"] if "alert" in r]
+        if alerts:
+            out.append({"name": f"{service.name}-naive", "rules": alerts})
+    return out
+
+
+# -- synthetic exporter ------------------------------------------------------------------------------------
+LE = ("0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf")
+CODES = ("200", "201", "204", "400", "404", "500")
+SHAPE = {"api_instances": 80, "handlers": 32, "hosts": 120, "cpus": 8, "containers": 30}
+
+
+def _series(job: str) -> Iterator[tuple[str, float, bool]]:
+    """(series text, per-second rate or gauge value, is_counter) for one scrape job."""
+    s = SHAPE
+    if job == "api":
+        for i in range(s["api_instances"]):
+            inst = f'instance="api-{i}:8000"'
+            for h in range(s["handlers"]):
+                base = f'job="api", {inst}, handler="/v1/h{h}"'
+                for code in CODES:
+                    yield f"http_requests_total{{{base}, status_code=\"{code}\"}}", 5.0 if code == "200" else 0.05, True
+                for j, le in enumerate(LE):
+                    yield f"http_request_duration_seconds_bucket{{{base}, le=\"{le}\"}}", 5.0 * (j + 1) / len(LE), True
+                yield f"http_request_duration_seconds_count{{{base}}}", 5.0, True
+                yield f"http_request_duration_seconds_sum{{{base}}}", 1.5, True
+            for code in ("200", "429", "500", "timeout"):
+                yield f'llm_api_requests_total{{job="api", {inst}, status_code="{code}"}}', 1.0, True
+            for j, le in enumerate(LE):
+                yield f'llm_api_request_duration_seconds_bucket{{job="api", {inst}, le="{le}"}}', (j + 1) / len(LE), True
+            yield f'sse_active_connections{{job="api", {inst}}}', 3.0, False
+            yield f'recommendations_served_total{{job="api", {inst}}}', 2.0, True
+            yield f'llm_quota_used_ratio{{job="api", {inst}}}', 0.4, False
+            yield f'llm_tenant_quota_used_ratio{{job="api", {inst}, tenant="t{i % 20}"}}', 0.3, False
+    elif job == "node":
+        for i in range(s["hosts"]):
+            inst = f'job="node", instance="host-{i}:9100"'
+            for cpu in range(s["cpus"]):
+                for mode in ("idle", "user", "system", "iowait", "irq", "softirq", "steal", "nice"):
+                    yield f'node_cpu_seconds_total{{{inst}, cpu="{cpu}", mode="{mode}"}}', 0.5 if mode == "idle" else 0.07, True
+            yield f"node_memory_MemAvailable_bytes{{{inst}}}", 4e9, False
+            yield f"node_memory_MemTotal_bytes{{{inst}}}", 16e9, False
+            yield f"node_timex_offset_seconds{{{inst}}}", 0.001, False
+            for m, fstype in (("/", "ext4"), ("/data", "xfs"), ("/run", "tmpfs"), ("/boot", "ext4")):
+                fs = f'{inst}, mountpoint="{m}", fstype="{fstype}", device="sd{m}"'
+                for name, value in (("avail_bytes", 5e10), ("size_bytes", 1e11), ("files_free", 1e6), ("files", 2e6)):
+                    yield f"node_filesystem_{name}{{{fs}}}", value, False
+            for dev in ("eth0", "eth1", "lo"):
+                for name in ("receive_errs", "transmit_errs", "receive_packets", "transmit_packets"):
+                    yield f'node_network_{name}_total{{{inst}, device="{dev}"}}', 100.0 if "packets" in name else 0.0, True
+    elif job == "cadvisor":
+        for i in range(s["hosts"]):
+            for c in range(s["containers"]):
+                base = f'job="cadvisor", instance="host-{i}:8080", name="c{c}"'
+                yield f"container_cpu_usage_seconds_total{{{base}}}", 0.2, True
+                yield f"container_memory_working_set_bytes{{{base}}}", 2e8, False
+                yield f"container_spec_memory_limit_bytes{{{base}}}", 1e9, False
+                yield f"container_cpu_cfs_throttled_periods_total{{{base}}}", 0.1, True
+                yield f"container_cpu_cfs_periods_total{{{base}}}", 10.0, True
+                yield f"container_start_time_seconds{{{base}}}", 1.7e9, False
+    elif job == "postgres":
+        for i in range(4):
+            inst = f'job="postgres", instance="pg-{i}:9187"'
+            yield f"pg_up{{{inst}}}", 1.0, False
+            yield f"pg_settings_max_connections{{{inst}}}", 200.0, False
+            yield f"pg_replication_lag_seconds{{{inst}}}", 1.0, False
+            for d in range(20):
+                yield f'pg_stat_database_numbackends{{{inst}, datname="db{d}"}}', 2.0, False
+                yield f'pg_stat_activity_max_tx_duration{{{inst}, datname="db{d}", state="active"}}', 1.0, False
+    elif job == "redis":
+        for i in range(6):
+            inst = f'job="redis", instance="redis-{i}:9121"'
+            yield f"redis_up{{{inst}}}", 1.0, False
+            yield f"redis_memory_used_bytes{{{inst}}}", 1e8, False
+            yield f"redis_memory_max_bytes{{{inst}}}", 1e9, False
+            yield f"redis_keyspace_hits_total{{{inst}}}", 90.0, True
+            yield f"redis_keyspace_misses_total{{{inst}}}", 10.0, True
+    elif job == "worker":
+        for q in range(40):
+            for i in range(4):
+                base = f'job="worker", instance="worker-{i}:8001", queue="q{q}"'
+                yield f"job_queue_depth{{{base}}}", 10.0, False
+                yield f"job_queue_oldest_job_age_seconds{{{base}}}", 5.0, False
+
+
+JOBS = ("api", "node", "cadvisor", "postgres", "redis", "worker")
+
+
+class Exporter:
+    """Serves /metrics/<job> on loopback; counters grow at their rate since start."""
+
+    def __init__(self) -> None:
+        self.series = {job: list(_series(job)) for job in JOBS}
+        self.start = time.time() - 3600
+        exporter = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server API
+                job = self.path.rsplit("/", 1)[-1]
+                body = exporter.render(job).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; version=0.0.4")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def count(self) -> int:
+        return sum(len(s) for s in self.series.values())
+
+    def render(self, job: str) -> str:
+        elapsed = time.time() - self.start
+        return "".join(f"{name} {value * elapsed if counter else value:.3f}\n" for name, value, counter in self.series.get(job, ()))
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+# -- running Prometheus ------------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _get(url: str, timeout: float = 5) -> str:
+    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback only
+        return str(response.read().decode())
+
+
+def wait_ready(url: str, deadline: float) -> None:
+    while time.time() < deadline:
+        try:
+            _get(f"{url}/-/ready", timeout=2)
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} did not become ready")
+
+
+def prometheus_config(model: Model, exporter_port: int) -> dict[str, Any]:
+    return {
+        "global": {"scrape_interval": SCRAPE_INTERVAL, "evaluation_interval": f"{BENCH_INTERVAL}s"},
+        "rule_files": ["generated/*.yml", "naive/*.yml"],
+        "scrape_configs": [
+            {
+                "job_name": job,
+                "honor_labels": True,
+                "metrics_path": f"/metrics/{job}",
+                "scrape_timeout": SCRAPE_INTERVAL,
+                "static_configs": [{"targets": [f"127.0.0.1:{exporter_port}"]}],
+            }
+            for job in JOBS
+        ],
+    }
+
+
+def _gauge(name: str) -> re.Pattern[str]:
+    return re.compile(rf'^{name}\{{rule_group="[^;"]*;([^"]+)"\}} (\S+)$', re.M)
+
+
+_DURATION = _gauge("prometheus_rule_group_last_duration_seconds")
+_LAST_EVAL = _gauge("prometheus_rule_group_last_evaluation_timestamp_seconds")
+_HEAD = re.compile(r"^prometheus_tsdb_head_series (\S+)$", re.M)
+
+
+def _print_costliest(groups: list[dict[str, Any]], top: int = 6) -> None:
+    """The rules that cost most in their last evaluation (from /api/v1/rules), to see where the time goes."""
+    costs = sorted(((r["evaluationTime"], g["name"], r["name"]) for g in groups for r in g["rules"]), reverse=True)[:top]
+    print("costliest rules (last evaluation):")
+    for seconds, group, name in costs:
+        print(f"  {seconds * 1000:9.1f} ms  {group}: {name}")
+
+
+def measure(model: Model, tmp: Path, deadline: float) -> tuple[dict[str, list[float]], int]:
+    """Every last-duration per group seen in the measuring window (one per evaluation), and the head series count."""
+    for name, groups in (("generated", [g for s in model.services if (g := rules.group(s))["rules"]]), ("naive", naive_groups(model))):
+        (tmp / name).mkdir()
+        for group in groups:
+            (tmp / name / f"{group['name']}.yml").write_bytes(writer.serialize("x.yml", {"groups": [group]}))
+    exporter = Exporter()
+    port = free_port()
+    (tmp / "prometheus.yml").write_bytes(writer.serialize("prometheus.yml", prometheus_config(model, exporter.port)))
+    cmd = [
+        shutil.which("prometheus") or "prometheus",
+        f"--config.file={tmp / 'prometheus.yml'}",
+        f"--storage.tsdb.path={tmp / 'data'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--storage.tsdb.retention.time=1h",
+        "--log.level=warn",
+    ]
+    log = (tmp / "prometheus.log").open("w")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(url, deadline)
+        print(f"synthetic series exposed: {exporter.count}; warming up {WARMUP_S}s ...", flush=True)
+        time.sleep(WARMUP_S)
+        evaluations: dict[str, dict[str, float]] = {}  # group -> {evaluation timestamp: duration}
+        end = min(time.time() + MEASURE_S, deadline)
+        text = ""
+        while time.time() < end:
+            text = _get(f"{url}/metrics")
+            stamps = dict(_LAST_EVAL.findall(text))
+            for group, value in _DURATION.findall(text):
+                if float(stamps.get(group, 0)) > 0:
+                    evaluations.setdefault(group, {})[stamps[group]] = float(value)
+            time.sleep(5)
+        head = _HEAD.search(text)
+        _print_costliest(json.loads(_get(f"{url}/api/v1/rules"))["data"]["groups"])
+        counts = sorted({len(v) for v in evaluations.values()})
+        print(f"evaluations per group: {counts[0]}..{counts[-1]}")
+        return {g: sorted(v.values()) for g, v in evaluations.items()}, int(float(head.group(1))) if head else 0
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        exporter.close()
+
+
+def report(durations: dict[str, float], interval: float, head: int) -> bool:
+    """Print the table; True when both targets are met. Shares are against the spec's evaluation_interval."""
+    generated = {g: d for g, d in durations.items() if not g.endswith("-naive")}
+    naive = {g.removesuffix("-naive"): d for g, d in durations.items() if g.endswith("-naive")}
+    print(f"head series in Prometheus: {head}")
+    print(f"{'group':<18}{'generated ms':>14}{'naive ms':>12}{'ratio':>8}")
+    for group in sorted(generated, key=lambda g: -naive.get(g, 0)):
+        n = naive.get(group)
+        ratio = f"{generated[group] / n:.2f}" if n else "-"
+        print(f"{group:<18}{generated[group] * 1000:>14.2f}{(n or 0) * 1000:>12.2f}{ratio:>8}")
+    total_g, total_n = sum(generated.values()), sum(naive.values())
+    ratio = total_g / total_n if total_n else float("inf")
+    print(f"{'total':<18}{total_g * 1000:>14.2f}{total_n * 1000:>12.2f}{ratio:>8.2f}")
+    print(f"cost ratio generated/naive: {ratio:.2f} (target <= {TARGET_RATIO})")
+    for label, groups in (("generated", generated), ("naive", {f"{g}-naive": d for g, d in naive.items()})):
+        worst = max(groups, key=lambda g: groups[g])
+        print(f"slowest {label} group: {worst} {groups[worst] * 1000:.1f} ms = {groups[worst] / interval:.1%} of {interval:g}s (target <= {TARGET_SHARE:.0%})")
+    return ratio <= TARGET_RATIO and max(generated.values()) / interval <= TARGET_SHARE
+
+
+def main() -> int:
+    if shutil.which("prometheus") is None:
+        print("prometheus is not installed (apt-get install -y prometheus)", file=sys.stderr)
+        return 2
+    model, _ = spec.load(ROOT / "monitoring.yaml")
+    started = time.time()
+    with tempfile.TemporaryDirectory(prefix="bench-rules-") as tmp:
+        samples, head = measure(model, Path(tmp), deadline=started + 280)
+    interval = float(parse_duration(model.stack.evaluation_interval))
+    print("-- median evaluation per group (what a busy 2-core host sees)")
+    report({g: statistics.median(v) for g, v in samples.items()}, interval, head)
+    print("-- fastest evaluation per group (intrinsic cost, least disturbed by other processes; the targets use this)")
+    ok = report({g: min(v) for g, v in samples.items()}, interval, head)
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall-clock durations include CPU contention)")
+    print(f"benchmark took {time.time() - started:.0f}s: {'targets met' if ok else 'TARGET MISSED'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
