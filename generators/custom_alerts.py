@@ -94,6 +94,7 @@ def build(b: Builder, stack: Stack, services: list[Service]) -> Service | None:
                 spec_path=dotted(path),
             )
         )
+    _check_promql(b, alerts)
     if not alerts:
         return None
     return Service("custom", "custom", stack.team, None, {}, (), tuple(alerts))
@@ -105,3 +106,18 @@ def _test(raw: Any) -> dict[str, Any] | None:
     return {"series": raw["series"], "decoys": False}
 
 
+
+
+def _check_promql(b: Builder, alerts: list[Alert]) -> None:
+    """Custom expressions must parse: ask promtool now, so the error points at the spec, not at a rule file."""
+    from generators import promql, tools
+
+    exprs = [(alert, tier.expr) for alert in alerts for tier in alert.tiers[:1]]
+    try:
+        errors = promql.parse_errors([e for _, e in exprs])
+    except tools.ToolMissing as exc:
+        b.warn(("custom",), f"{exc}; custom expressions were not parsed before rendering")
+        return
+    for index, message in sorted(errors.items()):
+        alert = exprs[index][0]
+        b.problem((*b.paths[alert.spec_path], "expr"), f"does not parse as PromQL: {message} (rendered: {exprs[index][1]})")
