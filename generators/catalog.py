@@ -43,11 +43,13 @@ def render(template: str, **context: Any) -> str:
 def load() -> dict[str, Any]:
     with CATALOG_FILE.open(encoding="utf-8") as handle:
         data: dict[str, Any] = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    return data["kinds"]
+    kinds: dict[str, Any] = data["kinds"]
+    return kinds
 
 
 def kind(name: str) -> dict[str, Any]:
-    return load()[name]  # type: ignore[no-any-return]
+    found: dict[str, Any] = load()[name]
+    return found
 
 
 def signals(kind_name: str) -> dict[str, dict[str, Any]]:

@@ -64,13 +64,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{len(exc.problems)} problem(s) in {spec_path}; nothing was written", file=sys.stderr)
         return EXIT_SPEC
     except render.ValidationFailed as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+        for message in exc.problems:
+            print(message, file=sys.stderr)
         print("the rendered output failed validation; the previous output is unchanged", file=sys.stderr)
         return EXIT_TOOL
     if problems:
-        for problem in problems:
-            print(problem, file=sys.stderr)
+        for line in problems:
+            print(line, file=sys.stderr)
         drift = any("make render" in p for p in problems)
         return EXIT_DRIFT if drift else EXIT_TOOL
     print(f"check passed: {out} matches {spec_path} and every validator accepts it")

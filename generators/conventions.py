@@ -83,10 +83,7 @@ def panel_id(service: str, signal: str) -> int:
 
 def dashboard_url(grafana_url: str, kind: str, service: str, signal: str) -> str:
     board = DASHBOARDS[KIND_DASHBOARD[kind]]
-    return (
-        f"{grafana_url.rstrip('/')}/d/{board.uid}/{board.slug}"
-        f"?var-service={service}&viewPanel={panel_id(service, signal)}"
-    )
+    return f"{grafana_url.rstrip('/')}/d/{board.uid}/{board.slug}?var-service={service}&viewPanel={panel_id(service, signal)}"
 
 
 def runbook_url(base: str, alert: str) -> str:

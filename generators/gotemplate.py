@@ -17,7 +17,7 @@ _FORM = re.compile(
 
 
 def _g4(value: float) -> str:
-    return "%.4g" % value
+    return format(value, ".4g")
 
 
 def humanize(value: float) -> str:

@@ -116,7 +116,9 @@ def _series(alert: Alert, case: _Case, t: int, job: str, decoy_value: Decimal | 
 
 
 def _expand(spec: dict[str, Any], ctx: dict[str, Any], n: int) -> list[tuple[str, str]]:
-    r = lambda s: catalog.render(str(s), **ctx)  # noqa: E731 - tiny local helper
+    def r(text: object) -> str:
+        return catalog.render(str(text), **ctx)
+
     if "histogram" in spec:
         base, labels, q = r(spec["histogram"]), r(spec["labels"]), Decimal(r(spec["quantile"]))
         upper = (Decimal(r(spec["target"])) / q).quantize(Decimal("1e-6"))
@@ -190,7 +192,7 @@ def _expected(alert: Alert, case: _Case, at: int) -> list[dict[str, Any]] | None
 
 def _alert_entry(alert: Alert, tier: Tier, entity: Entity) -> dict[str, Any]:
     labels = {**entity.labels, **alert.labels(tier)}
-    annotations = rules.annotations(alert, tier)
+    annotations = rules.alert_annotations(alert, tier)
     annotations["description"] = gotemplate.expand(annotations["description"], float(entity.value), entity.labels)
     annotations["summary"] = gotemplate.expand(annotations["summary"], float(entity.value), entity.labels)
     return {"exp_labels": dict(sorted(labels.items())), "exp_annotations": annotations}
@@ -214,10 +216,14 @@ def _group(alert: Alert, case: _Case, at: int, expected: list[dict[str, Any]], n
     if alert.job and (alert.test or {}).get("decoys", True) and alert.kind != "watchdog":
         tiers = fire_tiers or list(alert.tiers)
         decoy = (
-            max((fire_value(alert, t) for t in tiers), default=None)
-            if alert.direction == "above"
-            else min((fire_value(alert, t) for t in tiers), default=None)
-        ) if alert.has_value else fire_value(alert, alert.tiers[0])
+            (
+                max((fire_value(alert, t) for t in tiers), default=None)
+                if alert.direction == "above"
+                else min((fire_value(alert, t) for t in tiers), default=None)
+            )
+            if alert.has_value
+            else fire_value(alert, alert.tiers[0])
+        )
     return {
         "name": name,
         "interval": f"{STEP}s",
@@ -251,10 +257,18 @@ def cases(alert: Alert) -> list[dict[str, Any]]:
         settled = _settle(alert, fire, warmup + int(tier.for_) + 2 * STEP)
         if settled:
             at, expected = settled
-            groups.append(_group(alert, fire, at, expected, f"{alert.name} {what} fires at {number(fire.value)} ({tier.threshold.describe()})"))
+            groups.append(
+                _group(alert, fire, at, expected, f"{alert.name} {what} fires at {number(fire.value)} ({tier.threshold.describe()})")
+            )
         if tier.for_ > warmup:
             pending_at = min(warmup + STEP, int(tier.for_) - STEP) if int(tier.for_) - STEP >= warmup else warmup
-            group = _group(alert, fire, pending_at, _expected(alert, fire, pending_at) or [], f"{alert.name} {what} pending before {tier.threshold.for_text}")
+            group = _group(
+                alert,
+                fire,
+                pending_at,
+                _expected(alert, fire, pending_at) or [],
+                f"{alert.name} {what} pending before {tier.threshold.for_text}",
+            )
             if _expected(alert, fire, pending_at) is None:
                 group.pop("alert_rule_test")
             group["promql_expr_test"] = [_pending_check(alert, tier, fire, pending_at)]
@@ -266,7 +280,15 @@ def cases(alert: Alert) -> list[dict[str, Any]]:
                 settled = _settle(alert, silent, warmup + longest + 2 * STEP)
                 if settled:
                     at, expected = settled
-                    groups.append(_group(alert, silent, at, expected, f"{alert.name} {what} silent at {number(silent.value)} ({tier.threshold.describe()})"))
+                    groups.append(
+                        _group(
+                            alert,
+                            silent,
+                            at,
+                            expected,
+                            f"{alert.name} {what} silent at {number(silent.value)} ({tier.threshold.describe()})",
+                        )
+                    )
     return groups
 
 

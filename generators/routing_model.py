@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from generators import conventions
-from generators.model import Channel, Escalation, Routing, Service, TimeInterval, Tier
+from generators.model import Channel, Escalation, Routing, Service, Tier, TimeInterval
 from generators.source import Path
 from generators.values import ValueProblem, parse_duration
 
@@ -38,7 +38,9 @@ def build(b: Builder) -> tuple[dict[str, Channel], Routing]:
         for i, name in enumerate(names or ()):
             if name not in raw_channels:
                 known = ", ".join(sorted(raw_channels)) or "none"
-                b.problem((*path, i) if isinstance(names, list) else path, f"channel '{name}' is not defined under channels: (defined: {known})")
+                b.problem(
+                    (*path, i) if isinstance(names, list) else path, f"channel '{name}' is not defined under channels: (defined: {known})"
+                )
             used.add(name)
             out.append(name)
         return tuple(out)
@@ -68,13 +70,17 @@ def build(b: Builder) -> tuple[dict[str, Channel], Routing]:
             continue
         if esc.get("team") and esc["team"] not in known_teams:
             b.problem(("routing", "escalations", i, "team"), f"no service has team '{esc['team']}'")
-        escalations.append(Escalation(esc["severity"], after, refs(("routing", "escalations", i, "notify"), esc["notify"]), esc.get("team")))
+        escalations.append(
+            Escalation(esc["severity"], after, refs(("routing", "escalations", i, "notify"), esc["notify"]), esc.get("team"))
+        )
     timings = {}
     for severity, values in (raw.get("timings") or {}).items():
         timings[severity] = {k: b.duration(("routing", "timings", severity, k), v, "5m") for k, v in values.items()}
     business_hours = _interval(b, ("routing", "business_hours"), raw.get("business_hours"), "business-hours")
     maintenance = tuple(
-        i for i in (_interval(b, ("routing", "maintenance", n), m, m.get("name", "")) for n, m in enumerate(raw.get("maintenance") or ())) if i
+        i
+        for i in (_interval(b, ("routing", "maintenance", n), m, m.get("name", "")) for n, m in enumerate(raw.get("maintenance") or ()))
+        if i
     )
     for name in sorted(set(raw_channels) - used):
         b.warn(("channels", name), f"channel '{name}' is defined but no route uses it")

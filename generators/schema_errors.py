@@ -95,7 +95,7 @@ def _explain(source: Source, error: jsonschema.ValidationError) -> list[Problem]
         return [Problem(where, dotted(path), f"missing required key '{missing}'{_example(sub)}")]
     if kind == "type":
         wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-        names = " or ".join(_JSON_TYPES.get(w, w) for w in wanted)
+        names = " or ".join(_JSON_TYPES.get(str(w), str(w)) for w in wanted)
         got = _TYPE_NAMES.get(type(value), type(value).__name__)
         return [Problem(where, dotted(path), f"expected {names}, got {got} {_short(value)}{_example(error.schema)}")]
     if kind in ("enum", "const"):
@@ -104,7 +104,7 @@ def _explain(source: Source, error: jsonschema.ValidationError) -> list[Problem]
         hint = f"; did you mean '{close[0]}'?" if close else ""
         return [Problem(where, dotted(path), f"{_short(value)} is not allowed here{hint} (allowed: {', '.join(map(str, allowed))})")]
     if kind == "not":
-        return [Problem(where, dotted(path), "write severity tiers (e.g. {warning: \"> 5% for 5m\"}) or false to disable")]
+        return [Problem(where, dotted(path), 'write severity tiers (e.g. {warning: "> 5% for 5m"}) or false to disable')]
     if kind == "pattern":
         return [Problem(where, dotted(path), f"{_short(value)} has the wrong form{_example(error.schema)}")]
     return [Problem(where, dotted(path), f"{error.message}{_example(error.schema)}")]

@@ -44,8 +44,8 @@ MUTATIONS = [
     ),
     (
         "a threshold that drifted from the spec",
-        "service:http_requests_errors:ratio_rate5m{service=\"api\"} > 0.05",
-        "service:http_requests_errors:ratio_rate5m{service=\"api\"} > 0.06",
+        'service:http_requests_errors:ratio_rate5m{service="api"} > 0.05',
+        'service:http_requests_errors:ratio_rate5m{service="api"} > 0.06',
         "ApiHighErrorRate critical fires",
     ),
     (
@@ -61,7 +61,7 @@ MUTATIONS = [
         "ApiHighLatencyP95",
     ),
     (
-        "an alert selecting the wrong job (the job=\"node\" vs job=\"node-exporter\" bug)",
+        'an alert selecting the wrong job (the job="node" vs job="node-exporter" bug)',
         'up{job="api"} == 0',
         'up{job="api-exporter"} == 0',
         "ApiTargetDown critical fires",
@@ -91,7 +91,10 @@ def model_alert(name: str):  # type: ignore[no-untyped-def]
 def test_values_just_past_and_just_inside_the_threshold() -> None:
     alert = model_alert("ApiHighErrorRate")
     warning, critical = alert.tiers
-    assert (promtool_tests.fire_value(alert, critical), promtool_tests.silent_value(alert, critical)) == (Decimal("0.055"), Decimal("0.045"))
+    assert (promtool_tests.fire_value(alert, critical), promtool_tests.silent_value(alert, critical)) == (
+        Decimal("0.055"),
+        Decimal("0.045"),
+    )
     assert (promtool_tests.fire_value(alert, warning), promtool_tests.silent_value(alert, warning)) == (Decimal("0.022"), Decimal("0.018"))
     below = model_alert("CacheLowCacheHitRatio")
     assert (promtool_tests.fire_value(below, below.tiers[0]), promtool_tests.silent_value(below, below.tiers[0])) == (

@@ -74,7 +74,7 @@ CASES = [
     (
         "a warning not less severe than the critical",
         ('warning: "> 2% for 10m"', 'warning: "> 7% for 10m"'),
-        "monitoring.yaml:22:29: services.api.thresholds.error_rate.warning: warning (> 7% for 10m) must be less severe than critical (> 5% for 5m): its threshold must be lower, e.g. warning \"> 2%\" with critical \"> 5%\"",
+        'monitoring.yaml:22:29: services.api.thresholds.error_rate.warning: warning (> 7% for 10m) must be less severe than critical (> 5% for 5m): its threshold must be lower, e.g. warning "> 2%" with critical "> 5%"',
     ),
     (
         "an unknown threshold name",
@@ -97,7 +97,7 @@ CASES = [
     (
         "a wrong type",
         ('targets: ["api:8000"]', "targets: api:8000"),
-        'monitoring.yaml:19:14: services.api.targets: expected a list, got a string \'api:8000\' (example: ["api:8000"])',
+        "monitoring.yaml:19:14: services.api.targets: expected a list, got a string 'api:8000' (example: [\"api:8000\"])",
     ),
     (
         "an unknown service kind",
@@ -129,12 +129,12 @@ CASES = [
     ),
     (
         "a custom expression that does not parse",
-        ("max(quota_ratio{job=\"api\"})", "max(quota_ratio{job=\"api\"}"),
-        "monitoring.yaml:34:11: custom[0].expr: does not parse as PromQL: could not parse expression: 1:33: parse error: unclosed left parenthesis (rendered: max(quota_ratio{job=\"api\"} > 0.9)",
+        ('max(quota_ratio{job="api"})', 'max(quota_ratio{job="api"}'),
+        'monitoring.yaml:34:11: custom[0].expr: does not parse as PromQL: could not parse expression: 1:33: parse error: unclosed left parenthesis (rendered: max(quota_ratio{job="api"} > 0.9)',
     ),
     (
         "a custom selector that matches no scrape job",
-        ("quota_ratio{job=\"api\"}", "quota_ratio{job=\"node\"}"),
+        ('quota_ratio{job="api"}', 'quota_ratio{job="node"}'),
         'monitoring.yaml:31:5: custom[0]: selector job="node" matches no scrape job of this spec (declared: alertmanager, api, cache, prometheus, pushgateway): the alert could never fire',
     ),
     (

@@ -39,7 +39,7 @@ BAD = [
     ("> 5%", "count", "'5%' must be a plain number here (examples: 10, 5000)"),
     ("5%", "percent", "'5%' has no comparison; write e.g. \"> 5% for 5m\" (operators: > >= < <=)"),
     ("> 5% for ever", "percent", "in '> 5% for ever': 'ever' is not a duration (examples: 30s, 5m, 1h30m, 7d)"),
-    (5, "percent", "5 is not a threshold; write a string like \"> 5% for 5m\""),
+    (5, "percent", '5 is not a threshold; write a string like "> 5% for 5m"'),
 ]
 
 
