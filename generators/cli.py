@@ -27,6 +27,8 @@ def _parser() -> argparse.ArgumentParser:
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("--spec", default="monitoring.yaml", help="spec file (default: monitoring.yaml)")
         cmd.add_argument("--out", default=".", help="output root (default: the current folder)")
+        if name == "render":
+            cmd.add_argument("--skip-validation", action="store_true", help="do not run promtool/amtool (benchmarks only)")
     cmd = sub.add_parser("schema", help="write the spec's JSON Schema for editors")
     cmd.add_argument("--out", default=str(SCHEMA_FILE))
     return parser
@@ -48,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "render":
             start = time.perf_counter()
-            model, files = render.render(spec_path, out)
+            model, files = render.render(spec_path, out, validate=not args.skip_validation)
             untested = promtool_tests.untested(model)
             rules = sum(len(a.tiers) for a in model.alerts)
             print(

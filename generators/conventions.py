@@ -78,7 +78,7 @@ def panel_id(service: str, signal: str) -> int:
     Derived from the names, not from positions, so adding a service never moves the links that
     alerts already sent point to. Collisions are checked when the model is built.
     """
-    return 100 + zlib.crc32(f"{service}/{signal}".encode()) % 900_000
+    return 1 + zlib.crc32(f"{service}/{signal}".encode()) % (2**31 - 2)
 
 
 def dashboard_url(grafana_url: str, kind: str, service: str, signal: str) -> str:

@@ -115,12 +115,30 @@ def _series(alert: Alert, case: _Case, t: int, job: str, decoy_value: Decimal | 
     return out
 
 
+_STATIC: dict[tuple[str, str, str, str, str], str] = {}
+
+
+def _static(text: str, ctx: dict[str, Any]) -> str:
+    """Render a template that does not depend on the value under test (series labels), once."""
+    key = (text, str(ctx["job"]), str(ctx["instance"]), str(ctx["service"]), repr(sorted(ctx["m"].items())))
+    if key not in _STATIC:
+        _STATIC[key] = catalog.render(text, **ctx)
+    return _STATIC[key]
+
+
+_VALUES: dict[tuple[str, str, str, int, str], str] = {}
+
+
 def _expand(spec: dict[str, Any], ctx: dict[str, Any], n: int) -> list[tuple[str, str]]:
     def r(text: object) -> str:
-        return catalog.render(str(text), **ctx)
+        """Value templates depend on v, t, n and limit only: render each combination once."""
+        key = (str(text), str(ctx["v"]), str(ctx["t"]), n, str(ctx.get("limit")))
+        if key not in _VALUES:
+            _VALUES[key] = catalog.render(str(text), **ctx)
+        return _VALUES[key]
 
     if "histogram" in spec:
-        base, labels, q = r(spec["histogram"]), r(spec["labels"]), Decimal(r(spec["quantile"]))
+        base, labels, q = _static(spec["histogram"], ctx), _static(spec["labels"], ctx), Decimal(str(spec["quantile"]))
         upper = (Decimal(r(spec["target"])) / q).quantize(Decimal("1e-6"))
         per_step = Decimal(10 * STEP)
         counter = f"0+{number(per_step)}x{n}"
@@ -130,7 +148,7 @@ def _expand(spec: dict[str, Any], ctx: dict[str, Any], n: int) -> list[tuple[str
             (f"{base}_count{{{labels}}}", counter),
             (f"{base}_sum{{{labels}}}", f"0+{number(per_step * upper / 2)}x{n}"),
         ]
-    labels = r(spec["labels"])
+    labels = _static(str(spec["labels"]), ctx)
     if "values" in spec:
         return [(labels, r(spec["values"]))]
     if "rate" in spec:
@@ -145,7 +163,7 @@ def _entity_labels(alert: Alert, case: _Case, instance: str) -> dict[str, str]:
         return {}
     ctx = {**alert.test_context, "instance": instance, "v": case.value, "t": Decimal(0), "n": 1, "restarts": _restarts}
     for spec in (alert.test or {}).get("series", ()):
-        text = catalog.render(str(spec["labels"]), **ctx)
+        text = _static(str(spec["labels"]), ctx)
         found = dict(_parse_labels(text))
         if all(b in found for b in alert.by):
             return {b: found[b] for b in alert.by}

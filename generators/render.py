@@ -54,7 +54,9 @@ def validate_tree(root: Path, strict: bool, log: TextIO, full: bool = False) -> 
         raise ValidationFailed(problems)
 
 
-def render(spec_path: Path, out: Path, log: TextIO = sys.stderr, strict: bool = False) -> tuple[Model, dict[str, bytes]]:
+def render(
+    spec_path: Path, out: Path, log: TextIO = sys.stderr, strict: bool = False, validate: bool = True
+) -> tuple[Model, dict[str, bytes]]:
     """Render, validate in a scratch folder, then swap in. Raises SpecError or ValidationFailed."""
     model, warnings = spec.load(spec_path)
     for warning in warnings:
@@ -63,7 +65,8 @@ def render(spec_path: Path, out: Path, log: TextIO = sys.stderr, strict: bool = 
     tmp = writer.scratch(out)
     try:
         writer.write_tree(tmp, files)
-        validate_tree(tmp, strict, log)
+        if validate:
+            validate_tree(tmp, strict, log)
         removed = writer.swap(tmp, out, files)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -56,8 +56,8 @@ MUTATIONS = [
     ),
     (
         "a wrong team label",
-        "      severity: warning\n      team: backend\n    annotations:\n      summary: 'api: p95",
-        "      severity: warning\n      team: frontend\n    annotations:\n      summary: 'api: p95",
+        '      severity: warning\n      team: backend\n    annotations:\n      summary: "api: p95',
+        '      severity: warning\n      team: frontend\n    annotations:\n      summary: "api: p95',
         "ApiHighLatencyP95",
     ),
     (
