@@ -38,7 +38,7 @@ _UNSAFE = re.compile(r": |:$| #|[\x00-\x1f\x7f\u2028\u2029\ufeff]")
 def _plain(value: str) -> bool:
     if not value or value[0] in _INDICATORS or value[0].isspace() or value[-1].isspace() or _UNSAFE.search(value):
         return False
-    return bool(_RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str")
+    return bool(_RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str")  # type: ignore[no-untyped-call]
 
 
 def _scalar(value: Any) -> str:
