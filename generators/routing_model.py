@@ -30,6 +30,12 @@ def build(b: Builder) -> tuple[dict[str, Channel], Routing]:
                 b.problem(("channels", name), "a webhook channel needs `url:` (or `url_secret:` on Alertmanager >= 0.27)")
             if raw["type"] == "webhook" and raw.get("url") and raw.get("url_secret"):
                 b.problem(("channels", name), "set either `url:` or `url_secret:`, not both")
+            elif raw["type"] == "webhook" and raw.get("url_secret"):
+                b.warn(
+                    ("channels", name, "url_secret"),
+                    "renders `url_file:`, which needs Alertmanager >= 0.27 (0.25 rejects the config); "
+                    "use `url:` for a URL that is not a secret",
+                )
     raw = b.spec.get("routing") or {}
     used: set[str] = set()
 
@@ -47,6 +53,8 @@ def build(b: Builder) -> tuple[dict[str, Channel], Routing]:
     watchdog = raw.get("watchdog")
     if watchdog is not None:
         refs(("routing", "watchdog"), [watchdog])
+    else:
+        b.warn(("routing",), "no `watchdog:` channel: the Watchdog alert goes nowhere (e.g. watchdog: deadmans-switch, a webhook)")
     default = raw.get("default")
     if default is not None:
         refs(("routing", "default"), [default])
@@ -163,7 +171,8 @@ def escalate(b: Builder, routing: Routing, services: list[Service]) -> None:
                 if esc.team and esc.team != alert.team:
                     continue
                 for tier in alert.tiers:
-                    if tier.severity == esc.severity and not tier.labels:
+                    duplicate = any(t.severity == tier.severity and t.labels == ((conventions.ESCALATION, esc.label),) for t in extra)
+                    if tier.severity == esc.severity and not tier.labels and not duplicate:
                         threshold = replace(tier.threshold, for_=tier.threshold.for_ + esc.after)
                         extra.append(Tier(tier.severity, threshold, tier.expr, ((conventions.ESCALATION, esc.label),)))
             alerts.append(replace(alert, tiers=alert.tiers + tuple(extra)) if extra else alert)
