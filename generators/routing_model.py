@@ -39,12 +39,12 @@ def build(b: Builder) -> tuple[dict[str, Channel], Routing]:
     raw = b.spec.get("routing") or {}
     used: set[str] = set()
 
-    def refs(path: Path, names: Any) -> tuple[str, ...]:
+    def refs(path: Path, names: Any, scalar: bool = False) -> tuple[str, ...]:
         out = []
         for i, name in enumerate(names or ()):
             if name not in raw_channels:
                 known = ", ".join(sorted(raw_channels)) or "none"
-                b.problem((*path, i) if isinstance(names, list) else path, f"channel '{name}' is not defined under channels: (defined: {known})")
+                b.problem(path if scalar else (*path, i), f"channel '{name}' is not defined under channels: (defined: {known})")
             used.add(name)
             out.append(name)
         return tuple(out)
@@ -52,12 +52,12 @@ def build(b: Builder) -> tuple[dict[str, Channel], Routing]:
     severities = {s: refs(("routing", s), raw.get(s)) for s in conventions.SEVERITIES}
     watchdog = raw.get("watchdog")
     if watchdog is not None:
-        refs(("routing", "watchdog"), [watchdog])
+        refs(("routing", "watchdog"), [watchdog], scalar=True)
     else:
         b.warn(("routing",), "no `watchdog:` channel: the Watchdog alert goes nowhere (e.g. watchdog: deadmans-switch, a webhook)")
     default = raw.get("default")
     if default is not None:
-        refs(("routing", "default"), [default])
+        refs(("routing", "default"), [default], scalar=True)
     teams: dict[str, dict[str, Any]] = {}
     known_teams = _spec_teams(b)
     for team, team_raw in sorted((raw.get("teams") or {}).items()):
@@ -75,7 +75,7 @@ def build(b: Builder) -> tuple[dict[str, Channel], Routing]:
             b.problem(("routing", "escalations", i, "after"), str(exc))
             continue
         if esc.get("team") and esc["team"] not in known_teams:
-            b.problem(("routing", "escalations", i, "team"), f"no service has team '{esc['team']}'")
+            b.problem(("routing", "escalations", i, "team"), f"no service has team '{esc['team']}' (teams in this spec: {', '.join(sorted(known_teams))})")
         escalations.append(Escalation(esc["severity"], after, refs(("routing", "escalations", i, "notify"), esc["notify"]), esc.get("team")))
     timings = {}
     for severity, values in (raw.get("timings") or {}).items():
@@ -119,13 +119,14 @@ def _interval(b: Builder, path: Path, raw: Any, name: str) -> TimeInterval | Non
         return None
     ok = True
     for part in _split(raw.get("weekdays")):
-        if not all(d in _DAYS for d in part.split(":")):
-            b.problem((*path, "weekdays"), f"'{raw['weekdays']}' is not a weekday range (examples: monday:friday, saturday, sunday)")
+        days = part.split(":")
+        if not all(d in _DAYS for d in days) or _DAYS.index(days[0]) > _DAYS.index(days[-1]):
+            b.problem((*path, "weekdays"), f"'{raw['weekdays']}' is not a weekday range (day names, first day before last; examples: monday:friday, saturday, sunday)")
             ok = False
             break
     for part in _split(raw.get("times")):
-        if not _TIME.match(part):
-            b.problem((*path, "times"), f"'{raw['times']}' is not a time range (example: 09:00-18:00)")
+        if not _TIME.match(part) or part.split("-")[0] >= part.split("-")[1]:
+            b.problem((*path, "times"), f"'{raw['times']}' is not a time range (HH:MM-HH:MM, start before end; example: 09:00-18:00)")
             ok = False
             break
     for part in _split(raw.get("months")):
