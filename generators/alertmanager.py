@@ -34,7 +34,7 @@ def _secret(name: str) -> str:
 
 
 def _tmpl(name: str) -> str:
-    return '{{ template "%s" . }}' % name
+    return "{{ template " + f'"{name}"' + " . }}"
 
 
 def channel_config(channel: Channel) -> tuple[str, dict[str, Any]]:
@@ -44,7 +44,9 @@ def channel_config(channel: Channel) -> tuple[str, dict[str, Any]]:
     if channel.type == "pagerduty":
         out["routing_key_file"] = _secret(s["routing_key_secret"])
         out["description"] = _tmpl("pagerduty.monitoring.description")
-        out["severity"] = '{{ if eq .CommonLabels.severity "critical" "warning" "info" }}{{ .CommonLabels.severity }}{{ else }}error{{ end }}'
+        out["severity"] = (
+            '{{ if eq .CommonLabels.severity "critical" "warning" "info" }}{{ .CommonLabels.severity }}{{ else }}error{{ end }}'
+        )
     elif channel.type == "slack":
         out["api_url_file"] = _secret(s["webhook_secret"])
         out["channel"] = s["channel"]

@@ -25,11 +25,15 @@ def route_test(root: Path, test: dict[str, Any]) -> str | None:
     """None when amtool routes the labels to exactly the expected receivers, else the problem."""
     labels = [f"{k}={v}" for k, v in test["labels"].items()]
     want = ",".join(test["receivers"])
-    result = tools.run("amtool", ["config", "routes", "test", f"--config.file={alertmanager.CONFIG}", f"--verify.receivers={want}", *labels], root)
+    result = tools.run(
+        "amtool", ["config", "routes", "test", f"--config.file={alertmanager.CONFIG}", f"--verify.receivers={want}", *labels], root
+    )
     if result.ok:
         return None
     got = next((line for line in result.output.splitlines() if line and not line.startswith(("Warning", "WARNING"))), "?")
-    return f"{alertmanager.ROUTE_TESTS}: {test['alert']} {{{', '.join(labels)}}}: the spec says it reaches {want}, amtool routes it to {got}"
+    return (
+        f"{alertmanager.ROUTE_TESTS}: {test['alert']} {{{', '.join(labels)}}}: the spec says it reaches {want}, amtool routes it to {got}"
+    )
 
 
 def validate(root: Path, full: bool, log: TextIO | None = None) -> list[str]:
@@ -37,7 +41,7 @@ def validate(root: Path, full: bool, log: TextIO | None = None) -> list[str]:
     if not config_path.is_file():
         return []
     log = log or sys.stderr
-    problems = []
+    problems: list[str] = []
     result = tools.run("amtool", ["check-config", alertmanager.CONFIG], root)
     if not result.ok:
         return [f"amtool check-config {alertmanager.CONFIG}:\n{result.output}"]

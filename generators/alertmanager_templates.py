@@ -19,10 +19,7 @@ FILES = (*STATIC, LINKS)
 
 def links(model: Model) -> str:
     url = model.stack.alertmanager_url.rstrip("/")
-    return (
-        f"{{{{/* {conventions.GENERATED_HEADER} */}}}}\n"
-        f'{{{{ define "monitoring.alertmanager_url" }}}}{url}{{{{ end }}}}\n'
-    )
+    return f'{{{{/* {conventions.GENERATED_HEADER} */}}}}\n{{{{ define "monitoring.alertmanager_url" }}}}{url}{{{{ end }}}}\n'
 
 
 def files(model: Model) -> dict[str, str]:

@@ -75,7 +75,8 @@ def build(b: Builder) -> tuple[dict[str, Channel], Routing]:
             b.problem(("routing", "escalations", i, "after"), str(exc))
             continue
         if esc.get("team") and esc["team"] not in known_teams:
-            b.problem(("routing", "escalations", i, "team"), f"no service has team '{esc['team']}' (teams in this spec: {', '.join(sorted(known_teams))})")
+            spec_teams = ", ".join(sorted(known_teams))
+            b.problem(("routing", "escalations", i, "team"), f"no service has team '{esc['team']}' (teams in this spec: {spec_teams})")
         escalations.append(Escalation(esc["severity"], after, refs(("routing", "escalations", i, "notify"), esc["notify"]), esc.get("team")))
     timings = {}
     for severity, values in (raw.get("timings") or {}).items():
@@ -121,7 +122,8 @@ def _interval(b: Builder, path: Path, raw: Any, name: str) -> TimeInterval | Non
     for part in _split(raw.get("weekdays")):
         days = part.split(":")
         if not all(d in _DAYS for d in days) or _DAYS.index(days[0]) > _DAYS.index(days[-1]):
-            b.problem((*path, "weekdays"), f"'{raw['weekdays']}' is not a weekday range (day names, first day before last; examples: monday:friday, saturday, sunday)")
+            example = "day names, first day before last; examples: monday:friday, saturday, sunday"
+            b.problem((*path, "weekdays"), f"'{raw['weekdays']}' is not a weekday range ({example})")
             ok = False
             break
     for part in _split(raw.get("times")):

@@ -66,7 +66,8 @@ RECEIVERS = {
                 "send_resolved": True,
                 "routing_key_file": "/run/secrets/pd_key",
                 "description": '{{ template "pagerduty.monitoring.description" . }}',
-                "severity": '{{ if eq .CommonLabels.severity "critical" "warning" "info" }}{{ .CommonLabels.severity }}{{ else }}error{{ end }}',
+                "severity": '{{ if eq .CommonLabels.severity "critical" "warning" "info" }}'
+                "{{ .CommonLabels.severity }}{{ else }}error{{ end }}",
             }
         ],
     },
@@ -144,7 +145,13 @@ def test_route_tree_order_watchdog_escalations_teams_severities(config: dict[str
 
 def test_root_route_is_a_visible_default_with_default_grouping(config: dict[str, Any]) -> None:
     root = {k: v for k, v in config["route"].items() if k != "routes"}
-    assert root == {"receiver": "triage", "group_by": ["alertname", "service"], "group_wait": "30s", "group_interval": "5m", "repeat_interval": "4h"}
+    assert root == {
+        "receiver": "triage",
+        "group_by": ["alertname", "service"],
+        "group_wait": "30s",
+        "group_interval": "5m",
+        "repeat_interval": "4h",
+    }
 
 
 def test_info_only_in_business_hours_and_maintenance_mutes_all_but_watchdog(config: dict[str, Any]) -> None:
@@ -187,7 +194,9 @@ def test_severity_timings(config: dict[str, Any], severity: str, expected: dict[
 
 
 def test_without_business_hours_or_info_route_no_time_interval_is_declared(tmp_path: Path) -> None:
-    text = mutate("  info: [digest]\n", "").replace('  business_hours: {weekdays: "monday:friday", times: "08:00-17:00", location: Europe/Paris}\n', "")
+    text = mutate("  info: [digest]\n", "").replace(
+        '  business_hours: {weekdays: "monday:friday", times: "08:00-17:00", location: Europe/Paris}\n', ""
+    )
     text = text.replace('info: "> 1% for 10m", ', "")
     model, warnings = load(text, tmp_path)
     assert [i["name"] for i in alertmanager.config(model)["time_intervals"]] == ["weekly"]
@@ -328,25 +337,38 @@ def test_rendering_twice_gives_the_same_bytes(model: Model) -> None:
 
 def test_every_secret_is_a_run_secrets_file(config: dict[str, Any]) -> None:
     files = sorted(
-        value for r in config["receivers"] for key, configs in r.items() if key != "name" for c in configs for k, value in c.items() if k.endswith("_file")
+        value
+        for r in config["receivers"]
+        for key, configs in r.items()
+        if key != "name"
+        for c in configs
+        for k, value in c.items()
+        if k.endswith("_file")
     )
     assert files == [f"/run/secrets/{n}" for n in ("og_key", "pd_key", "slack_alerts", "slack_alerts", "slack_warn", "smtp_pw")]
+
+
+DEFINED = "alerts, digest, dms, genie, pager, triage, warnings"
 
 
 # -- spec errors -------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("type: opsgenie", "type: teams", "11:17: channels.genie.type: 'teams' is not allowed here (allowed: pagerduty, slack, email, webhook, opsgenie)"),
+        (
+            "type: opsgenie",
+            "type: teams",
+            "11:17: channels.genie.type: 'teams' is not allowed here (allowed: pagerduty, slack, email, webhook, opsgenie)",
+        ),
         (
             "warning: [warnings]",
             "warning: [warnings, nowhere]",
-            "15:23: routing.warning[1]: channel 'nowhere' is not defined under channels: (defined: alerts, digest, dms, genie, pager, triage, warnings)",
+            f"15:23: routing.warning[1]: channel 'nowhere' is not defined under channels: (defined: {DEFINED})",
         ),
         (
             "watchdog: dms",
             "watchdog: dmz",
-            "17:13: routing.watchdog: channel 'dmz' is not defined under channels: (defined: alerts, digest, dms, genie, pager, triage, warnings)",
+            f"17:13: routing.watchdog: channel 'dmz' is not defined under channels: (defined: {DEFINED})",
         ),
         (
             'times: "08:00-17:00"',
@@ -359,14 +381,26 @@ def test_every_secret_is_a_run_secrets_file(config: dict[str, Any]) -> None:
             "28:32: routing.maintenance[0].weekdays: 'caturday' is not a weekday range "
             "(day names, first day before last; examples: monday:friday, saturday, sunday)",
         ),
-        ("location: Europe/Paris", "location: Mars/Olympus", "26:79: routing.business_hours.location: 'Mars/Olympus' is not a time zone (examples: UTC, Europe/Paris)"),
-        ("data: {warning: [alerts]}", "ops: {warning: [alerts]}", "21:10: routing.teams.ops: no service has team 'ops' (teams in this spec: backend, data, platform)"),
+        (
+            "location: Europe/Paris",
+            "location: Mars/Olympus",
+            "26:79: routing.business_hours.location: 'Mars/Olympus' is not a time zone (examples: UTC, Europe/Paris)",
+        ),
+        (
+            "data: {warning: [alerts]}",
+            "ops: {warning: [alerts]}",
+            "21:10: routing.teams.ops: no service has team 'ops' (teams in this spec: backend, data, platform)",
+        ),
         (
             "team: data}",
             "team: nobody}",
             "24:62: routing.escalations[1].team: no service has team 'nobody' (teams in this spec: backend, data, platform)",
         ),
-        ('months: "january, june"', 'months: "januar"', "28:94: routing.maintenance[0].months: 'januar' is not a month range (examples: december, 1:3)"),
+        (
+            'months: "january, june"',
+            'months: "januar"',
+            "28:94: routing.maintenance[0].months: 'januar' is not a month range (examples: december, 1:3)",
+        ),
     ],
     ids=[
         "an unknown channel type",
@@ -389,8 +423,16 @@ def test_spec_errors_are_located_and_explained(tmp_path: Path, old: str, new: st
 @pytest.mark.parametrize(
     ("old", "new", "warning"),
     [
-        ("  warnings: {type: slack", '  spare: {type: slack, channel: "#s", webhook_secret: s}\n  warnings: {type: slack', "8:10: channels.spare: warning: channel 'spare' is defined but no route uses it"),
-        ("  watchdog: dms\n", "", "14:3: routing: warning: no `watchdog:` channel: the Watchdog alert goes nowhere (e.g. watchdog: deadmans-switch, a webhook)"),
+        (
+            "  warnings: {type: slack",
+            '  spare: {type: slack, channel: "#s", webhook_secret: s}\n  warnings: {type: slack',
+            "8:10: channels.spare: warning: channel 'spare' is defined but no route uses it",
+        ),
+        (
+            "  watchdog: dms\n",
+            "",
+            "14:3: routing: warning: no `watchdog:` channel: the Watchdog alert goes nowhere (e.g. watchdog: deadmans-switch, a webhook)",
+        ),
     ],
     ids=["a channel no route uses", "no watchdog channel"],
 )
@@ -416,7 +458,11 @@ def test_amtool_route_tests_catch_a_tree_that_disagrees_with_the_spec(tree: Path
     doc["route"]["routes"][4]["receiver"] = "warnings"  # team data's warnings now go to the default channel
     (broken / alertmanager.CONFIG).write_text(writer.dump_yaml(doc))
     problems = alertmanager_check.validate(broken, full=True)
-    data_warnings = sum(1 for t in alertmanager.build(spec.load(FIXTURE)[0])[alertmanager.ROUTE_TESTS]["tests"] if t["labels"]["team"] == "data" and t["labels"]["severity"] == "warning" and "escalation" not in t["labels"])
+    data_warnings = sum(
+        1
+        for t in alertmanager.build(spec.load(FIXTURE)[0])[alertmanager.ROUTE_TESTS]["tests"]
+        if t["labels"]["team"] == "data" and t["labels"]["severity"] == "warning" and "escalation" not in t["labels"]
+    )
     assert len(problems) == 2 * data_warnings  # the simulation and amtool both object, once per data warning tier
     assert (
         f"{alertmanager.ROUTE_TESTS}: DbSlowQueries {{alertname=DbSlowQueries, service=db, severity=warning, team=data}}: "
@@ -458,10 +504,27 @@ def render_template(tree: Path, tmp_path: Path, name: str, alerts: list[dict[str
     require_tool("amtool")
     status = "firing" if any(a["status"] == "firing" for a in alerts) else "resolved"
     common = {"alertname": "ApiHighErrorRate", "service": "api", "severity": "critical", "team": "backend"}
-    data = {"receiver": "alerts+pager", "status": status, "alerts": alerts, "groupLabels": {}, "commonLabels": common, "commonAnnotations": {"summary": "High error rate"}, "externalURL": "http://ignored"}
+    data = {
+        "receiver": "alerts+pager",
+        "status": status,
+        "alerts": alerts,
+        "groupLabels": {},
+        "commonLabels": common,
+        "commonAnnotations": {"summary": "High error rate"},
+        "externalURL": "http://ignored",
+    }
     (tmp_path / "data.json").write_text(json.dumps(data))
-    args = ["amtool", "template", "render", "--template.glob=templates/*.tmpl", f"--template.type={kind}", f"--template.data={tmp_path / 'data.json'}"]
-    proc = subprocess.run([*args, f'--template.text={{{{ template "{name}" . }}}}'], cwd=tree / "alertmanager", capture_output=True, text=True, check=False)
+    args = [
+        "amtool",
+        "template",
+        "render",
+        "--template.glob=templates/*.tmpl",
+        f"--template.type={kind}",
+        f"--template.data={tmp_path / 'data.json'}",
+    ]
+    proc = subprocess.run(
+        [*args, f'--template.text={{{{ template "{name}" . }}}}'], cwd=tree / "alertmanager", capture_output=True, text=True, check=False
+    )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 
@@ -469,16 +532,19 @@ def render_template(tree: Path, tmp_path: Path, name: str, alerts: list[dict[str
 SILENCE = "http://am.example:9093/#/silences/new?filter=%7Balertname%3D%22ApiHighErrorRate%22%2C{}service%3D%22api%22%2Cseverity%3D%22critical%22%2Cteam%3D%22backend%22%7D"
 
 
+LINKS = "<https://rb.example/ApiHighErrorRate.md|Runbook> | <http://g.example/d/sh?var-service=api&viewPanel=7|Dashboard>"
+
+
 def test_slack_message_lists_every_alert_with_its_links(tree: Path, tmp_path: Path) -> None:
     text = render_template(tree, tmp_path, "slack.monitoring.text", [alert("firing"), alert("resolved", "api:8000")])
     assert text.splitlines() == [
         ":fire: *FIRING* `critical` *ApiHighErrorRate*: High error rate",
         "Errors are firing.",
-        f"<https://rb.example/ApiHighErrorRate.md|Runbook> | <http://g.example/d/sh?var-service=api&viewPanel=7|Dashboard> | <{SILENCE.format('')}|Silence>",
+        f"{LINKS} | <{SILENCE.format('')}|Silence>",
         ":white_check_mark: *RESOLVED* `critical` *ApiHighErrorRate*: High error rate",
         "Errors are resolved.",
         "Instance: `api:8000`",
-        f"<https://rb.example/ApiHighErrorRate.md|Runbook> | <http://g.example/d/sh?var-service=api&viewPanel=7|Dashboard> | <{SILENCE.format('instance%3D%22api%3A8000%22%2C')}|Silence>",
+        f"{LINKS} | <{SILENCE.format('instance%3D%22api%3A8000%22%2C')}|Silence>",
     ]
 
 
@@ -491,7 +557,13 @@ def test_slack_message_lists_every_alert_with_its_links(tree: Path, tmp_path: Pa
         ("email.monitoring.subject", ["resolved", "resolved"], "[RESOLVED] ApiHighErrorRate (api)"),
         ("pagerduty.monitoring.description", ["resolved"], "[RESOLVED] ApiHighErrorRate (api): High error rate"),
     ],
-    ids=["slack title counts firing alerts", "slack title says resolved", "email subject counts only firing", "email subject says resolved", "pagerduty says resolved"],
+    ids=[
+        "slack title counts firing alerts",
+        "slack title says resolved",
+        "email subject counts only firing",
+        "email subject says resolved",
+        "pagerduty says resolved",
+    ],
 )
 def test_titles(tree: Path, tmp_path: Path, name: str, alerts: list[str], expected: str) -> None:
     assert render_template(tree, tmp_path, name, [alert(s) for s in alerts]) == expected
