@@ -590,3 +590,24 @@ def test_email_text_lists_runbook_dashboard_and_silence(tree: Path, tmp_path: Pa
         "Dashboard: http://g.example/d/sh?var-service=api&viewPanel=7",
         f"Silence: {SILENCE.format('')}",
     ]
+
+
+def test_without_a_watchdog_channel_the_watchdog_is_discarded_not_sent_to_humans(tmp_path: Path) -> None:
+    model, _ = load(mutate("  watchdog: dms\n", "").replace("  dms: {", "  # dms: {"), tmp_path)
+    doc = alertmanager.config(model)
+    assert doc["route"]["routes"][0] == {
+        "matchers": ['alertname="Watchdog"'],
+        "receiver": "discard",
+        "group_wait": "0s",
+        "group_interval": "1m",
+        "repeat_interval": "1m",
+    }
+    assert {"name": "discard"} in doc["receivers"]
+
+
+def test_info_digest_defaults_to_weekday_office_hours_utc(tmp_path: Path) -> None:
+    model, _ = load(mutate('  business_hours: {weekdays: "monday:friday", times: "08:00-17:00", location: Europe/Paris}\n', ""), tmp_path)
+    assert alertmanager.config(model)["time_intervals"][0] == {
+        "name": "business-hours",
+        "time_intervals": [{"weekdays": ["monday:friday"], "times": [{"start_time": "09:00", "end_time": "18:00"}], "location": "UTC"}],
+    }
