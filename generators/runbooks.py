@@ -26,14 +26,10 @@ def _template() -> jinja2.Template:
 
 
 def receivers(model: Model, alert: Alert, severity: str, escalation: str | None) -> list[str]:
-    """Channels an alert of this severity and team reaches, as the spec's routing says."""
-    routing = model.routing
-    if alert.kind == "watchdog":
-        return [routing.watchdog] if routing.watchdog else []
-    if escalation:
-        return sorted({c for e in routing.escalations if e.label == escalation for c in e.notify})
-    team = routing.teams.get(alert.team, {})
-    return list(team.get(severity) or routing.severities.get(severity, ()))
+    """Channels an alert of this severity and team reaches: the same computation the route tests check."""
+    from generators import alertmanager_routes
+
+    return alertmanager_routes.channels_reached(model, alert, severity, escalation)
 
 
 def _escalation_text(model: Model, alert: Alert) -> str:

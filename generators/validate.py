@@ -6,7 +6,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from generators import tools
+from generators import alertmanager_check, tools
 
 # (rendered tree, full) -> problems. full=False is what `render` runs before the swap (seconds);
 # full=True adds the slower checks (`check`, CI): promtool unit tests, amtool route tests, ...
@@ -41,4 +41,4 @@ def prometheus(root: Path, full: bool) -> list[str]:
 
 
 # Validators for every output kind; each generator module's issue adds its own here.
-VALIDATORS: list[Validator] = [prometheus]
+VALIDATORS: list[Validator] = [prometheus, alertmanager_check.validate]
