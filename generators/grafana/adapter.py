@@ -20,8 +20,6 @@ from generators import conventions
 from generators.grafana.normalize import DATASOURCE, normalize
 
 
-
-
 def json_number(value: Decimal) -> int | float:
     """The spec's Decimal as a JSON number with the same digits (0.05 -> 0.05, 1E+3 -> 1000)."""
     if value == value.to_integral_value():
@@ -122,7 +120,10 @@ def build_panel(panel: Panel, pos: tuple[int, int, int, int]) -> Any:
         "dataSource": DATASOURCE,
         "targets": _targets(panel),
         "gridPos": G.GridPos(h=h, w=w, x=x, y=y),
-        "links": [G.DashboardLink(title=link.title, uri=link.url, type="link", icon="doc", targetBlank=True, keepTime=False, tooltip=link.title) for link in panel.links],
+        "links": [
+            G.DashboardLink(title=link.title, uri=link.url, type="link", icon="doc", targetBlank=True, keepTime=False, tooltip=link.title)
+            for link in panel.links
+        ],
         "thresholds": _thresholds(panel.steps),
     }
     items = [G.StatValueMappingItem(text, value, color, index) for index, (value, text, color) in enumerate(panel.mappings)]
@@ -175,15 +176,33 @@ def layout(rows: Sequence[Row]) -> list[Any]:
 
 def _variable(var: Variable) -> G.Template:
     if var.values:
-        return G.Template(name=var.name, label=var.label, query=",".join(var.values), type="custom", default=None if var.multi else var.values[0], multi=var.multi, includeAll=var.multi)
+        return G.Template(
+            name=var.name,
+            label=var.label,
+            query=",".join(var.values),
+            type="custom",
+            default=None if var.multi else var.values[0],
+            multi=var.multi,
+            includeAll=var.multi,
+        )
     return G.Template(
-        name=var.name, label=var.label, query=var.query, dataSource=DATASOURCE, multi=var.multi, includeAll=var.multi, refresh=2, default="",
-    )  # fmt: skip
+        name=var.name,
+        label=var.label,
+        query=var.query,
+        dataSource=DATASOURCE,
+        multi=var.multi,
+        includeAll=var.multi,
+        refresh=2,  # on time range change: new instances show up
+    )
 
 
-def dashboard(board: conventions.Dashboard, description: str, tags: Sequence[str], rows: Sequence[Row], variables: Sequence[Variable]) -> dict[str, Any]:
+def dashboard(
+    board: conventions.Dashboard, description: str, tags: Sequence[str], rows: Sequence[Row], variables: Sequence[Variable]
+) -> dict[str, Any]:
     """A dashboard built with grafanalib and normalized to modern JSON."""
-    datasource = G.Template(name="datasource", label="Data source", query="prometheus", type="datasource", default=conventions.PROMETHEUS_DATASOURCE_UID)
+    datasource = G.Template(
+        name="datasource", label="Data source", query="prometheus", type="datasource", default=conventions.PROMETHEUS_DATASOURCE_UID
+    )
     built = G.Dashboard(
         title=board.title,
         uid=board.uid,

@@ -9,7 +9,10 @@ from generators.grafana.adapter import Panel, Query, Step, Variable
 from generators.grafana.signals import COLORS, Board
 
 KEY = "alerts"
-DESCRIPTION = "Every alert of the stack from Prometheus' ALERTS series: firing and pending by severity and service, history, the Watchdog and custom alerts."
+DESCRIPTION = (
+    "Every alert of the stack from Prometheus' ALERTS series: firing and pending by severity and service, "
+    "history, the Watchdog and custom alerts."
+)
 SEL = 'service=~"$service", severity=~"$severity"'
 
 
@@ -28,9 +31,13 @@ def summary() -> list[Panel]:
     firing = Query(f'sum by (service, alertname, severity) (ALERTS{{alertstate="firing", {SEL}}})', instant=True, table=True)
     panels.append(Panel(_id("firing_table"), "Firing alerts by service", "table", (firing,), "short", width=24, height=8))
     by_severity = Query(f'count by (severity) (ALERTS{{alertstate="firing", {SEL}}})', "{{severity}}")
-    panels.append(Panel(_id("history_severity"), "Firing alerts by severity (history)", "timeseries", (by_severity,), "short", width=12, stack=True))
+    panels.append(
+        Panel(_id("history_severity"), "Firing alerts by severity (history)", "timeseries", (by_severity,), "short", width=12, stack=True)
+    )
     by_service = Query(f'count by (service) (ALERTS{{alertstate="firing", {SEL}}})', "{{service}}")
-    panels.append(Panel(_id("history_service"), "Firing alerts by service (history)", "timeseries", (by_service,), "short", width=12, stack=True))
+    panels.append(
+        Panel(_id("history_service"), "Firing alerts by service (history)", "timeseries", (by_service,), "short", width=12, stack=True)
+    )
     return panels
 
 
@@ -38,7 +45,17 @@ def watchdog(board: Board) -> None:
     for service in board.services("watchdog"):
         s = board.section(service)
         q = s.query('count(ALERTS{alertname="Watchdog", alertstate="firing"})', "watchdog")
-        s.signal("watchdog", "Watchdog (must always fire)", [q], "none", "stat", width=6, height=4, mappings=(("1", "FIRING: pipeline OK", "green"),), no_value="NOT FIRING: alerting is broken")
+        s.signal(
+            "watchdog",
+            "Watchdog (must always fire)",
+            [q],
+            "none",
+            "stat",
+            width=6,
+            height=4,
+            mappings=(("1", "FIRING: pipeline OK", "green"),),
+            no_value="NOT FIRING: alerting is broken",
+        )
         board.add("Watchdog", service.name, s.rest())
 
 

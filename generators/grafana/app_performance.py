@@ -13,7 +13,16 @@ JOB = 'job="{{ job }}"'
 
 
 def exporter_up(s: Section, signal: str, what: str) -> None:
-    s.signal(signal, f"{what} reachable", [s.query(f"min({{{{ m.up }}}}{{{JOB}}})", "up")], "none", "stat", width=4, height=6, mappings=UP_MAPPINGS)
+    s.signal(
+        signal,
+        f"{what} reachable",
+        [s.query(f"min({{{{ m.up }}}}{{{JOB}}})", "up")],
+        "none",
+        "stat",
+        width=4,
+        height=6,
+        mappings=UP_MAPPINGS,
+    )
 
 
 def postgres(s: Section) -> None:
@@ -23,10 +32,17 @@ def postgres(s: Section) -> None:
         s.query(f"max by (instance) ({{{{ m.max_connections }}}}{{{JOB}}})", "{{instance}} max_connections"),
     ]
     s.panel("connections", "Connections vs max_connections", pool, "short")
-    s.signal("pool_utilization", "Connection pool used", [s.query(f"instance:pg_connections:utilisation{{{SVC}}}", "{{instance}}")], "percentunit")
+    s.signal(
+        "pool_utilization",
+        "Connection pool used",
+        [s.query(f"instance:pg_connections:utilisation{{{SVC}}}", "{{instance}}")],
+        "percentunit",
+    )
     slow = s.query(f'max by (instance, datname) ({{{{ m.max_tx_duration }}}}{{{JOB}, state="active"}})', "{{datname}}")
     s.signal("slow_queries", "Longest active transaction (slow queries)", [slow], "s")
-    s.signal("replication_lag", "Replication lag", [s.query(f"max by (instance) ({{{{ m.replication_lag }}}}{{{JOB}}})", "{{instance}}")], "s")
+    s.signal(
+        "replication_lag", "Replication lag", [s.query(f"max by (instance) ({{{{ m.replication_lag }}}}{{{JOB}}})", "{{instance}}")], "s"
+    )
 
 
 def redis(s: Section) -> None:
@@ -38,7 +54,12 @@ def redis(s: Section) -> None:
     s.panel("memory_bytes", "Memory vs maxmemory", memory, "bytes")
     s.signal("memory", "Memory used of maxmemory", [s.query(f"instance:redis_memory_used:ratio{{{SVC}}}", "{{instance}}")], "percentunit")
     s.signal("hit_ratio", "Cache hit ratio", [s.query(f"instance:redis_keyspace_hit:ratio_rate5m{{{SVC}}}", "{{instance}}")], "percentunit")
-    s.signal("evictions", "Evictions", [s.query(f"sum by (instance) (rate({{{{ m.evicted }}}}{{{JOB}}}[$__rate_interval]))", "{{instance}}")], "ops")
+    s.signal(
+        "evictions",
+        "Evictions",
+        [s.query(f"sum by (instance) (rate({{{{ m.evicted }}}}{{{JOB}}}[$__rate_interval]))", "{{instance}}")],
+        "ops",
+    )
 
 
 def queue(s: Section) -> None:
@@ -53,7 +74,9 @@ def external_api(s: Section) -> None:
     status = f"{{{{{s.ctx['m']['status_label']}}}}}"
     s.panel("status_codes", "Calls by status", [s.query(f"service_code:{base}:rate5m{{{SVC}}}", status)], "reqps", stack=True)
     s.signal("error_rate", "Error ratio", [s.query(f"service:{base}_errors:ratio_rate5m{{{SVC}}}", "errors")], "percentunit")
-    s.signal("rate_limited", "Rate limited (429) ratio", [s.query(f"service:{base}_rate_limited:ratio_rate5m{{{SVC}}}", "429")], "percentunit")
+    s.signal(
+        "rate_limited", "Rate limited (429) ratio", [s.query(f"service:{base}_rate_limited:ratio_rate5m{{{SVC}}}", "429")], "percentunit"
+    )
     s.signal("latency_p95", "Latency p95", [s.query(f"service:{{{{ m.duration }}}}:p95_5m{{{SVC}}}", "p95")], "s")
     if s.ctx["m"].get("quota"):
         s.signal("quota_used", "Quota used", [s.query(f"max({{{{ m.quota }}}}{{{JOB}}})", "quota")], "percentunit", "stat", width=4)
@@ -62,7 +85,12 @@ def external_api(s: Section) -> None:
 def connections(s: Section) -> None:
     active = [s.query(f"service:{{{{ m.active }}}}:sum{{{SVC}}}", "open"), s.query("vector({{ limit }})", "limit")]
     s.panel("active", "Open connections vs limit", active, "short")
-    s.signal("utilization", "Connections used of limit", [s.query(f"service:{{{{ m.active }}}}:sum{{{SVC}}} / {{{{ limit }}}}", "used")], "percentunit")
+    s.signal(
+        "utilization",
+        "Connections used of limit",
+        [s.query(f"service:{{{{ m.active }}}}:sum{{{SVC}}} / {{{{ limit }}}}", "used")],
+        "percentunit",
+    )
 
 
 LAYOUTS = {"postgres": postgres, "redis": redis, "queue": queue, "external_api": external_api, "connections": connections}

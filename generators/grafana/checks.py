@@ -22,7 +22,9 @@ MIN_SCHEMA_VERSION = 39
 
 def schema_dir() -> Path:
     if not (SCHEMA_DIR / "dashboard.jsonschema.json").is_file():
-        raise tools.ToolMissing(f"Grafana JSON Schema not found in {SCHEMA_DIR} (set GRAFANA_SCHEMA_DIR or put ../shared/grafana-schema beside the project)")
+        raise tools.ToolMissing(
+            f"Grafana JSON Schema not found in {SCHEMA_DIR} (set GRAFANA_SCHEMA_DIR or put ../shared/grafana-schema beside the project)"
+        )
     return SCHEMA_DIR
 
 
@@ -67,7 +69,7 @@ def schema_problems(name: str, board: dict[str, Any]) -> list[str]:
         if not (schema_dir() / plugin).is_file():
             problems.append(f"{where}: no schema for panel type {kind!r} in {schema_dir()}")
             continue
-        definitions = json.loads((schema_dir() / plugin).read_text())["definitions"]
+        definitions = _validator(plugin, None).schema["definitions"]
         problems += _errors(plugin, "Options", panel.get("options", {}), f"{where}.options")
         custom = panel.get("fieldConfig", {}).get("defaults", {}).get("custom")
         if "FieldConfig" in definitions:
@@ -77,6 +79,18 @@ def schema_problems(name: str, board: dict[str, Any]) -> list[str]:
         for i, target in enumerate(panel.get("targets", [])):
             problems += _errors("prometheus.jsonschema.json", None, target, f"{where}.targets.{i}")
     return problems
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 def _overlap(a: dict[str, int], b: dict[str, int]) -> bool:
@@ -95,7 +109,7 @@ def structure_problems(name: str, board: dict[str, Any]) -> list[str]:
     seen: dict[int, str] = {}
     placed: list[tuple[str, dict[str, int]]] = []
     for panel in panels(board):
-        pid, title = panel.get("id"), panel.get("title", "")
+        pid, title = int(panel.get("id", -1)), str(panel.get("title", ""))
         if pid in seen:
             problems.append(f"{name}: panel id {pid} used by {seen[pid]!r} and {title!r}")
         seen[pid] = title
@@ -106,11 +120,12 @@ def structure_problems(name: str, board: dict[str, Any]) -> list[str]:
             if _overlap(pos, other):
                 problems.append(f"{name}: panel {pid} ({title!r}) overlaps {other_title!r}")
         placed.append((title, pos))
+        uid = conventions.PROMETHEUS_DATASOURCE_UID
         refs = [panel.get("datasource")] + [t.get("datasource") for t in panel.get("targets", [])]
         for ref in refs:
-            if panel.get("type") != "row" and ref != {"type": "prometheus", "uid": conventions.PROMETHEUS_DATASOURCE_UID}:
-                problems.append(f"{name}: panel {pid} ({title!r}) references datasource {ref}, not the provisioned uid {conventions.PROMETHEUS_DATASOURCE_UID!r}")
-    if "${DS_" in json.dumps(board):
+            if panel.get("type") != "row" and ref != {"type": "prometheus", "uid": uid}:
+                problems.append(f"{name}: panel {pid} ({title!r}) references datasource {ref}, not the provisioned uid {uid!r}")
+    if any("${DS_" in text for text in _strings(board)):
         problems.append(f"{name}: contains an import placeholder ${{DS_...}}; reference the datasource by uid")
     return problems
 

@@ -23,9 +23,22 @@ from generators.grafana.checks import dashboards, panels
 DURATIONS = {"__rate_interval": "5m", "__interval": "1m", "__range": "1h", "__range_s": "3600", "__interval_ms": "60000"}
 VARIABLE = re.compile(r"\$\{(\w+)(?::\w+)?\}|\$(\w+)")
 KEYWORDS = {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right", "bool", "offset", "inf", "nan", "atan2"}
-BUILTIN = {"up", "scrape_samples_scraped", "scrape_duration_seconds", "scrape_series_added", "scrape_samples_post_metric_relabeling", "ALERTS", "ALERTS_FOR_STATE"}
+BUILTIN = {
+    "up",
+    "scrape_samples_scraped",
+    "scrape_duration_seconds",
+    "scrape_series_added",
+    "scrape_samples_post_metric_relabeling",
+    "ALERTS",
+    "ALERTS_FOR_STATE",
+}
 EXPORTERS_FILE = Path(__file__).with_name("exporters.yaml")
 LABEL_VALUES = re.compile(r"^label_values\((.*),\s*\w+\)$")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _load(file: Path) -> Any:
+    return yaml.load(file.read_text(), Loader=_LOADER) or {}
 
 
 def substitute(expr: str) -> str:
@@ -64,7 +77,7 @@ def queries(root: Path) -> list[tuple[str, str]]:
 
 @functools.cache
 def exporter_metrics() -> dict[str, tuple[str, ...]]:
-    data: dict[str, list[str]] = yaml.safe_load(EXPORTERS_FILE.read_text())
+    data: dict[str, list[str]] = _load(EXPORTERS_FILE)
     return {kind: tuple(names) for kind, names in data.items()}
 
 
@@ -78,19 +91,21 @@ def known_metrics(root: Path) -> set[str]:
     """What the rendered Prometheus side (rules and tests) plus the declared exporters provide."""
     known = set(BUILTIN)
     for file in sorted((root / "prometheus" / "rules").glob("*.yml")):
-        for group in (yaml.safe_load(file.read_text()) or {}).get("groups", []):
+        for group in _load(file).get("groups", []):
             for rule in group.get("rules", []):
                 known |= metric_names(str(rule["expr"]))
                 if "record" in rule:
                     known.add(rule["record"])
     for file in sorted((root / "prometheus" / "tests").glob("*.yml")):
-        for test in (yaml.safe_load(file.read_text()) or {}).get("tests", []):
+        for test in _load(file).get("tests", []):
             for series in test.get("input_series", []):
                 known.add(str(series["series"]).split("{", 1)[0])
     for kind, names in exporter_metrics().items():
         required = _required(kind)
         if required is not None and required in known:
-            known |= set(names) | {str(v) for k, v in catalog.kind(kind).get("metrics", {}).items() if not k.endswith("_label") and k != "error_status"}
+            known |= set(names) | {
+                str(v) for k, v in catalog.kind(kind).get("metrics", {}).items() if not k.endswith("_label") and k != "error_status"
+            }
     for name in list(known):
         if name.endswith("_bucket"):
             base = name.removesuffix("_bucket")
@@ -106,7 +121,11 @@ def _promtool(items: list[tuple[str, str]]) -> list[str]:
         result = tools.promtool(["check", "rules", str(file)], Path(tmp))
     if result.ok:
         return []
-    located = [f"{items[int(n) - 1][0]}: {items[int(n) - 1][1]}" for n in sorted(set(re.findall(r"rule (\d+)", result.output)), key=int) if 0 < int(n) <= len(items)]
+    located = [
+        f"{items[int(n) - 1][0]}: {items[int(n) - 1][1]}"
+        for n in sorted(set(re.findall(r"rule (\d+)", result.output)), key=int)
+        if 0 < int(n) <= len(items)
+    ]
     return [f"promtool rejects a panel query:\n{result.output}", *(f"  -> {where}" for where in located)]
 
 
@@ -119,5 +138,6 @@ def validate(root: Path, full: bool) -> list[str]:
     known = known_metrics(root)
     for where, expr in items:
         for name in sorted(metric_names(substitute(expr)) - known):
-            problems.append(f"{where}: metric {name} is produced by nothing in the spec (no recording rule, alert input or declared exporter): the panel would show No data")
+            why = "no recording rule, alert input or declared exporter has it"
+            problems.append(f"{where}: metric {name} is produced by nothing in the spec ({why}): the panel would show No data")
     return problems

@@ -6,7 +6,10 @@ from generators.grafana.adapter import Variable
 from generators.grafana.signals import Board
 
 KEY = "infrastructure"
-DESCRIPTION = "Hosts: CPU, memory, disk space and I/O, network throughput and errors, filesystem fill prediction. Containers: CPU, memory, throttling, restarts."
+DESCRIPTION = (
+    "Hosts: CPU, memory, disk space and I/O, network throughput and errors, filesystem fill prediction. "
+    "Containers: CPU, memory, throttling, restarts."
+)
 FS = 'fstype!~"tmpfs|overlay|squashfs|nsfs|ramfs"'
 INSTANCE = 'instance=~"$instance"'
 
@@ -17,8 +20,15 @@ def hosts(board: Board) -> None:
         s.targets()
         sel = f'job="{{{{ job }}}}", {INSTANCE}'
         s.signal("cpu", "CPU utilisation", [s.query(f"instance:node_cpu_utilisation:rate5m{{{sel}}}", "{{instance}}")], "percentunit")
-        s.signal("memory", "Memory utilisation", [s.query(f"instance:node_memory_utilisation:ratio{{{sel}}}", "{{instance}}")], "percentunit")
-        s.signal("disk_free", "Filesystem space free", [s.query(f"instance_mountpoint:node_filesystem_avail:ratio{{{sel}}}", "{{instance}} {{mountpoint}}")], "percentunit")
+        s.signal(
+            "memory", "Memory utilisation", [s.query(f"instance:node_memory_utilisation:ratio{{{sel}}}", "{{instance}}")], "percentunit"
+        )
+        s.signal(
+            "disk_free",
+            "Filesystem space free",
+            [s.query(f"instance_mountpoint:node_filesystem_avail:ratio{{{sel}}}", "{{instance}} {{mountpoint}}")],
+            "percentunit",
+        )
         avail = f"node_filesystem_avail_bytes{{{sel}, {FS}}}"
         fill = s.query(f"({avail} / -deriv({avail}[6h])) > 0", "{{instance}} {{mountpoint}}")
         s.signal("disk_fill", "Filesystem time until full (6h trend)", [fill], "s")
@@ -30,14 +40,18 @@ def hosts(board: Board) -> None:
         ]
         s.panel("disk_io", "Disk I/O", io, "Bps")
         net = [
-            s.query(f'sum by (instance) (rate(node_network_receive_bytes_total{{{sel}, device!="lo"}}[$__rate_interval]))', "{{instance}} received"),
-            s.query(f'sum by (instance) (rate(node_network_transmit_bytes_total{{{sel}, device!="lo"}}[$__rate_interval]))', "{{instance}} sent"),
+            s.query(
+                f'sum by (instance) (rate(node_network_receive_bytes_total{{{sel}, device!="lo"}}[$__rate_interval]))',
+                "{{instance}} received",
+            ),
+            s.query(
+                f'sum by (instance) (rate(node_network_transmit_bytes_total{{{sel}, device!="lo"}}[$__rate_interval]))', "{{instance}} sent"
+            ),
         ]
         s.panel("network_throughput", "Network throughput", net, "Bps")
-        errors = (
-            f"(rate(node_network_receive_errs_total{{{sel}}}[$__rate_interval]) + rate(node_network_transmit_errs_total{{{sel}}}[$__rate_interval]))"
-            f" / (rate(node_network_receive_packets_total{{{sel}}}[$__rate_interval]) + rate(node_network_transmit_packets_total{{{sel}}}[$__rate_interval]))"
-        )
+        rate = "rate(node_network_{}_total{{" + sel + "}}[$__rate_interval])"
+        errs, packets = (f"({rate.format(f'receive_{x}')} + {rate.format(f'transmit_{x}')})" for x in ("errs", "packets"))
+        errors = f"{errs} / {packets}"
         s.signal("network_errors", "Network error ratio", [s.query(errors, "{{instance}} {{device}}")], "percentunit")
         s.signal("clock_skew", "Clock offset", [s.query(f"abs(node_timex_offset_seconds{{{sel}}})", "{{instance}}")], "s")
         board.add(f"Hosts ({service.team})", service.name, s.rest())
@@ -47,9 +61,21 @@ def containers(board: Board) -> None:
     for service in board.services("container"):
         s = board.section(service)
         s.targets()
-        s.panel("cpu", "CPU per container (cores)", [s.query('name:container_cpu_usage:rate5m{service="{{ service }}"}', "{{name}}")], "short")
-        s.panel("memory", "Memory working set", [s.query('sum by (instance, name) (container_memory_working_set_bytes{job="{{ job }}", name!=""})', "{{name}}")], "bytes")
-        s.signal("memory_near_limit", "Memory used of limit", [s.query('name:container_memory_limit_usage:ratio{service="{{ service }}"}', "{{name}}")], "percentunit")
+        s.panel(
+            "cpu", "CPU per container (cores)", [s.query('name:container_cpu_usage:rate5m{service="{{ service }}"}', "{{name}}")], "short"
+        )
+        s.panel(
+            "memory",
+            "Memory working set",
+            [s.query('sum by (instance, name) (container_memory_working_set_bytes{job="{{ job }}", name!=""})', "{{name}}")],
+            "bytes",
+        )
+        s.signal(
+            "memory_near_limit",
+            "Memory used of limit",
+            [s.query('name:container_memory_limit_usage:ratio{service="{{ service }}"}', "{{name}}")],
+            "percentunit",
+        )
         throttled = (
             'sum by (instance, name) (rate(container_cpu_cfs_throttled_periods_total{job="{{ job }}", name!=""}[$__rate_interval]))'
             ' / sum by (instance, name) (rate(container_cpu_cfs_periods_total{job="{{ job }}", name!=""}[$__rate_interval]))'

@@ -141,7 +141,7 @@ def _variable(var: dict[str, Any]) -> dict[str, Any]:
 
 def normalize(raw: dict[str, Any]) -> dict[str, Any]:
     """grafanalib's Dashboard.to_json_data() (as plain dicts) -> modern dashboard JSON."""
-    board = _drop_none({k: v for k, v in raw.items() if k not in LEGACY_DASHBOARD})
+    board: dict[str, Any] = _drop_none({k: v for k, v in raw.items() if k not in LEGACY_DASHBOARD})
     board["schemaVersion"] = SCHEMA_VERSION
     board["id"] = None  # provisioning: Grafana assigns the numeric id, the uid is the identity
     board["panels"] = [_panel(p) for p in board.get("panels", [])]

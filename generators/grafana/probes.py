@@ -18,7 +18,16 @@ def variables(board: Board) -> list[Variable]:
 def rows(board: Board) -> None:
     for service in board.services("probe"):
         s = board.section(service)
-        s.signal("probe_failed", "Probe success", [s.query(f"probe_success{{{SEL}}}", "{{instance}}")], "none", "stat", width=12, height=6, mappings=UP_MAPPINGS)
+        s.signal(
+            "probe_failed",
+            "Probe success",
+            [s.query(f"probe_success{{{SEL}}}", "{{instance}}")],
+            "none",
+            "stat",
+            width=12,
+            height=6,
+            mappings=UP_MAPPINGS,
+        )
         ratio = s.query(f"avg by (instance) (avg_over_time(probe_success{{{SEL}}}[$__range]))", "{{instance}}")
         s.panel("success_ratio", "Success ratio (time range)", [ratio], "percentunit", "stat", width=12, height=6)
         s.signal("probe_slow", "Probe duration", [s.query(f"probe_duration_seconds{{{SEL}}}", "{{instance}}")], "s", width=12)

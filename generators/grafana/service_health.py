@@ -27,17 +27,42 @@ def http(board: Board) -> None:
         m = service.metrics
         s.targets()
         uptime(s)
-        s.signal("traffic_drop", "Request rate", [s.query('service:{{ m.requests | base }}:rate5m{service="{{ service }}"}', "requests/s")], "reqps")
-        s.signal("error_rate", f"Error ratio ({m['error_status']})", [s.query('service:{{ m.requests | base }}_errors:ratio_rate5m{service="{{ service }}"}', "errors")], "percentunit")
+        s.signal(
+            "traffic_drop",
+            "Request rate",
+            [s.query('service:{{ m.requests | base }}:rate5m{service="{{ service }}"}', "requests/s")],
+            "reqps",
+        )
+        s.signal(
+            "error_rate",
+            f"Error ratio ({m['error_status']})",
+            [s.query('service:{{ m.requests | base }}_errors:ratio_rate5m{service="{{ service }}"}', "errors")],
+            "percentunit",
+        )
         for quantile in ("50", "95", "99"):
             q = s.query(f'service:{{{{ m.duration }}}}:p{quantile}_5m{{service="{{{{ service }}}}"}}', f"p{quantile}")
             s.signal(f"latency_p{quantile}", f"Latency p{quantile}", [q], "s")
         codes = s.query('service_code:{{ m.requests | base }}:rate5m{service="{{ service }}"}', f"{{{{{m['status_label']}}}}}")
         s.panel("status_codes", "Requests by status code", [codes], "reqps", stack=True)
         endpoint = f"{{{{{m['endpoint_label']}}}}}"
-        s.panel("top_endpoints", "Top endpoints by request rate", [s.query('topk(10, service_endpoint:{{ m.requests | base }}:rate5m{service="{{ service }}"})', endpoint)], "reqps")
-        s.panel("slow_endpoints", "Slowest endpoints (p95)", [s.query('topk(10, service_endpoint:{{ m.duration }}:p95_5m{service="{{ service }}"})', endpoint)], "s")
-        s.panel("endpoint_errors", "Endpoint error ratio", [s.query('topk(10, service_endpoint:{{ m.requests | base }}_errors:ratio_rate5m{service="{{ service }}"})', endpoint)], "percentunit")
+        s.panel(
+            "top_endpoints",
+            "Top endpoints by request rate",
+            [s.query('topk(10, service_endpoint:{{ m.requests | base }}:rate5m{service="{{ service }}"})', endpoint)],
+            "reqps",
+        )
+        s.panel(
+            "slow_endpoints",
+            "Slowest endpoints (p95)",
+            [s.query('topk(10, service_endpoint:{{ m.duration }}:p95_5m{service="{{ service }}"})', endpoint)],
+            "s",
+        )
+        s.panel(
+            "endpoint_errors",
+            "Endpoint error ratio",
+            [s.query('topk(10, service_endpoint:{{ m.requests | base }}_errors:ratio_rate5m{service="{{ service }}"})', endpoint)],
+            "percentunit",
+        )
         firing(s)
         board.add(f"{service.name} ({service.team})", service.name, s.rest())
 
@@ -50,7 +75,11 @@ def variables(board: Board) -> list[Variable]:
 def overview(board: Board) -> None:
     """Top row: firing alerts of the services selected in $service."""
     q = Query('sum by (service, alertname, severity) (ALERTS{alertstate="firing", service=~"$service"})', instant=True, table=True)
-    board.add("Overview", "service-health/overview", [Panel(panel_id("service-health", "firing"), "Firing alerts of the selected services", "table", (q,), "short", width=24, height=6)])
+    board.add(
+        "Overview",
+        "service-health/overview",
+        [Panel(panel_id("service-health", "firing"), "Firing alerts of the selected services", "table", (q,), "short", width=24, height=6)],
+    )
 
 
 def rows(board: Board) -> None:

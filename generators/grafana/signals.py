@@ -62,7 +62,8 @@ def steps(alert: Alert | None) -> tuple[Step, ...]:
     if alert.direction == "above":
         return (Step("green", None), *(Step(color, value) for value, color in ordered))
     colors = [color for _, color in ordered]
-    return (Step(colors[0], None), *(Step((colors[1:] + ["green"])[i], value) for i, (value, _) in enumerate(ordered)))
+    above = [*colors[1:], "green"]  # from each threshold up, the next milder color
+    return (Step(colors[0], None), *(Step(above[i], value) for i, (value, _) in enumerate(ordered)))
 
 
 def describe(alert: Alert) -> str:
@@ -128,7 +129,11 @@ class Section:
 
     def targets(self) -> None:
         """Panels for the scrape-health signals every scraped service has."""
-        for signal, title in (("target_down", "Target state"), ("scrape_empty", "Samples per scrape"), ("metric_absent", "Required metric")):
+        for signal, title in (
+            ("target_down", "Target state"),
+            ("scrape_empty", "Samples per scrape"),
+            ("metric_absent", "Required metric"),
+        ):
             alert = self.board.alerts.get((self.service, signal))
             if alert is None:
                 continue
@@ -141,7 +146,17 @@ class Section:
                 self.signal(signal, title, [q], "short", width=8, height=6, steps=ABSENT_STEPS)
             else:
                 q = Query(catalog.render('count({{ m.required }}{job="{{ job }}"})', **ctx), "series")
-                self.signal(signal, f"Series of {ctx['m']['required']}", [q], "short", "stat", width=4, height=6, steps=ABSENT_STEPS, no_value="absent")
+                self.signal(
+                    signal,
+                    f"Series of {ctx['m']['required']}",
+                    [q],
+                    "short",
+                    "stat",
+                    width=4,
+                    height=6,
+                    steps=ABSENT_STEPS,
+                    no_value="absent",
+                )
 
     def rest(self) -> list[Panel]:
         """Panels for this service's alerts on this board that no family laid out, then all panels."""
