@@ -33,6 +33,7 @@ BUILTIN = {
     "ALERTS_FOR_STATE",
 }
 EXPORTERS_FILE = Path(__file__).with_name("exporters.yaml")
+JOB_MATCHER = re.compile(r'\bjob="([^"]*)"')
 LABEL_VALUES = re.compile(r"^label_values\((.*),\s*\w+\)$")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -129,6 +130,11 @@ def _promtool(items: list[tuple[str, str]]) -> list[str]:
     return [f"promtool rejects a panel query:\n{result.output}", *(f"  -> {where}" for where in located)]
 
 
+def scrape_jobs(root: Path) -> set[str]:
+    config = root / "prometheus" / "prometheus.yml"
+    return {str(c["job_name"]) for c in _load(config).get("scrape_configs", [])} if config.is_file() else set()
+
+
 def validate(root: Path, full: bool) -> list[str]:
     del full  # one promtool call for all queries: fast enough for render too
     items = queries(root)
@@ -136,7 +142,10 @@ def validate(root: Path, full: bool) -> list[str]:
         return []
     problems = _promtool(items)
     known = known_metrics(root)
+    jobs = scrape_jobs(root)
     for where, expr in items:
+        for job in sorted(set(JOB_MATCHER.findall(expr)) - jobs if jobs else ()):
+            problems.append(f'{where}: job="{job}" is not a scrape job of prometheus/prometheus.yml ({", ".join(sorted(jobs))})')
         for name in sorted(metric_names(substitute(expr)) - known):
             why = "no recording rule, alert input or declared exporter has it"
             problems.append(f"{where}: metric {name} is produced by nothing in the spec ({why}): the panel would show No data")

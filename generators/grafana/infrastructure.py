@@ -49,8 +49,10 @@ def hosts(board: Board) -> None:
             ),
         ]
         s.panel("network_throughput", "Network throughput", net, "Bps")
-        rate = "rate(node_network_{}_total{{" + sel + "}}[$__rate_interval])"
-        errs, packets = (f"({rate.format(f'receive_{x}')} + {rate.format(f'transmit_{x}')})" for x in ("errs", "packets"))
+        rate = "rate(node_network_METRIC_total{" + sel + "}[$__rate_interval])"
+        errs, packets = (
+            f"({rate.replace('METRIC', 'receive_' + x)} + {rate.replace('METRIC', 'transmit_' + x)})" for x in ("errs", "packets")
+        )
         errors = f"{errs} / {packets}"
         s.signal("network_errors", "Network error ratio", [s.query(errors, "{{instance}} {{device}}")], "percentunit")
         s.signal("clock_skew", "Clock offset", [s.query(f"abs(node_timex_offset_seconds{{{sel}}})", "{{instance}}")], "s")
