@@ -103,6 +103,7 @@ def variables(board: Board) -> list[Variable]:
 
 
 def rows(board: Board) -> None:
+    board.firing_overview()
     for service in board.services(*KINDS):
         s = board.section(service)
         s.targets()

@@ -15,6 +15,7 @@ def variables(board: Board) -> list[Variable]:
 
 
 def rows(board: Board) -> None:
+    board.firing_overview()
     for service in board.services("business"):
         s = board.section(service)
         per_minute = s.query('service:{{ m.counter | base }}:rate5m{service="{{ service }}"} * 60', "per minute")

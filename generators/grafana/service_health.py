@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from generators.conventions import panel_id
-from generators.grafana.adapter import Panel, Query, Variable
+from generators.grafana.adapter import Variable
 from generators.grafana.signals import Board, Section
 
 KEY = "service-health"
@@ -72,17 +71,7 @@ def variables(board: Board) -> list[Variable]:
     return [Variable("service", "Service", values=names)] if names else []
 
 
-def overview(board: Board) -> None:
-    """Top row: firing alerts of the services selected in $service."""
-    q = Query('sum by (service, alertname, severity) (ALERTS{alertstate="firing", service=~"$service"})', instant=True, table=True)
-    board.add(
-        "Overview",
-        "service-health/overview",
-        [Panel(panel_id("service-health", "firing"), "Firing alerts of the selected services", "table", (q,), "short", width=24, height=6)],
-    )
-
-
 def rows(board: Board) -> None:
-    overview(board)
+    board.firing_overview()
     http(board)
     board.leftovers()

@@ -95,6 +95,16 @@ class Board:
         if panels:
             self.rows.append(Row(title, conventions.panel_id(key, "row"), tuple(panels)))
 
+    def firing_overview(self) -> None:
+        """A top row: the firing alerts of the services selected in the `service` variable."""
+        q = Query('sum by (service, alertname, severity) (ALERTS{alertstate="firing", service=~"$service"})', instant=True, table=True)
+        pid = conventions.panel_id(self.info.uid, "firing")
+        self.add(
+            "Overview",
+            f"{self.info.uid}/overview",
+            [Panel(pid, "Firing alerts of the selected services", "table", (q,), width=24, height=6)],
+        )
+
     def leftovers(self) -> None:
         """A row per service whose alerts point here but that no family section laid out."""
         for service in sorted({s for s, sig in self.alerts if (s, sig) not in self.placed}):
