@@ -192,3 +192,9 @@ def test_json_number_keeps_the_spec_digits(value: Decimal, expected: float) -> N
 def test_json_number_refuses_a_value_a_float_would_round() -> None:
     with pytest.raises(ValueError, match=r"^0\.12345678901234567891 has no exact JSON number$"):
         adapter.json_number(Decimal("0.12345678901234567891"))
+
+
+def test_utilisation_panels_get_a_0_to_100_percent_axis_that_grafanalib_cannot_express(model: Model, built: dict[str, Any]) -> None:
+    by_name = {a.name: alert_panel(built, a)["fieldConfig"]["defaults"] for a in model.alerts}
+    assert (by_name["HostHighCpuUsage"]["min"], by_name["HostHighCpuUsage"]["max"]) == (0, 1)
+    assert "max" not in by_name["ApiHighErrorRate"]  # small error ratios would vanish on a 0..100% axis

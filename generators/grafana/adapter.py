@@ -69,8 +69,7 @@ class Panel:
     stack: bool = False
     mappings: tuple[tuple[str, str, str], ...] = ()  # (value, text, color)
     no_value: str = ""
-    min: Decimal | None = None
-    max: Decimal | None = None
+    bounds: tuple[Decimal, Decimal] | None = None  # axis min and max
 
 
 @dataclass(frozen=True)
@@ -113,6 +112,7 @@ def _targets(panel: Panel) -> list[G.Target]:
 
 def build_panel(panel: Panel, pos: tuple[int, int, int, int]) -> Any:
     x, y, w, h = pos
+    limits = {"min": json_number(panel.bounds[0]), "max": json_number(panel.bounds[1])} if panel.bounds else {}
     common: dict[str, Any] = {
         "id": panel.id,
         "title": panel.title,
@@ -125,6 +125,8 @@ def build_panel(panel: Panel, pos: tuple[int, int, int, int]) -> Any:
             for link in panel.links
         ],
         "thresholds": _thresholds(panel.steps),
+        # grafanalib takes int-only min/max (TimeSeries) or none (Stat): set the exact numbers as extra JSON
+        "extraJson": {"fieldConfig": {"defaults": limits}} if limits else None,
     }
     items = [G.StatValueMappingItem(text, value, color, index) for index, (value, text, color) in enumerate(panel.mappings)]
     mappings = [G.StatValueMappings(*items)] if items else []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from generators.grafana.adapter import Variable
-from generators.grafana.signals import UP_MAPPINGS, Board, Section
+from generators.grafana.signals import RATIO, UP_MAPPINGS, Board, Section
 
 KEY = "app-performance"
 DESCRIPTION = "One row per dependency: PostgreSQL, Redis, job queues, external APIs and long-lived connections (SSE)."
@@ -37,6 +37,7 @@ def postgres(s: Section) -> None:
         "Connection pool used",
         [s.query(f"instance:pg_connections:utilisation{{{SVC}}}", "{{instance}}")],
         "percentunit",
+        bounds=RATIO,
     )
     slow = s.query(f'max by (instance, datname) ({{{{ m.max_tx_duration }}}}{{{JOB}, state="active"}})', "{{datname}}")
     s.signal("slow_queries", "Longest active transaction (slow queries)", [slow], "s")
@@ -52,8 +53,10 @@ def redis(s: Section) -> None:
         s.query(f"max by (instance) ({{{{ m.memory_max }}}}{{{JOB}}})", "{{instance}} maxmemory"),
     ]
     s.panel("memory_bytes", "Memory vs maxmemory", memory, "bytes")
-    s.signal("memory", "Memory used of maxmemory", [s.query(f"instance:redis_memory_used:ratio{{{SVC}}}", "{{instance}}")], "percentunit")
-    s.signal("hit_ratio", "Cache hit ratio", [s.query(f"instance:redis_keyspace_hit:ratio_rate5m{{{SVC}}}", "{{instance}}")], "percentunit")
+    used = s.query(f"instance:redis_memory_used:ratio{{{SVC}}}", "{{instance}}")
+    s.signal("memory", "Memory used of maxmemory", [used], "percentunit", bounds=RATIO)
+    hits = s.query(f"instance:redis_keyspace_hit:ratio_rate5m{{{SVC}}}", "{{instance}}")
+    s.signal("hit_ratio", "Cache hit ratio", [hits], "percentunit", bounds=RATIO)
     s.signal(
         "evictions",
         "Evictions",
@@ -79,7 +82,9 @@ def external_api(s: Section) -> None:
     )
     s.signal("latency_p95", "Latency p95", [s.query(f"service:{{{{ m.duration }}}}:p95_5m{{{SVC}}}", "p95")], "s")
     if s.ctx["m"].get("quota"):
-        s.signal("quota_used", "Quota used", [s.query(f"max({{{{ m.quota }}}}{{{JOB}}})", "quota")], "percentunit", "stat", width=4)
+        s.signal(
+            "quota_used", "Quota used", [s.query(f"max({{{{ m.quota }}}}{{{JOB}}})", "quota")], "percentunit", "stat", bounds=RATIO, width=4
+        )
 
 
 def connections(s: Section) -> None:
@@ -90,6 +95,7 @@ def connections(s: Section) -> None:
         "Connections used of limit",
         [s.query(f"service:{{{{ m.active }}}}:sum{{{SVC}}} / {{{{ limit }}}}", "used")],
         "percentunit",
+        bounds=RATIO,
     )
 
 

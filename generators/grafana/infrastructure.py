@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from generators.grafana.adapter import Variable
-from generators.grafana.signals import Board
+from generators.grafana.signals import RATIO, Board
 
 KEY = "infrastructure"
 DESCRIPTION = (
@@ -19,21 +19,32 @@ def hosts(board: Board) -> None:
         s = board.section(service)
         s.targets()
         sel = f'job="{{{{ job }}}}", {INSTANCE}'
-        s.signal("cpu", "CPU utilisation", [s.query(f"instance:node_cpu_utilisation:rate5m{{{sel}}}", "{{instance}}")], "percentunit")
         s.signal(
-            "memory", "Memory utilisation", [s.query(f"instance:node_memory_utilisation:ratio{{{sel}}}", "{{instance}}")], "percentunit"
+            "cpu",
+            "CPU utilisation",
+            [s.query(f"instance:node_cpu_utilisation:rate5m{{{sel}}}", "{{instance}}")],
+            "percentunit",
+            bounds=RATIO,
+        )
+        s.signal(
+            "memory",
+            "Memory utilisation",
+            [s.query(f"instance:node_memory_utilisation:ratio{{{sel}}}", "{{instance}}")],
+            "percentunit",
+            bounds=RATIO,
         )
         s.signal(
             "disk_free",
             "Filesystem space free",
             [s.query(f"instance_mountpoint:node_filesystem_avail:ratio{{{sel}}}", "{{instance}} {{mountpoint}}")],
             "percentunit",
+            bounds=RATIO,
         )
         avail = f"node_filesystem_avail_bytes{{{sel}, {FS}}}"
         fill = s.query(f"({avail} / -deriv({avail}[6h])) > 0", "{{instance}} {{mountpoint}}")
         s.signal("disk_fill", "Filesystem time until full (6h trend)", [fill], "s")
         inodes = f"node_filesystem_files_free{{{sel}, {FS}}} / node_filesystem_files{{{sel}, {FS}}}"
-        s.signal("inodes_free", "Inodes free", [s.query(inodes, "{{instance}} {{mountpoint}}")], "percentunit")
+        s.signal("inodes_free", "Inodes free", [s.query(inodes, "{{instance}} {{mountpoint}}")], "percentunit", bounds=RATIO)
         io = [
             s.query(f"sum by (instance) (rate(node_disk_read_bytes_total{{{sel}}}[$__rate_interval]))", "{{instance}} read"),
             s.query(f"sum by (instance) (rate(node_disk_written_bytes_total{{{sel}}}[$__rate_interval]))", "{{instance}} written"),
@@ -77,6 +88,7 @@ def containers(board: Board) -> None:
             "Memory used of limit",
             [s.query('name:container_memory_limit_usage:ratio{service="{{ service }}"}', "{{name}}")],
             "percentunit",
+            bounds=RATIO,
         )
         throttled = (
             'sum by (instance, name) (rate(container_cpu_cfs_throttled_periods_total{job="{{ job }}", name!=""}[$__rate_interval]))'

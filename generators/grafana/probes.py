@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from generators.grafana.adapter import Variable
-from generators.grafana.signals import UP_MAPPINGS, Board
+from generators.grafana.signals import RATIO, UP_MAPPINGS, Board
 
 KEY = "probes"
 DESCRIPTION = "Blackbox probes of the targets under `probes:`: success, duration, HTTP status and TLS certificate time left."
@@ -29,7 +29,7 @@ def rows(board: Board) -> None:
             mappings=UP_MAPPINGS,
         )
         ratio = s.query(f"avg by (instance) (avg_over_time(probe_success{{{SEL}}}[$__range]))", "{{instance}}")
-        s.panel("success_ratio", "Success ratio (time range)", [ratio], "percentunit", "stat", width=12, height=6)
+        s.panel("success_ratio", "Success ratio (time range)", [ratio], "percentunit", "stat", bounds=RATIO, width=12, height=6)
         s.signal("probe_slow", "Probe duration", [s.query(f"probe_duration_seconds{{{SEL}}}", "{{instance}}")], "s", width=12)
         s.panel("http_status", "HTTP status code", [s.query(f"probe_http_status_code{{{SEL}}}", "{{instance}}")], "none", width=12)
         tls = s.query(f"probe_ssl_earliest_cert_expiry{{{SEL}}} - time()", "{{instance}}")

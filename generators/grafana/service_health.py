@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from generators.grafana.adapter import Variable
-from generators.grafana.signals import Board, Section
+from generators.grafana.signals import RATIO, Board, Section
 
 KEY = "service-health"
 DESCRIPTION = "Per HTTP service: uptime, request rate, error ratio, p50/p95/p99 latency, status codes, top endpoints and firing alerts."
@@ -17,7 +17,7 @@ def firing(section: Section) -> None:
 
 def uptime(section: Section) -> None:
     q = section.query('avg(avg_over_time(up{job="{{ job }}"}[$__range]))', "uptime")
-    section.panel("uptime", "Uptime (time range)", [q], "percentunit", "stat", width=4, height=6)
+    section.panel("uptime", "Uptime (time range)", [q], "percentunit", "stat", bounds=RATIO, width=4, height=6)
 
 
 def http(board: Board) -> None:

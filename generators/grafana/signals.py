@@ -24,6 +24,7 @@ COLORS = {"critical": "red", "warning": "orange", "info": "blue"}
 UNITS = {"percent": "percentunit", "seconds": "s", "per_second": "ops", "per_minute": "short", "count": "short"}
 UP_MAPPINGS = (("0", "DOWN", "red"), ("1", "UP", "green"))
 RATE_WINDOW = re.compile(r"\b(rate|irate|increase)\(([^\[\]()]*)\[5m\]\)")
+RATIO = (Decimal(0), Decimal(1))  # 0..100% axes for utilisation-like ratios
 ABSENT_STEPS = (Step("red", None), Step("green", Decimal(1)))
 
 
