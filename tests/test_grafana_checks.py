@@ -208,3 +208,14 @@ def test_grafanalib_output_fails_the_schema_and_the_normalized_output_passes(sch
         {"color": "red", "value": 1000},
     ]
     assert board["schemaVersion"] == normalize.SCHEMA_VERSION and board["id"] is None
+
+
+def test_a_second_dashboard_with_the_same_uid_and_title_in_the_folder_is_reported(tree: Path, schemas: Path) -> None:
+    copy = "grafana/dashboards/Services/copy.json"
+    (tree / copy).write_bytes((tree / HEALTH).read_bytes())
+    problems = checks.validate(tree, True)
+    assert problems == [  # copy.json sorts first, so the original is the one reported as the duplicate
+        f"{copy}: file name must be the uid 'service-health'",
+        f"{HEALTH}: uid 'service-health' is also used by {copy}",
+        f"{HEALTH}: title 'Service health' is also used in folder Services by {copy}",
+    ]
