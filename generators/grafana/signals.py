@@ -25,7 +25,7 @@ UNITS = {"percent": "percentunit", "seconds": "s", "per_second": "ops", "per_min
 UP_MAPPINGS = (("0", "DOWN", "red"), ("1", "UP", "green"))
 RATE_WINDOW = re.compile(r"\b(rate|irate|increase)\(([^\[\]()]*)\[5m\]\)")
 RATIO = (Decimal(0), Decimal(1))  # 0..100% axes for utilisation-like ratios
-ABSENT_STEPS = (Step("red", None), Step("green", Decimal(1)))
+STATE_STEPS = (Step("red", None), Step("green", Decimal(1)))  # state signals (up, reload ok, present)
 
 
 def rate_interval(expr: str) -> str:
@@ -69,7 +69,7 @@ def steps(alert: Alert | None) -> tuple[Step, ...]:
 
 def describe(alert: Alert) -> str:
     tiers = "; ".join(f"{t.severity}: {t.threshold.describe()}" for t in alert.tiers if not t.labels)  # escalations repeat a tier
-    return f"{alert.summary}. Alert {alert.name} ({tiers}). Thresholds come from monitoring.yaml ({alert.spec_path})."
+    return f"{alert.summary}. Alert {alert.name} ({tiers}), as set in monitoring.yaml at {alert.spec_path}."
 
 
 def context(service: Service) -> dict[str, Any]:
@@ -131,6 +131,8 @@ class Section:
 
     def signal(self, signal: str, title: str, queries: Sequence[Query], unit: str, kind: str = "timeseries", **kw: Any) -> None:
         alert = self.board.alerts.get((self.service, signal))
+        if kw.get("mappings"):
+            kw.setdefault("steps", STATE_STEPS)  # 0/1 states: red below 1, green from 1, as the mappings say
         if alert is not None:
             self.board.placed.add((self.service, signal))
             kw.setdefault("steps", steps(alert))
@@ -151,10 +153,10 @@ class Section:
             ctx = {**alert.test_context}
             if signal == "target_down":
                 q = Query(catalog.render('min(up{job="{{ job }}"})', **ctx), "up")
-                self.signal(signal, title, [q], "none", "stat", width=4, height=6, mappings=UP_MAPPINGS, steps=ABSENT_STEPS)
+                self.signal(signal, title, [q], "none", "stat", width=4, height=6, mappings=UP_MAPPINGS, steps=STATE_STEPS)
             elif signal == "scrape_empty":
                 q = Query(catalog.render('scrape_samples_scraped{job="{{ job }}"}', **ctx), "{{instance}}")
-                self.signal(signal, title, [q], "short", width=8, height=6, steps=ABSENT_STEPS)
+                self.signal(signal, title, [q], "short", width=8, height=6, steps=STATE_STEPS)
             else:
                 q = Query(catalog.render('count({{ m.required }}{job="{{ job }}"})', **ctx), "series")
                 self.signal(
@@ -165,7 +167,7 @@ class Section:
                     "stat",
                     width=4,
                     height=6,
-                    steps=ABSENT_STEPS,
+                    steps=STATE_STEPS,
                     no_value="absent",
                 )
 
