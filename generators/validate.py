@@ -44,4 +44,4 @@ def prometheus(root: Path, full: bool) -> list[str]:
 
 # Validators for every output kind; each generator module's issue adds its own here.
 VALIDATORS: list[Validator] = [prometheus]
-VALIDATORS += [grafana_checks.validate, grafana_queries.validate]  # schema/layout/uids, then PromQL and metrics
+VALIDATORS += [grafana_checks.grafana_dashboards, grafana_queries.grafana_queries]  # schema/layout/uids, then PromQL and metrics

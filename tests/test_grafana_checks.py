@@ -54,8 +54,8 @@ def test_the_rendered_dashboards_pass_every_grafana_check(tmp_path: Path, files:
     require_tool("promtool")
     writer.write_tree(tmp_path, {k: v for k, v in files.items() if k.startswith(("grafana/", "prometheus/"))})
     assert len(checks.dashboards(tmp_path)) == 7
-    assert checks.validate(tmp_path, True) == []
-    assert checks_queries.validate(tmp_path, True) == []
+    assert checks.grafana_dashboards(tmp_path, True) == []
+    assert checks_queries.grafana_queries(tmp_path, True) == []
 
 
 def _legacy_rows(b: dict[str, Any]) -> None:
@@ -121,13 +121,13 @@ def _null_title(b: dict[str, Any]) -> None:
 )
 def test_a_broken_dashboard_is_reported(tree: Path, schemas: Path, change: Mutation, expected: str) -> None:
     mutate(tree, change)
-    problems = checks.validate(tree, True)
+    problems = checks.grafana_dashboards(tree, True)
     assert expected in problems, "\n".join(problems)
 
 
 def test_a_wrong_datasource_reference_is_reported(tree: Path, schemas: Path) -> None:
     mutate(tree, lambda b: panel_by_title(b, "Latency p99")["targets"][0].update(datasource={"type": "prometheus", "uid": "other"}))
-    assert checks.validate(tree, True) == [
+    assert checks.grafana_dashboards(tree, True) == [
         f"{HEALTH}: {P99} references datasource {{'type': 'prometheus', 'uid': 'other'}}, not the provisioned uid 'prometheus'"
     ]
 
@@ -163,7 +163,7 @@ def _expr(expr: str) -> Mutation:
 def test_a_broken_panel_query_is_reported(tree: Path, expr: str, expected: str) -> None:
     require_tool("promtool")
     mutate(tree, _expr(expr))
-    problems = checks_queries.validate(tree, True)
+    problems = checks_queries.grafana_queries(tree, True)
     assert expected in problems, "\n".join(problems)
     assert len(problems) == (2 if expected.startswith("  ->") else 1)
 
@@ -182,7 +182,7 @@ def test_missing_schemas_are_a_missing_tool(tmp_path: Path, tree: Path, monkeypa
     monkeypatch.setattr(checks, "SCHEMA_DIR", tmp_path / "nowhere")
     checks._validator.cache_clear()
     with pytest.raises(checks.tools.ToolMissing, match="Grafana JSON Schema not found in"):
-        checks.validate(tree, False)
+        checks.grafana_dashboards(tree, False)
     checks._validator.cache_clear()
 
 
@@ -213,7 +213,7 @@ def test_grafanalib_output_fails_the_schema_and_the_normalized_output_passes(sch
 def test_a_second_dashboard_with_the_same_uid_and_title_in_the_folder_is_reported(tree: Path, schemas: Path) -> None:
     copy = "grafana/dashboards/Services/copy.json"
     (tree / copy).write_bytes((tree / HEALTH).read_bytes())
-    problems = checks.validate(tree, True)
+    problems = checks.grafana_dashboards(tree, True)
     assert problems == [  # copy.json sorts first, so the original is the one reported as the duplicate
         f"{copy}: file name must be the uid 'service-health'",
         f"{HEALTH}: uid 'service-health' is also used by {copy}",

@@ -130,7 +130,7 @@ def structure_problems(name: str, board: dict[str, Any]) -> list[str]:
     return problems
 
 
-def validate(root: Path, full: bool) -> list[str]:
+def grafana_dashboards(root: Path, full: bool) -> list[str]:
     """Validator for render/check: schema, then structure, then uniqueness of uids and titles per folder."""
     del full  # all of this takes well under a second
     boards = dashboards(root)

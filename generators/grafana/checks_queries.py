@@ -135,7 +135,7 @@ def scrape_jobs(root: Path) -> set[str]:
     return {str(c["job_name"]) for c in _load(config).get("scrape_configs", [])} if config.is_file() else set()
 
 
-def validate(root: Path, full: bool) -> list[str]:
+def grafana_queries(root: Path, full: bool) -> list[str]:
     del full  # one promtool call for all queries: fast enough for render too
     items = queries(root)
     if not items:
