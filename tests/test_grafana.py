@@ -198,3 +198,21 @@ def test_utilisation_panels_get_a_0_to_100_percent_axis_that_grafanalib_cannot_e
     by_name = {a.name: alert_panel(built, a)["fieldConfig"]["defaults"] for a in model.alerts}
     assert (by_name["HostHighCpuUsage"]["min"], by_name["HostHighCpuUsage"]["max"]) == (0, 1)
     assert "max" not in by_name["ApiHighErrorRate"]  # small error ratios would vanish on a 0..100% axis
+
+
+def test_alerts_no_family_lays_out_still_get_a_panel_from_their_expression(model: Model) -> None:
+    board = signals.Board(model, "stack")  # the stack family not run: everything falls to leftovers()
+    board.leftovers()
+    exprs = {p.id: p.queries[0].expr for row in board.rows for p in row.panels}
+    assert exprs[conventions.panel_id("prometheus", "slow_rule_groups")] == (
+        'prometheus_rule_group_last_duration_seconds{job="prometheus"} / prometheus_rule_group_interval_seconds{job="prometheus"}'
+    )
+    assert exprs[conventions.panel_id("prometheus", "notifications_failing")] == (
+        'sum by (instance, job) (rate(prometheus_notifications_errors_total{job="prometheus"}[$__rate_interval]))'
+        ' / sum by (instance, job) (rate(prometheus_notifications_sent_total{job="prometheus"}[$__rate_interval]))'
+    )
+    assert exprs[conventions.panel_id("prometheus", "rule_failures")] == (
+        'count(ALERTS{alertname="PrometheusRuleEvaluationFailures", alertstate="firing"}) or vector(0)'
+    )
+    assert exprs[conventions.panel_id("prometheus", "target_down")] == 'min(up{job="prometheus"})'
+    assert board.placed == set(board.alerts)

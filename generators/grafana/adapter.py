@@ -211,6 +211,11 @@ def dashboard(
         description=description,
         tags=list(tags),
         panels=layout(rows),
+        links=[
+            G.DashboardLink(
+                title="Generated dashboards", type="dashboards", tags=list(tags), asDropdown=True, keepTime=True, includeVars=False
+            )
+        ],
         templating=G.Templating(list=[datasource, *(_variable(v) for v in variables)]),
         time=G.Time("now-6h", "now"),
         refresh="1m",

@@ -177,8 +177,10 @@ class Section:
             if service != self.service or (service, signal) in self.board.placed:
                 continue
             expr = value_expr(alert)
-            if expr is None:
-                raise ValueError(f"{alert.name}: no panel layout for a signal without a value; add it to a dashboard family")
+            if expr is None:  # a state signal no family lays out: show whether the alert fires
+                q = Query(f'count(ALERTS{{alertname="{alert.name}", alertstate="firing"}}) or vector(0)', "firing")
+                self.signal(signal, f"{alert.name} firing", [q], "none", "stat", width=4, height=6)
+                continue
             title = signal.replace("_", " ").capitalize() if alert.kind != "custom" else alert.summary
             self.signal(signal, title, [Query(rate_interval(expr), _legend(alert))], UNITS.get(alert.unit, "short"))
         return self.panels
