@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping
 from decimal import Decimal
@@ -42,7 +43,8 @@ class Builder:
 
     def locate(self, spec_path: str) -> Location | None:
         """Location of a dotted path recorded on the model (alerts keep theirs as text)."""
-        return self.paths.get(spec_path) and self.source.at(self.paths[spec_path])
+        path = self.paths.get(spec_path)
+        return self.source.at(path) if path is not None else None
 
     def duration(self, path: Path, text: Any, default: str) -> str:
         if text is None:
@@ -117,7 +119,11 @@ class Builder:
             job = raw.get("job")
             if job is not None and job not in self.jobs:
                 known = ", ".join(sorted(self.jobs))
-                self.problem((*path, "job"), f"job '{job}' is not a scrape job of this spec (declared: {known}); give this service `targets:` or name one of those jobs")
+                self.problem(
+                    (*path, "job"),
+                    f"job '{job}' is not a scrape job of this spec (declared: {known}); "
+                    "give this service `targets:` or name one of those jobs",
+                )
                 continue
             try:
                 out.append(self.service(path, raw, name, kind, stack))
@@ -145,9 +151,10 @@ class Builder:
             for r in info.get("recording", ())
         )
         alerts: list[Alert] = []
-        signal_sets: list[tuple[str, dict[str, Any]]] = []
-        own_job = job is not None and any(
-            s.get("job", n) == job and s.get("targets") for n, s in (self.spec.get("services") or {}).items() if n == name
+        signal_sets: list[tuple[str, str]] = []
+        own_job = (
+            job is not None
+            and any(s.get("job", n) == job and s.get("targets") for n, s in (self.spec.get("services") or {}).items() if n == name)
         ) or kind in ("host", "container", "probe", "prometheus", "alertmanager", "pushgateway")
         if own_job and kind != "probe":
             signal_sets += [("target", s) for s in ("target_down", "scrape_empty")]
@@ -177,7 +184,9 @@ class Builder:
             alert = self.alert(tiers_path, tiers_raw, signal_kind, signal_name, signal, context, raw, stack, kind)
             if alert:
                 alerts.append(alert)
-        return Service(name, kind, raw.get("team", stack.team), job, metrics, recordings, tuple(alerts), raw.get("notes", ""), raw.get("limit"))
+        return Service(
+            name, kind, raw.get("team", stack.team), job, metrics, recordings, tuple(alerts), raw.get("notes", ""), raw.get("limit")
+        )
 
     def alert(
         self,
@@ -208,7 +217,11 @@ class Builder:
                 self.problem(tier_path, str(exc))
                 continue
             if threshold.op is not None and threshold.op not in ops:
-                self.problem(tier_path, f"'{threshold.op}' does not fit this signal (bad when {direction} the threshold); use {' or '.join(ops)}, e.g. \"{ops[0]} {threshold.text}\"")
+                self.problem(
+                    tier_path,
+                    f"'{threshold.op}' does not fit this signal (bad when {direction} the threshold); "
+                    f'use {" or ".join(ops)}, e.g. "{ops[0]} {threshold.text}"',
+                )
                 continue
             expr = catalog.render(signal["expr"], **context, op=threshold.op or "", threshold=_number(threshold.value))
             tiers.append(Tier(severity, threshold, expr))
@@ -246,7 +259,7 @@ class Builder:
     def check_order(self, path: Path, tiers: list[Tier], direction: str) -> None:
         rank = {s: i for i, s in enumerate(conventions.SEVERITIES)}
         valued = sorted((t for t in tiers if t.threshold.value is not None), key=lambda t: rank.get(t.severity, 9))
-        for stricter, looser in zip(valued, valued[1:]):
+        for stricter, looser in itertools.pairwise(valued):
             a, b = stricter.threshold.value, looser.threshold.value
             assert a is not None and b is not None
             if (direction == "above" and a <= b) or (direction == "below" and a >= b):
@@ -255,7 +268,7 @@ class Builder:
                     (*path, looser.severity),
                     f"{looser.severity} ({looser.threshold.describe()}) must be less severe than {stricter.severity} "
                     f"({stricter.threshold.describe()}): its threshold must be {side}, "
-                    f"e.g. warning \"> 2%\" with critical \"> 5%\"",
+                    f'e.g. warning "> 2%" with critical "> 5%"',
                 )
 
     # -- whole spec ------------------------------------------------------------------------
@@ -265,14 +278,27 @@ class Builder:
             for spec_path, expr in exprs:
                 for op, job in _JOB_MATCHER.findall(expr):
                     if op == "=" and job not in self.jobs:
-                        self.problems.append(Problem(self.locate(spec_path), spec_path, f"selector job=\"{job}\" matches no scrape job of this spec (declared: {', '.join(sorted(self.jobs))}): the alert could never fire"))
+                        self.problems.append(
+                            Problem(
+                                self.locate(spec_path),
+                                spec_path,
+                                f'selector job="{job}" matches no scrape job of this spec '
+                                f"(declared: {', '.join(sorted(self.jobs))}): the alert could never fire",
+                            )
+                        )
 
     def check_unique(self, services: list[Service]) -> None:
         names: dict[str, str] = {}
         panels: dict[int, str] = {}
         for alert in (a for s in services for a in s.alerts):
             if alert.name in names and names[alert.name] != alert.spec_path:
-                self.problems.append(Problem(self.locate(alert.spec_path), alert.spec_path, f"alert name '{alert.name}' is also produced by {names[alert.name]}; rename the service or the custom alert"))
+                self.problems.append(
+                    Problem(
+                        self.locate(alert.spec_path),
+                        alert.spec_path,
+                        f"alert name '{alert.name}' is also produced by {names[alert.name]}; rename the service or the custom alert",
+                    )
+                )
             names.setdefault(alert.name, alert.spec_path)
             pid = conventions.panel_id(alert.service, alert.signal)
             if pid in panels and panels[pid] != f"{alert.service}/{alert.signal}":

@@ -78,15 +78,12 @@ def panel_id(service: str, signal: str) -> int:
     Derived from the names, not from positions, so adding a service never moves the links that
     alerts already sent point to. Collisions are checked when the model is built.
     """
-    return 100 + zlib.crc32(f"{service}/{signal}".encode()) % 900_000
+    return 1 + zlib.crc32(f"{service}/{signal}".encode()) % (2**31 - 2)
 
 
 def dashboard_url(grafana_url: str, kind: str, service: str, signal: str) -> str:
     board = DASHBOARDS[KIND_DASHBOARD[kind]]
-    return (
-        f"{grafana_url.rstrip('/')}/d/{board.uid}/{board.slug}"
-        f"?var-service={service}&viewPanel={panel_id(service, signal)}"
-    )
+    return f"{grafana_url.rstrip('/')}/d/{board.uid}/{board.slug}?var-service={service}&viewPanel={panel_id(service, signal)}"
 
 
 def runbook_url(base: str, alert: str) -> str:

@@ -42,7 +42,11 @@ def build(b: Builder, stack: Stack, services: list[Service]) -> Service | None:
             continue
         bad = check_description(str(raw.get("description", "")))
         if bad:
-            b.problem((*path, "description"), f"{bad} is not supported here; use {{{{ $value }}}}, {{{{ $value | humanizePercentage }}}}, {{{{ $value | humanizeDuration }}}}, {{{{ $value | humanize }}}} or {{{{ $labels.name }}}}")
+            b.problem(
+                (*path, "description"),
+                f"{bad} is not supported here; use {{{{ $value }}}}, {{{{ $value | humanizePercentage }}}}, "
+                "{{ $value | humanizeDuration }}, {{ $value | humanize }} or {{ $labels.name }}",
+            )
             continue
         direction = "above"
         tiers = []
@@ -50,24 +54,32 @@ def build(b: Builder, stack: Stack, services: list[Service]) -> Service | None:
             try:
                 threshold = parse_threshold(text, raw["unit"], parse_duration("5m"))
                 assert threshold.op is not None
-                expr = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(raw["expr"]).render(
-                    op=threshold.op, threshold=number(threshold.value) if threshold.value is not None else ""
+                expr = (
+                    jinja2.Environment(undefined=jinja2.StrictUndefined)
+                    .from_string(raw["expr"])
+                    .render(op=threshold.op, threshold=number(threshold.value) if threshold.value is not None else "")
                 )
             except ValueProblem as exc:
                 b.problem((*path, "thresholds", severity), str(exc))
                 continue
             except jinja2.TemplateError as exc:
-                b.problem((*path, "expr"), f"template error: {exc.message}; the expression may use only {{{{ op }}}} and {{{{ threshold }}}}")
+                b.problem(
+                    (*path, "expr"), f"template error: {exc.message}; the expression may use only {{{{ op }}}} and {{{{ threshold }}}}"
+                )
                 break
             if "{{ op }}" not in raw["expr"].replace("{{op}}", "{{ op }}") or "threshold" not in raw["expr"]:
-                b.problem((*path, "expr"), "the expression must compare with {{ op }} {{ threshold }} so the spec's number is the only source, e.g. \"max(my_ratio{job=\\\"api\\\"}) {{ op }} {{ threshold }}\"")
+                b.problem(
+                    (*path, "expr"),
+                    "the expression must compare with {{ op }} {{ threshold }} so the spec's number is the only source, "
+                    'e.g. "max(my_ratio{job=\\"api\\"}) {{ op }} {{ threshold }}"',
+                )
                 break
             direction = "below" if threshold.op in ("<", "<=") else "above"
             tiers.append(Tier(severity, threshold, expr))
         if not tiers:
             continue
         b.check_order((*path, "thresholds"), tiers, direction)
-        service = raw.get("service", raw["job"])
+        service = str(raw.get("service", raw["job"]))
         alerts.append(
             Alert(
                 name=raw["name"],
@@ -80,7 +92,7 @@ def build(b: Builder, stack: Stack, services: list[Service]) -> Service | None:
                 has_value=True,
                 tiers=tuple(tiers),
                 by=tuple(raw.get("by", ())),
-                summary=raw.get("summary", raw["name"]),
+                summary=str(raw.get("summary", raw["name"])),
                 description=raw.get("description", ""),
                 causes=(),
                 checks=(("The expression itself", tiers[0].expr),),
@@ -94,6 +106,7 @@ def build(b: Builder, stack: Stack, services: list[Service]) -> Service | None:
                 spec_path=dotted(path),
             )
         )
+    _check_promql(b, alerts)
     if not alerts:
         return None
     return Service("custom", "custom", stack.team, None, {}, (), tuple(alerts))
@@ -105,3 +118,16 @@ def _test(raw: Any) -> dict[str, Any] | None:
     return {"series": raw["series"], "decoys": False}
 
 
+def _check_promql(b: Builder, alerts: list[Alert]) -> None:
+    """Custom expressions must parse: ask promtool now, so the error points at the spec, not at a rule file."""
+    from generators import promql, tools
+
+    exprs = [(alert, tier.expr) for alert in alerts for tier in alert.tiers[:1]]
+    try:
+        errors = promql.parse_errors([e for _, e in exprs])
+    except tools.ToolMissing as exc:
+        b.warn(("custom",), f"{exc}; custom expressions were not parsed before rendering")
+        return
+    for index, message in sorted(errors.items()):
+        alert = exprs[index][0]
+        b.problem((*b.paths[alert.spec_path], "expr"), f"does not parse as PromQL: {message} (rendered: {exprs[index][1]})")

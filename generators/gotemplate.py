@@ -17,7 +17,7 @@ _FORM = re.compile(
 
 
 def _g4(value: float) -> str:
-    return "%.4g" % value
+    return format(value, ".4g")
 
 
 def humanize(value: float) -> str:
@@ -30,6 +30,12 @@ def humanize(value: float) -> str:
                 break
             prefix, value = p, value / 1000
         return f"{_g4(value)}{prefix}"
+    return _small(value)
+
+
+def _small(value: float) -> str:
+    """|value| < 1 scaled up by thousands with SI prefixes (milli, micro as 'u', ...), as Go does."""
+    prefix = ""
     for p in ("m", "u", "n", "p", "f", "a", "z", "y"):
         if abs(value) >= 1:
             break
@@ -59,20 +65,14 @@ def humanize_duration(value: float) -> str:
         if minutes:
             return f"{sign}{minutes}m {seconds}s"
         return f"{sign}{_g4(value)}s"
-    prefix = ""
-    for p in ("m", "u", "n", "p", "f", "a", "z", "y"):
-        if abs(value) >= 1:
-            break
-        prefix, value = p, value * 1000
-    return f"{_g4(value)}{prefix}s"
+    return f"{_small(value)}s"
 
 
 def go_float(value: float) -> str:
     """Go's %v for float64 (strconv 'g', shortest): 3 -> '3', 0.25 -> '0.25'."""
     if value == int(value) and abs(value) < 1e21:
         return str(int(value))
-    text = repr(value)
-    return text
+    return repr(value)
 
 
 _FUNCS = {None: go_float, "humanize": humanize, "humanizePercentage": humanize_percentage, "humanizeDuration": humanize_duration}

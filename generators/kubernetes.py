@@ -25,8 +25,10 @@ OPERATED = {
     conventions.ALERTMANAGER_JOB: ({"operated-alertmanager": "true"}, "web"),
 }
 
-AlertmanagerSource = Callable[[Model], Mapping[str, Any]]
-DashboardSource = Callable[[Model], Mapping[str, Mapping[str, Any]]]
+AlertmanagerSource = Callable[[Model], Mapping[str, Any]]  # alertmanager.yml as a dict
+TemplateSource = Callable[[Model], Mapping[str, str]]  # template file name -> text
+DashboardSource = Callable[[Model], Mapping[str, Mapping[str, Any]]]  # any key -> dashboard JSON dict
+DatasourceSource = Callable[[Model], Mapping[str, Any]]  # Grafana datasource provisioning document
 
 
 def metadata(model: Model, name: str, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -130,14 +132,17 @@ def prometheus_values(model: Model, alertmanager_secret: str | None) -> dict[str
 def build(
     model: Model,
     alertmanager: AlertmanagerSource | None = None,
+    alertmanager_templates: TemplateSource | None = None,
     dashboards: DashboardSource | None = None,
+    datasources: DatasourceSource | None = None,
 ) -> dict[str, Any]:
-    """Every kubernetes/ file. `alertmanager` and `dashboards` are the other generators' pure functions."""
+    """Every kubernetes/ file. The optional sources are the other generators' pure functions (render.py plugs them)."""
     out: dict[str, Any] = {**prometheus_rules(model), **monitors(model)}
-    out.update(kubernetes_plugins.datasource_configmap(model))
+    out.update(kubernetes_plugins.datasource_configmap(model, datasources(model) if datasources else None))
     secret_name = None
     if alertmanager is not None:
-        secret = kubernetes_plugins.alertmanager_secret(model, alertmanager(model))
+        templates = alertmanager_templates(model) if alertmanager_templates else None
+        secret = kubernetes_plugins.alertmanager_secret(model, alertmanager(model), templates)
         secret_name = secret["metadata"]["name"]
         out[f"{FOLDER}/alertmanager/config-secret.yaml"] = secret
     if dashboards is not None:

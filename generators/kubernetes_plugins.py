@@ -14,6 +14,7 @@ the cluster, never rendered.
 
 from __future__ import annotations
 
+import copy
 import posixpath
 from collections.abc import Mapping
 from typing import Any
@@ -81,36 +82,29 @@ def dashboard_configmaps(model: Model, dashboards: Mapping[str, Mapping[str, Any
     return out
 
 
-def datasource_configmap(model: Model) -> dict[str, dict[str, Any]]:
-    """The Prometheus and Alertmanager datasources (same uids as compose provisioning) for the sidecar."""
+def datasource_configmap(model: Model, provisioning: Mapping[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+    """The compose datasource provisioning (same uids, so dashboards resolve) pointed at the operator's Services."""
     ns = model.kubernetes.namespace
-    datasources = {
+    urls = {
+        conventions.PROMETHEUS_DATASOURCE_UID: f"http://prometheus-operated.{ns}.svc:9090",
+        conventions.ALERTMANAGER_DATASOURCE_UID: f"http://alertmanager-operated.{ns}.svc:9093",
+    }
+    doc = copy.deepcopy(dict(provisioning)) if provisioning else {
         "apiVersion": 1,
         "datasources": [
-            {
-                "name": "Prometheus",
-                "uid": conventions.PROMETHEUS_DATASOURCE_UID,
-                "type": "prometheus",
-                "access": "proxy",
-                "url": f"http://prometheus-operated.{ns}.svc:9090",
-                "isDefault": True,
-            },
-            {
-                "name": "Alertmanager",
-                "uid": conventions.ALERTMANAGER_DATASOURCE_UID,
-                "type": "alertmanager",
-                "access": "proxy",
-                "url": f"http://alertmanager-operated.{ns}.svc:9093",
-                "jsonData": {"implementation": "prometheus"},
-            },
+            {"name": "Prometheus", "uid": conventions.PROMETHEUS_DATASOURCE_UID, "type": "prometheus", "access": "proxy", "isDefault": True},
+            {"name": "Alertmanager", "uid": conventions.ALERTMANAGER_DATASOURCE_UID, "type": "alertmanager", "access": "proxy",
+             "jsonData": {"implementation": "prometheus"}},
         ],
     }
+    for source in doc["datasources"]:
+        source["url"] = urls.get(source["uid"], source.get("url"))
     return {
         "kubernetes/grafana/datasources.yaml": {
             "apiVersion": "v1",
             "kind": "ConfigMap",
             "metadata": _meta(model, "grafana-datasources-monitoring", {DATASOURCE_LABEL: "1"}),
-            "data": {"datasources.yaml": writer.dump_yaml(datasources)},
+            "data": {"datasources.yaml": writer.dump_yaml(doc)},
         }
     }
 

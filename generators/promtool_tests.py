@@ -115,10 +115,30 @@ def _series(alert: Alert, case: _Case, t: int, job: str, decoy_value: Decimal | 
     return out
 
 
+_STATIC: dict[tuple[str, str, str, str, str], str] = {}
+
+
+def _static(text: str, ctx: dict[str, Any]) -> str:
+    """Render a template that does not depend on the value under test (series labels), once."""
+    key = (text, str(ctx["job"]), str(ctx["instance"]), str(ctx["service"]), repr(sorted(ctx["m"].items())))
+    if key not in _STATIC:
+        _STATIC[key] = catalog.render(text, **ctx)
+    return _STATIC[key]
+
+
+_VALUES: dict[tuple[str, str, str, int, str], str] = {}
+
+
 def _expand(spec: dict[str, Any], ctx: dict[str, Any], n: int) -> list[tuple[str, str]]:
-    r = lambda s: catalog.render(str(s), **ctx)  # noqa: E731 - tiny local helper
+    def r(text: object) -> str:
+        """Value templates depend on v, t, n and limit only: render each combination once."""
+        key = (str(text), str(ctx["v"]), str(ctx["t"]), n, str(ctx.get("limit")))
+        if key not in _VALUES:
+            _VALUES[key] = catalog.render(str(text), **ctx)
+        return _VALUES[key]
+
     if "histogram" in spec:
-        base, labels, q = r(spec["histogram"]), r(spec["labels"]), Decimal(r(spec["quantile"]))
+        base, labels, q = _static(spec["histogram"], ctx), _static(spec["labels"], ctx), Decimal(str(spec["quantile"]))
         upper = (Decimal(r(spec["target"])) / q).quantize(Decimal("1e-6"))
         per_step = Decimal(10 * STEP)
         counter = f"0+{number(per_step)}x{n}"
@@ -128,7 +148,7 @@ def _expand(spec: dict[str, Any], ctx: dict[str, Any], n: int) -> list[tuple[str
             (f"{base}_count{{{labels}}}", counter),
             (f"{base}_sum{{{labels}}}", f"0+{number(per_step * upper / 2)}x{n}"),
         ]
-    labels = r(spec["labels"])
+    labels = _static(str(spec["labels"]), ctx)
     if "values" in spec:
         return [(labels, r(spec["values"]))]
     if "rate" in spec:
@@ -143,7 +163,7 @@ def _entity_labels(alert: Alert, case: _Case, instance: str) -> dict[str, str]:
         return {}
     ctx = {**alert.test_context, "instance": instance, "v": case.value, "t": Decimal(0), "n": 1, "restarts": _restarts}
     for spec in (alert.test or {}).get("series", ()):
-        text = catalog.render(str(spec["labels"]), **ctx)
+        text = _static(str(spec["labels"]), ctx)
         found = dict(_parse_labels(text))
         if all(b in found for b in alert.by):
             return {b: found[b] for b in alert.by}
@@ -190,7 +210,7 @@ def _expected(alert: Alert, case: _Case, at: int) -> list[dict[str, Any]] | None
 
 def _alert_entry(alert: Alert, tier: Tier, entity: Entity) -> dict[str, Any]:
     labels = {**entity.labels, **alert.labels(tier)}
-    annotations = rules.annotations(alert, tier)
+    annotations = rules.alert_annotations(alert, tier)
     annotations["description"] = gotemplate.expand(annotations["description"], float(entity.value), entity.labels)
     annotations["summary"] = gotemplate.expand(annotations["summary"], float(entity.value), entity.labels)
     return {"exp_labels": dict(sorted(labels.items())), "exp_annotations": annotations}
@@ -214,10 +234,14 @@ def _group(alert: Alert, case: _Case, at: int, expected: list[dict[str, Any]], n
     if alert.job and (alert.test or {}).get("decoys", True) and alert.kind != "watchdog":
         tiers = fire_tiers or list(alert.tiers)
         decoy = (
-            max((fire_value(alert, t) for t in tiers), default=None)
-            if alert.direction == "above"
-            else min((fire_value(alert, t) for t in tiers), default=None)
-        ) if alert.has_value else fire_value(alert, alert.tiers[0])
+            (
+                max((fire_value(alert, t) for t in tiers), default=None)
+                if alert.direction == "above"
+                else min((fire_value(alert, t) for t in tiers), default=None)
+            )
+            if alert.has_value
+            else fire_value(alert, alert.tiers[0])
+        )
     return {
         "name": name,
         "interval": f"{STEP}s",
@@ -251,10 +275,18 @@ def cases(alert: Alert) -> list[dict[str, Any]]:
         settled = _settle(alert, fire, warmup + int(tier.for_) + 2 * STEP)
         if settled:
             at, expected = settled
-            groups.append(_group(alert, fire, at, expected, f"{alert.name} {what} fires at {number(fire.value)} ({tier.threshold.describe()})"))
+            groups.append(
+                _group(alert, fire, at, expected, f"{alert.name} {what} fires at {number(fire.value)} ({tier.threshold.describe()})")
+            )
         if tier.for_ > warmup:
             pending_at = min(warmup + STEP, int(tier.for_) - STEP) if int(tier.for_) - STEP >= warmup else warmup
-            group = _group(alert, fire, pending_at, _expected(alert, fire, pending_at) or [], f"{alert.name} {what} pending before {tier.threshold.for_text}")
+            group = _group(
+                alert,
+                fire,
+                pending_at,
+                _expected(alert, fire, pending_at) or [],
+                f"{alert.name} {what} pending before {tier.threshold.for_text}",
+            )
             if _expected(alert, fire, pending_at) is None:
                 group.pop("alert_rule_test")
             group["promql_expr_test"] = [_pending_check(alert, tier, fire, pending_at)]
@@ -266,7 +298,15 @@ def cases(alert: Alert) -> list[dict[str, Any]]:
                 settled = _settle(alert, silent, warmup + longest + 2 * STEP)
                 if settled:
                     at, expected = settled
-                    groups.append(_group(alert, silent, at, expected, f"{alert.name} {what} silent at {number(silent.value)} ({tier.threshold.describe()})"))
+                    groups.append(
+                        _group(
+                            alert,
+                            silent,
+                            at,
+                            expected,
+                            f"{alert.name} {what} silent at {number(silent.value)} ({tier.threshold.describe()})",
+                        )
+                    )
     return groups
 
 

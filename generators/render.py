@@ -8,7 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from generators import ha, kubernetes, prometheus_config, promtool_tests, rules, runbooks, spec, tools, validate, writer
+from generators import alertmanager, alertmanager_templates, grafana, ha, kubernetes, prometheus_config, promtool_tests, rules, runbooks, signal_docs, spec, tools, validate, writer
+from generators.grafana import provisioning
 from generators.model import Model
 
 Output = Callable[[Model], dict[str, Any]]
@@ -19,14 +20,20 @@ def _prometheus(model: Model) -> dict[str, Any]:
 
 
 def _kubernetes(model: Model) -> dict[str, Any]:
-    # TODO(merge): plug the Alertmanager and Grafana generators in here once merged, e.g.
-    # kubernetes.build(model, alertmanager=alertmanager_config.build, dashboards=dashboards.build)
-    return kubernetes.build(model, alertmanager=None, dashboards=None)
+    """kubernetes/: the same rules, monitors, Alertmanager config and dashboards, wrapped for prometheus-operator."""
+    return kubernetes.build(
+        model,
+        alertmanager=alertmanager.config,
+        alertmanager_templates=alertmanager_templates.files,
+        dashboards=grafana.dashboards,
+        datasources=provisioning.datasources,
+    )
 
 
 # Every generator that contributes files; later issues append theirs.
-OUTPUTS: list[Output] = [_prometheus, rules.build, promtool_tests.build, runbooks.build]
-OUTPUTS += [ha.build, _kubernetes]
+OUTPUTS: list[Output] = [_prometheus, rules.build, promtool_tests.build, runbooks.build, signal_docs.build, alertmanager.build]
+OUTPUTS.append(grafana.build)  # grafana/dashboards and grafana/provisioning
+OUTPUTS += [ha.build, _kubernetes]  # prometheus/ha/ and kubernetes/ (README: Scaling out)
 
 
 def documents(model: Model) -> dict[str, bytes]:
@@ -61,7 +68,9 @@ def validate_tree(root: Path, strict: bool, log: TextIO, full: bool = False) -> 
         raise ValidationFailed(problems)
 
 
-def render(spec_path: Path, out: Path, log: TextIO = sys.stderr, strict: bool = False) -> tuple[Model, dict[str, bytes]]:
+def render(
+    spec_path: Path, out: Path, log: TextIO = sys.stderr, strict: bool = False, validate: bool = True
+) -> tuple[Model, dict[str, bytes]]:
     """Render, validate in a scratch folder, then swap in. Raises SpecError or ValidationFailed."""
     model, warnings = spec.load(spec_path)
     for warning in warnings:
@@ -70,7 +79,8 @@ def render(spec_path: Path, out: Path, log: TextIO = sys.stderr, strict: bool = 
     tmp = writer.scratch(out)
     try:
         writer.write_tree(tmp, files)
-        validate_tree(tmp, strict, log)
+        if validate:
+            validate_tree(tmp, strict, log)
         removed = writer.swap(tmp, out, files)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

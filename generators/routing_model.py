@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from generators import conventions
-from generators.model import Channel, Escalation, Routing, Service, TimeInterval, Tier
+from generators.model import Channel, Escalation, Routing, Service, Tier, TimeInterval
 from generators.source import Path
 from generators.values import ValueProblem, parse_duration
 
@@ -30,15 +30,21 @@ def build(b: Builder) -> tuple[dict[str, Channel], Routing]:
                 b.problem(("channels", name), "a webhook channel needs `url:` (or `url_secret:` on Alertmanager >= 0.27)")
             if raw["type"] == "webhook" and raw.get("url") and raw.get("url_secret"):
                 b.problem(("channels", name), "set either `url:` or `url_secret:`, not both")
+            elif raw["type"] == "webhook" and raw.get("url_secret"):
+                b.warn(
+                    ("channels", name, "url_secret"),
+                    "renders `url_file:`, which needs Alertmanager >= 0.27 (0.25 rejects the config); "
+                    "use `url:` for a URL that is not a secret",
+                )
     raw = b.spec.get("routing") or {}
     used: set[str] = set()
 
-    def refs(path: Path, names: Any) -> tuple[str, ...]:
+    def refs(path: Path, names: Any, scalar: bool = False) -> tuple[str, ...]:
         out = []
         for i, name in enumerate(names or ()):
             if name not in raw_channels:
                 known = ", ".join(sorted(raw_channels)) or "none"
-                b.problem((*path, i) if isinstance(names, list) else path, f"channel '{name}' is not defined under channels: (defined: {known})")
+                b.problem(path if scalar else (*path, i), f"channel '{name}' is not defined under channels: (defined: {known})")
             used.add(name)
             out.append(name)
         return tuple(out)
@@ -46,10 +52,12 @@ def build(b: Builder) -> tuple[dict[str, Channel], Routing]:
     severities = {s: refs(("routing", s), raw.get(s)) for s in conventions.SEVERITIES}
     watchdog = raw.get("watchdog")
     if watchdog is not None:
-        refs(("routing", "watchdog"), [watchdog])
+        refs(("routing", "watchdog"), [watchdog], scalar=True)
+    else:
+        b.warn(("routing",), "no `watchdog:` channel: the Watchdog alert goes nowhere (e.g. watchdog: deadmans-switch, a webhook)")
     default = raw.get("default")
     if default is not None:
-        refs(("routing", "default"), [default])
+        refs(("routing", "default"), [default], scalar=True)
     teams: dict[str, dict[str, Any]] = {}
     known_teams = _spec_teams(b)
     for team, team_raw in sorted((raw.get("teams") or {}).items()):
@@ -67,14 +75,19 @@ def build(b: Builder) -> tuple[dict[str, Channel], Routing]:
             b.problem(("routing", "escalations", i, "after"), str(exc))
             continue
         if esc.get("team") and esc["team"] not in known_teams:
-            b.problem(("routing", "escalations", i, "team"), f"no service has team '{esc['team']}'")
-        escalations.append(Escalation(esc["severity"], after, refs(("routing", "escalations", i, "notify"), esc["notify"]), esc.get("team")))
+            spec_teams = ", ".join(sorted(known_teams))
+            b.problem(("routing", "escalations", i, "team"), f"no service has team '{esc['team']}' (teams in this spec: {spec_teams})")
+        escalations.append(
+            Escalation(esc["severity"], after, refs(("routing", "escalations", i, "notify"), esc["notify"]), esc.get("team"))
+        )
     timings = {}
     for severity, values in (raw.get("timings") or {}).items():
         timings[severity] = {k: b.duration(("routing", "timings", severity, k), v, "5m") for k, v in values.items()}
     business_hours = _interval(b, ("routing", "business_hours"), raw.get("business_hours"), "business-hours")
     maintenance = tuple(
-        i for i in (_interval(b, ("routing", "maintenance", n), m, m.get("name", "")) for n, m in enumerate(raw.get("maintenance") or ())) if i
+        i
+        for i in (_interval(b, ("routing", "maintenance", n), m, m.get("name", "")) for n, m in enumerate(raw.get("maintenance") or ()))
+        if i
     )
     for name in sorted(set(raw_channels) - used):
         b.warn(("channels", name), f"channel '{name}' is defined but no route uses it")
@@ -111,13 +124,15 @@ def _interval(b: Builder, path: Path, raw: Any, name: str) -> TimeInterval | Non
         return None
     ok = True
     for part in _split(raw.get("weekdays")):
-        if not all(d in _DAYS for d in part.split(":")):
-            b.problem((*path, "weekdays"), f"'{raw['weekdays']}' is not a weekday range (examples: monday:friday, saturday, sunday)")
+        days = part.split(":")
+        if not all(d in _DAYS for d in days) or _DAYS.index(days[0]) > _DAYS.index(days[-1]):
+            example = "day names, first day before last; examples: monday:friday, saturday, sunday"
+            b.problem((*path, "weekdays"), f"'{raw['weekdays']}' is not a weekday range ({example})")
             ok = False
             break
     for part in _split(raw.get("times")):
-        if not _TIME.match(part):
-            b.problem((*path, "times"), f"'{raw['times']}' is not a time range (example: 09:00-18:00)")
+        if not _TIME.match(part) or part.split("-")[0] >= part.split("-")[1]:
+            b.problem((*path, "times"), f"'{raw['times']}' is not a time range (HH:MM-HH:MM, start before end; example: 09:00-18:00)")
             ok = False
             break
     for part in _split(raw.get("months")):
@@ -163,7 +178,8 @@ def escalate(b: Builder, routing: Routing, services: list[Service]) -> None:
                 if esc.team and esc.team != alert.team:
                     continue
                 for tier in alert.tiers:
-                    if tier.severity == esc.severity and not tier.labels:
+                    duplicate = any(t.severity == tier.severity and t.labels == ((conventions.ESCALATION, esc.label),) for t in extra)
+                    if tier.severity == esc.severity and not tier.labels and not duplicate:
                         threshold = replace(tier.threshold, for_=tier.threshold.for_ + esc.after)
                         extra.append(Tier(tier.severity, threshold, tier.expr, ((conventions.ESCALATION, esc.label),)))
             alerts.append(replace(alert, tiers=alert.tiers + tuple(extra)) if extra else alert)

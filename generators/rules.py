@@ -8,7 +8,7 @@ from generators import conventions
 from generators.model import Alert, Model, Service, Tier
 
 
-def annotations(alert: Alert, tier: Tier) -> dict[str, str]:
+def alert_annotations(alert: Alert, tier: Tier) -> dict[str, str]:
     """The four annotations every alert carries; the description states the spec's threshold."""
     threshold = tier.threshold.describe()
     sentence = f"Threshold: {threshold}." if tier.threshold.op else f"Fires after {tier.threshold.for_text}." if tier.threshold.for_ else ""
@@ -30,14 +30,12 @@ def alert_rule(alert: Alert, tier: Tier) -> dict[str, Any]:
         rule["for"] = tier.threshold.for_text
     labels = alert.labels(tier)
     rule["labels"] = dict(sorted(labels.items()))
-    rule["annotations"] = annotations(alert, tier)
+    rule["annotations"] = alert_annotations(alert, tier)
     return rule
 
 
 def group(service: Service) -> dict[str, Any]:
-    rules: list[dict[str, Any]] = [
-        {"record": r.record, "expr": r.expr, "labels": dict(r.labels)} for r in service.recordings
-    ]
+    rules: list[dict[str, Any]] = [{"record": r.record, "expr": r.expr, "labels": dict(r.labels)} for r in service.recordings]
     for alert in service.alerts:
         rules.extend(alert_rule(alert, tier) for tier in alert.tiers)
     return {"name": service.name, "rules": rules}

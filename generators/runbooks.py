@@ -9,7 +9,7 @@ import jinja2
 
 from generators import conventions
 from generators.model import Alert, Model
-from generators.rules import annotations
+from generators.rules import alert_annotations
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -26,21 +26,17 @@ def _template() -> jinja2.Template:
 
 
 def receivers(model: Model, alert: Alert, severity: str, escalation: str | None) -> list[str]:
-    """Channels an alert of this severity and team reaches, as the spec's routing says."""
-    routing = model.routing
-    if alert.kind == "watchdog":
-        return [routing.watchdog] if routing.watchdog else []
-    if escalation:
-        return sorted({c for e in routing.escalations if e.label == escalation for c in e.notify})
-    team = routing.teams.get(alert.team, {})
-    return list(team.get(severity) or routing.severities.get(severity, ()))
+    """Channels an alert of this severity and team reaches: the same computation the route tests check."""
+    from generators import alertmanager_routes
+
+    return alertmanager_routes.channels_reached(model, alert, severity, escalation)
 
 
 def _escalation_text(model: Model, alert: Alert) -> str:
     rules = [e for e in model.routing.escalations if (e.team in (None, alert.team))]
     lines = [
-        f"- A {e.severity} alert still firing {e.label.removeprefix('after-')} after it started also notifies "
-        f"{', '.join(e.notify)}." for e in rules
+        f"- A {e.severity} alert still firing {e.label.removeprefix('after-')} after it started also notifies {', '.join(e.notify)}."
+        for e in rules
     ]
     lines.append(f"- Owner: team `{alert.team}`. If you cannot resolve it, page the owning team's on-call.")
     return "\n".join(lines)
@@ -63,7 +59,7 @@ def render(model: Model, alert: Alert) -> str:
         alert=alert,
         tiers=tiers,
         expr=alert.tiers[0].expr,
-        description=annotations(alert, alert.tiers[0])["description"],
+        description=alert_annotations(alert, alert.tiers[0])["description"],
         spec_file=Path(model.spec_file).name,
         alertmanager_url=model.stack.alertmanager_url,
         escalation=_escalation_text(model, alert),

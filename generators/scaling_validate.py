@@ -12,6 +12,7 @@ import jsonschema
 import yaml
 
 from generators import tools, writer
+from generators.kubernetes_plugins import AM_CONFIG_DIR
 
 K8S_SCHEMA = Path(__file__).resolve().parent.parent.parent / "shared" / "k8s-schema"
 CRD_FILES = {
@@ -84,6 +85,8 @@ def kubernetes(root: Path, full: bool) -> list[str]:
         rel = str(path.relative_to(root))
         obj = yaml.safe_load(path.read_text())
         problems += object_problems(rel, obj)
+        if obj.get("kind") == "Secret" and "alertmanager.yaml" in obj.get("stringData", {}):
+            problems += alertmanager_secret(rel, obj["stringData"])
         if obj.get("kind") != "PrometheusRule":
             continue
         for group in obj["spec"]["groups"]:
@@ -98,6 +101,19 @@ def kubernetes(root: Path, full: bool) -> list[str]:
             if not result.ok:
                 problems.append(f"promtool check rules (groups from PrometheusRule objects):\n{result.output}")
     return problems
+
+
+def alertmanager_secret(rel: str, data: dict[str, str]) -> list[str]:
+    """amtool check-config on the Secret's alertmanager.yaml, its templates read from the Secret's other keys."""
+    config = yaml.safe_load(data["alertmanager.yaml"])
+    missing = [t for t in config.get("templates", []) if not t.startswith(AM_CONFIG_DIR) or Path(t).name not in data]
+    if missing:
+        return [f"{rel}: templates {missing} are not keys of this Secret (mounted at {AM_CONFIG_DIR})"]
+    with tempfile.TemporaryDirectory() as tmp:
+        for key, text in data.items():
+            (Path(tmp) / key).write_text(text.replace(f"{AM_CONFIG_DIR}/", "") if key == "alertmanager.yaml" else text)
+        result = tools.run("amtool", ["check-config", "alertmanager.yaml"], Path(tmp))
+    return [] if result.ok else [f"{rel}: amtool check-config:\n{result.output}"]
 
 
 def ha(root: Path, full: bool) -> list[str]:

@@ -160,7 +160,7 @@ def _custom() -> dict[str, Any]:
             "team": _TEAM,
             "service": _NAME,
             "job": _NAME,
-            "expr": {"type": "string", "examples": ["max(my_ratio{job=\"api\"}) {{ op }} {{ threshold }}"]},
+            "expr": {"type": "string", "examples": ['max(my_ratio{job="api"}) {{ op }} {{ threshold }}']},
             "unit": {"enum": ["percent", "seconds", "per_second", "per_minute", "count"]},
             "thresholds": _obj({s: {"type": "string", "examples": ["> 90% for 5m"]} for s in SEVERITIES}),
             "summary": {"type": "string"},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -73,8 +74,8 @@ def _explain(source: Source, error: jsonschema.ValidationError) -> list[Problem]
             options = f" (allowed here: {', '.join(allowed)})" if allowed else ""
             out.append(Problem(source.key_at((*path, key)), dotted((*path, key)), f"unknown key '{key}'{hint}{options}"))
         return out
-    if kind == "propertyNames" and error.validator_value.get("enum"):
-        allowed = error.validator_value["enum"]
+    if "propertyNames" in error.schema_path and kind == "enum":
+        allowed = error.validator_value
         key = value if isinstance(value, str) else str(value)
         parent = tuple(error.absolute_path)
         close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
@@ -86,15 +87,15 @@ def _explain(source: Source, error: jsonschema.ValidationError) -> list[Problem]
                 f"unknown key '{key}' for this channel type{hint} (allowed: {', '.join(allowed)})",
             )
         ]
-    if kind == "propertyNames":
+    if "propertyNames" in error.schema_path:
         return [Problem(where, dotted(path), f"name {error.instance!r} must be lower-case letters, digits and '-' (example: api-gateway)")]
     if kind == "required":
         missing = error.message.split("'")[1]
-        sub = error.schema.get("properties", {}).get(missing, {})
+        sub = error.schema.get("properties", {}).get(missing) or _property_anywhere(missing)
         return [Problem(where, dotted(path), f"missing required key '{missing}'{_example(sub)}")]
     if kind == "type":
         wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-        names = " or ".join(_JSON_TYPES.get(w, w) for w in wanted)
+        names = " or ".join(_JSON_TYPES.get(str(w), str(w)) for w in wanted)
         got = _TYPE_NAMES.get(type(value), type(value).__name__)
         return [Problem(where, dotted(path), f"expected {names}, got {got} {_short(value)}{_example(error.schema)}")]
     if kind in ("enum", "const"):
@@ -103,10 +104,34 @@ def _explain(source: Source, error: jsonschema.ValidationError) -> list[Problem]
         hint = f"; did you mean '{close[0]}'?" if close else ""
         return [Problem(where, dotted(path), f"{_short(value)} is not allowed here{hint} (allowed: {', '.join(map(str, allowed))})")]
     if kind == "not":
-        return [Problem(where, dotted(path), "write severity tiers (e.g. {warning: \"> 5% for 5m\"}) or false to disable")]
+        return [Problem(where, dotted(path), 'write severity tiers (e.g. {warning: "> 5% for 5m"}) or false to disable')]
     if kind == "pattern":
         return [Problem(where, dotted(path), f"{_short(value)} has the wrong form{_example(error.schema)}")]
     return [Problem(where, dotted(path), f"{error.message}{_example(error.schema)}")]
+
+
+@functools.cache
+def _property_index() -> dict[str, dict[str, Any]]:
+    """Every property schema in the spec schema by name, for examples of keys required by if/then branches."""
+    index: dict[str, dict[str, Any]] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for name, sub in (node.get("properties") or {}).items():
+                if isinstance(sub, dict) and "examples" in sub:
+                    index.setdefault(name, sub)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema.build())
+    return index
+
+
+def _property_anywhere(name: str) -> dict[str, Any]:
+    return _property_index().get(name, {})
 
 
 def _short(value: Any) -> str:

@@ -164,9 +164,7 @@ class _Walker:
         for source in nodes:
             value = self.walk(source, path)
             if not isinstance(value, dict):
-                self.problems.append(
-                    Problem(self.loc(source), dotted(path), "a '<<' merge key needs a mapping (an &anchor of one)")
-                )
+                self.problems.append(Problem(self.loc(source), dotted(path), "a '<<' merge key needs a mapping (an &anchor of one)"))
                 continue
             pairs.extend(value.items())
         return pairs

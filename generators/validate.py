@@ -6,7 +6,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from generators import scaling_validate, tools
+from generators import alertmanager_check, scaling_validate, tools
+from generators.grafana import checks as grafana_checks
+from generators.grafana import checks_queries as grafana_queries
 
 # (rendered tree, full) -> problems. full=False is what `render` runs before the swap (seconds);
 # full=True adds the slower checks (`check`, CI): promtool unit tests, amtool route tests, ...
@@ -41,5 +43,6 @@ def prometheus(root: Path, full: bool) -> list[str]:
 
 
 # Validators for every output kind; each generator module's issue adds its own here.
-VALIDATORS: list[Validator] = [prometheus]
+VALIDATORS: list[Validator] = [prometheus, alertmanager_check.validate]
+VALIDATORS += [grafana_checks.grafana_dashboards, grafana_queries.grafana_queries]  # schema/layout/uids, then PromQL and metrics
 VALIDATORS += [scaling_validate.ha, scaling_validate.kubernetes]

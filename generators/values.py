@@ -126,6 +126,8 @@ def parse_threshold(text: object, unit: str, default_for: Decimal, has_value: bo
     amount = op_match[2]
     value = parse_amount(amount, unit)
     return Threshold(op_match[1], value, amount, for_)
+
+
 def parse_amount(amount: str, unit: str) -> Decimal:
     """'5%' -> 0.05 (percent); '2s' -> 2 (seconds); '30/min' -> 0.5 (per_second)."""
     examples = UNIT_EXAMPLES[unit]
@@ -168,4 +170,11 @@ def parse_amount(amount: str, unit: str) -> Decimal:
 
 
 def _unit_noun(unit: str) -> str:
-    return {"percent": "percentage", "seconds": "duration", "per_second": "rate", "per_minute": "rate", "count": "number", "ratio": "number"}[unit]
+    return {
+        "percent": "percentage",
+        "seconds": "duration",
+        "per_second": "rate",
+        "per_minute": "rate",
+        "count": "number",
+        "ratio": "number",
+    }[unit]

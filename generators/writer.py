@@ -7,11 +7,14 @@ removing files an earlier render produced that this one no longer does (tracked 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,23 +25,78 @@ from generators import conventions
 MANIFEST = ".generated-files"
 
 
-class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
-    """Block style, no aliases, multi-line strings as literal blocks."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+# A string is written plain (no quotes) only when YAML reads it back as the same string: no indicator
+# first, no ': ' or ' #', and PyYAML's own implicit resolvers say str (not a bool, number, null,
+# timestamp). Anything else is JSON-quoted, which is a valid YAML double-quoted scalar.
+# tests/test_writer.py round-trips every rendered document through yaml.safe_load.
+_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_RESOLVER = yaml.resolver.Resolver()
+_UNSAFE = re.compile(r": |:$| #|[\x00-\x1f\x7f\u2028\u2029\ufeff]")
 
 
-_Dumper.add_representer(str, _str)
+@functools.lru_cache(maxsize=65536)
+def _plain(value: str) -> bool:
+    if not value or value[0] in _INDICATORS or value[0].isspace() or value[-1].isspace() or _UNSAFE.search(value):
+        return False
+    return bool(_RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str")  # type: ignore[no-untyped-call]
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, str):
+        if _plain(value):
+            return value
+        return json.dumps(value, ensure_ascii=False)
+    raise TypeError(f"cannot write {type(value).__name__} as YAML")
+
+
+def _emit(value: Any, indent: str, out: list[str]) -> None:
+    """Block-style YAML in the layout PyYAML uses (lists not indented under their key)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            key_text = _scalar(str(key))
+            if isinstance(item, (dict, list)) and item:
+                out.append(f"{indent}{key_text}:\n")
+                _emit(item, indent + ("  " if isinstance(item, dict) else ""), out)
+            else:
+                out.append(f"{indent}{key_text}: {_flow_empty(item)}\n")
+        return
+    for item in value:
+        if isinstance(item, dict) and item:
+            lines: list[str] = []
+            _emit(item, indent + "  ", lines)
+            lines[0] = f"{indent}- " + lines[0][len(indent) + 2 :]
+            out.extend(lines)
+        elif isinstance(item, list) and item:
+            lines = []
+            _emit(item, indent + "  ", lines)
+            lines[0] = f"{indent}- " + lines[0][len(indent) + 2 :]
+            out.extend(lines)
+        else:
+            out.append(f"{indent}- {_flow_empty(item)}\n")
+
+
+def _flow_empty(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{}"
+    if isinstance(value, list):
+        return "[]"
+    return _scalar(value)
 
 
 def dump_yaml(doc: Any) -> str:
-    return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1_000_000)
+    out: list[str] = []
+    _emit(doc, "", out)
+    return "".join(out)
 
 
 def serialize(path: str, doc: Any) -> bytes:

@@ -204,3 +204,36 @@ def test_the_datasource_config_map_keeps_the_compose_uids(objects: dict[str, Any
         ("prometheus", "http://prometheus-operated.observability.svc:9090"),
         ("alertmanager", "http://alertmanager-operated.observability.svc:9093"),
     ]
+
+
+def test_the_rendered_tree_carries_the_real_alertmanager_config_and_dashboards(tree: Path) -> None:
+    require_tool("amtool")
+    kustomization = yaml.safe_load((tree / "kubernetes/kustomization.yaml").read_text())["resources"]
+    assert "alertmanager/config-secret.yaml" in kustomization
+    assert sorted(r for r in kustomization if r.startswith("grafana/dashboards/")) == sorted(
+        f"grafana/dashboards/{p.stem}.yaml" for p in (tree / "grafana" / "dashboards").rglob("*.json")
+    )
+    secret = yaml.safe_load((tree / "kubernetes/alertmanager/config-secret.yaml").read_text())
+    assert scaling_validate.alertmanager_secret("s", secret["stringData"]) == []
+    compose = yaml.safe_load((tree / "alertmanager/alertmanager.yml").read_text())
+    wrapped = yaml.safe_load(secret["stringData"]["alertmanager.yaml"])
+    assert wrapped["route"] == compose["route"]
+    assert sorted(k for k in secret["stringData"] if k.endswith(".tmpl")) == sorted(p.name for p in (tree / "alertmanager/templates").iterdir())
+
+
+def test_amtool_rejects_a_wrapped_config_with_an_unknown_receiver(tree: Path) -> None:
+    require_tool("amtool")
+    data = yaml.safe_load((tree / "kubernetes/alertmanager/config-secret.yaml").read_text())["stringData"]
+    config = yaml.safe_load(data["alertmanager.yaml"])
+    config["route"]["receiver"] = "nobody"
+    data["alertmanager.yaml"] = writer.dump_yaml(config)
+    (problem,) = scaling_validate.alertmanager_secret("s.yaml", data)
+    assert 'undefined receiver "nobody" used in route' in problem
+
+
+def test_a_template_that_is_not_a_secret_key_is_reported(tree: Path) -> None:
+    data = yaml.safe_load((tree / "kubernetes/alertmanager/config-secret.yaml").read_text())["stringData"]
+    del data["slack.tmpl"]
+    assert scaling_validate.alertmanager_secret("s.yaml", data) == [
+        "s.yaml: templates ['/etc/alertmanager/config/slack.tmpl'] are not keys of this Secret (mounted at /etc/alertmanager/config)"
+    ]

@@ -1,0 +1,225 @@
+"""The grafana validators: Grafana's JSON Schema, layout/uid/datasource rules, PromQL via promtool, known metrics.
+
+A good rendered tree passes; each case applies one mutation to it and expects the exact problem.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from grafanalib import core as G
+
+from generators import conventions, render, spec, writer
+from generators.grafana import adapter, checks, checks_queries, normalize
+from tests.conftest import ROOT, require_shared, require_tool
+
+HEALTH = "grafana/dashboards/Services/service-health.json"
+P95_ID, P99_ID = conventions.panel_id("api", "latency_p95"), conventions.panel_id("api", "latency_p99")
+P99 = f"panel {P99_ID} ('Latency p99')"
+Mutation = Callable[[dict[str, Any]], None]
+
+
+@pytest.fixture(scope="module")
+def files() -> dict[str, bytes]:
+    return render.documents(spec.load(ROOT / "monitoring.yaml")[0])
+
+
+@pytest.fixture
+def tree(tmp_path: Path, files: dict[str, bytes]) -> Path:
+    """The Prometheus side and the service health dashboard (the mutations' target; keeps the cases fast)."""
+    writer.write_tree(tmp_path, {k: v for k, v in files.items() if k.startswith("prometheus/") or k == HEALTH})
+    return tmp_path
+
+
+@pytest.fixture
+def schemas() -> Path:
+    return require_shared("grafana-schema/dashboard.jsonschema.json").parent
+
+
+def mutate(tree: Path, change: Mutation) -> None:
+    file = tree / HEALTH
+    board = json.loads(file.read_text())
+    change(board)
+    file.write_bytes(writer.serialize(HEALTH, board))
+
+
+def panel_by_title(board: dict[str, Any], title: str) -> dict[str, Any]:
+    return next(p for p in board["panels"] if p["title"] == title)
+
+
+def test_the_rendered_dashboards_pass_every_grafana_check(tmp_path: Path, files: dict[str, bytes], schemas: Path) -> None:
+    require_tool("promtool")
+    writer.write_tree(tmp_path, {k: v for k, v in files.items() if k.startswith(("grafana/", "prometheus/"))})
+    assert len(checks.dashboards(tmp_path)) == 7
+    assert checks.grafana_dashboards(tmp_path, True) == []
+    assert checks_queries.grafana_queries(tmp_path, True) == []
+
+
+def _legacy_rows(b: dict[str, Any]) -> None:
+    b["rows"] = []
+
+
+def _old_schema(b: dict[str, Any]) -> None:
+    b["schemaVersion"] = 12
+
+
+def _long_uid(b: dict[str, Any]) -> None:
+    b["uid"] = "x" * 41
+
+
+def _duplicate_id(b: dict[str, Any]) -> None:
+    panel_by_title(b, "Latency p99")["id"] = panel_by_title(b, "Latency p95")["id"]
+
+
+def _past_grid(b: dict[str, Any]) -> None:
+    panel_by_title(b, "Latency p99")["gridPos"] = {"h": 8, "w": 8, "x": 20, "y": 100}
+
+
+def _overlap(b: dict[str, Any]) -> None:
+    panel_by_title(b, "Latency p99")["gridPos"] = dict(panel_by_title(b, "Latency p95")["gridPos"])
+
+
+def _import_placeholder(b: dict[str, Any]) -> None:
+    panel_by_title(b, "Latency p99")["datasource"] = {"type": "prometheus", "uid": "${DS_PROMETHEUS}"}
+
+
+def _stat_option_missing(b: dict[str, Any]) -> None:
+    del panel_by_title(b, "Target state")["options"]["wideLayout"]
+
+
+def _null_title(b: dict[str, Any]) -> None:
+    b["title"] = None
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (_legacy_rows, f"{HEALTH}: Additional properties are not allowed ('rows' was unexpected)"),
+        (_old_schema, f"{HEALTH}: schemaVersion 12 is below 39"),
+        (_long_uid, f"{HEALTH}: uid '{'x' * 41}' is longer than 40 characters"),
+        (_duplicate_id, f"{HEALTH}: panel id {P95_ID} used by 'Latency p95' and 'Latency p99'"),
+        (_past_grid, f"{HEALTH}: {P99} ends at column 28, past the 24-column grid"),
+        (_overlap, f"{HEALTH}: {P99} overlaps 'Latency p95'"),
+        (_import_placeholder, f"{HEALTH}: contains an import placeholder ${{DS_...}}; reference the datasource by uid"),
+        (
+            _stat_option_missing,
+            f"{HEALTH}: panel {conventions.panel_id('api', 'target_down')} (stat).options: 'wideLayout' is a required property",
+        ),
+        (_null_title, f"{HEALTH}.title: None is not of type 'string'"),
+    ],
+    ids=[
+        "a legacy rows key fails Grafana's dashboard schema",
+        "schemaVersion 12 from grafanalib is refused",
+        "a uid over 40 characters is refused",
+        "two panels with one id are refused",
+        "a panel past column 24 is refused",
+        "overlapping panels are refused",
+        "an import placeholder datasource is refused",
+        "a stat panel without a required option fails the stat plugin schema",
+        "null where the schema wants a string is refused",
+    ],
+)
+def test_a_broken_dashboard_is_reported(tree: Path, schemas: Path, change: Mutation, expected: str) -> None:
+    mutate(tree, change)
+    problems = checks.grafana_dashboards(tree, True)
+    assert expected in problems, "\n".join(problems)
+
+
+def test_a_wrong_datasource_reference_is_reported(tree: Path, schemas: Path) -> None:
+    mutate(tree, lambda b: panel_by_title(b, "Latency p99")["targets"][0].update(datasource={"type": "prometheus", "uid": "other"}))
+    assert checks.grafana_dashboards(tree, True) == [
+        f"{HEALTH}: {P99} references datasource {{'type': 'prometheus', 'uid': 'other'}}, not the provisioned uid 'prometheus'"
+    ]
+
+
+def _expr(expr: str) -> Mutation:
+    return lambda b: panel_by_title(b, "Latency p99")["targets"][0].update(expr=expr)
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        (
+            'rate(http_requests_total{job="api"}[$__rate_interval]',
+            f'  -> {HEALTH}: {P99} A: rate(http_requests_total{{job="api"}}[$__rate_interval]',
+        ),
+        (
+            'service:http_requests:rate1h{service="api"}',
+            f"{HEALTH}: {P99} A: metric service:http_requests:rate1h is produced by nothing in the spec "
+            "(no recording rule, alert input or declared exporter has it): the panel would show No data",
+        ),
+        (
+            'sum(rate(http_requests_total{job="web"}[$__rate_interval]))',
+            f'{HEALTH}: {P99} A: job="web" is not a scrape job of prometheus/prometheus.yml '
+            "(alertmanager, api, blackbox, cadvisor, node, postgres, prometheus, pushgateway, redis, worker)",
+        ),
+    ],
+    ids=[
+        "an unclosed parenthesis is rejected by promtool and located",
+        "a recording rule the spec does not make would show No data",
+        "a job selector that matches no scrape job is reported",
+    ],
+)
+def test_a_broken_panel_query_is_reported(tree: Path, expr: str, expected: str) -> None:
+    require_tool("promtool")
+    mutate(tree, _expr(expr))
+    problems = checks_queries.grafana_queries(tree, True)
+    assert expected in problems, "\n".join(problems)
+    assert len(problems) == (2 if expected.startswith("  ->") else 1)
+
+
+def test_grafana_variables_are_substituted_before_parsing() -> None:
+    expr = 'avg_over_time(up{instance=~"$instance", service=~"${service}"}[$__range]) / rate(x[$__rate_interval])'
+    assert checks_queries.substitute(expr) == 'avg_over_time(up{instance=~"placeholder", service=~"placeholder"}[1h]) / rate(x[5m])'
+
+
+def test_metric_names_ignore_functions_labels_ranges_and_grouping() -> None:
+    expr = 'histogram_quantile(0.95, sum by (le) (rate(d_bucket{code=~"5.."}[5m]))) / on (a) group_left (b) x:y:z offset 5m > bool 1e3'
+    assert checks_queries.metric_names(expr) == {"d_bucket", "x:y:z"}
+
+
+def test_missing_schemas_are_a_missing_tool(tmp_path: Path, tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(checks, "SCHEMA_DIR", tmp_path / "nowhere")
+    checks._validator.cache_clear()
+    with pytest.raises(checks.tools.ToolMissing, match="Grafana JSON Schema not found in"):
+        checks.grafana_dashboards(tree, False)
+    checks._validator.cache_clear()
+
+
+def legacy_dashboard() -> Any:
+    ts = G.TimeSeries(title="t", id=2, targets=[G.Target(expr="up", refId="A")], gridPos=G.GridPos(h=8, w=12, x=0, y=1))
+    ts = G.TimeSeries(**{**ts.__dict__, "thresholds": [G.Threshold("green", 0, 0.0), G.Threshold("red", 1, 1000.0)]})
+    return G.Dashboard(title="T", uid="t", panels=[G.RowPanel(id=1, title="r", gridPos=G.GridPos(h=1, w=24, x=0, y=0)), ts])
+
+
+def test_grafanalib_output_fails_the_schema_and_the_normalized_output_passes(schemas: Path) -> None:
+    raw = adapter.plain(legacy_dashboard())
+    assert raw["schemaVersion"] == 12
+    errors = checks.schema_problems("raw", raw)
+    assert (
+        "raw: Additional properties are not allowed ('__inputs', 'hideControls', 'rows', 'sharedCrosshair', 'style' were unexpected)"
+        in errors
+    )
+    board = normalize.normalize(raw)
+    assert checks.schema_problems("normalized", board) == []
+    assert not set(normalize.LEGACY_DASHBOARD) & set(board)
+    assert board["panels"][1]["fieldConfig"]["defaults"]["thresholds"]["steps"] == [
+        {"color": "green", "value": None},
+        {"color": "red", "value": 1000},
+    ]
+    assert board["schemaVersion"] == normalize.SCHEMA_VERSION and board["id"] is None
+
+
+def test_a_second_dashboard_with_the_same_uid_and_title_in_the_folder_is_reported(tree: Path, schemas: Path) -> None:
+    copy = "grafana/dashboards/Services/copy.json"
+    (tree / copy).write_bytes((tree / HEALTH).read_bytes())
+    problems = checks.grafana_dashboards(tree, True)
+    assert problems == [  # copy.json sorts first, so the original is the one reported as the duplicate
+        f"{copy}: file name must be the uid 'service-health'",
+        f"{HEALTH}: uid 'service-health' is also used by {copy}",
+        f"{HEALTH}: title 'Service health' is also used in folder Services by {copy}",
+    ]

@@ -1,0 +1,205 @@
+"""Bad input: a good spec plus one mutation per case, asserting the exact message users see."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generators import spec
+from generators.errors import SpecError
+from tests.conftest import require_tool
+
+GOOD = (Path(__file__).parent / "fixtures" / "good.yaml").read_text()
+
+
+def problems_for(tmp_path: Path, text: str) -> list[str]:
+    path = tmp_path / "monitoring.yaml"
+    path.write_text(text)
+    with pytest.raises(SpecError) as caught:
+        spec.load(path)
+    return [str(p).replace(str(path), "monitoring.yaml") for p in caught.value.problems]
+
+
+def mutate(old: str, new: str) -> str:
+    assert GOOD.count(old) == 1, f"mutation anchor {old!r} must appear exactly once"
+    return GOOD.replace(old, new)
+
+
+def test_the_good_spec_is_valid(tmp_path: Path) -> None:
+    path = tmp_path / "monitoring.yaml"
+    path.write_text(GOOD)
+    model, warnings = spec.load(path)
+    assert [a.name for a in model.alerts if a.service == "api" and a.kind == "http"] == [
+        "ApiTargetDown",
+        "ApiTargetScrapeEmpty",
+        "ApiMetricAbsent",
+        "ApiHighErrorRate",
+        "ApiHighLatencyP95",
+    ]
+    # No Watchdog receiver is allowed (the Watchdog then reaches only the default route), but it is said.
+    assert [str(w).replace(str(path), "monitoring.yaml") for w in warnings] == [
+        "monitoring.yaml:12:3: routing: warning: no `watchdog:` channel: the Watchdog alert goes nowhere (e.g. watchdog: deadmans-switch, a webhook)"
+    ]
+
+
+CASES = [
+    (
+        "a duration written in words",
+        ("scrape_interval: 15s", "scrape_interval: 5 minutes"),
+        "monitoring.yaml:3:20: stack.scrape_interval: '5 minutes' is not a duration (examples: 30s, 5m, 1h30m, 7d)",
+    ),
+    (
+        "a percentage above 100%",
+        ('critical: "> 5% for 5m"', 'critical: "> 105% for 5m"'),
+        "monitoring.yaml:22:55: services.api.thresholds.error_rate.critical: '105%' is not a percentage between 0% and 100% (examples: 5%, 0.05)",
+    ),
+    (
+        "a percentage written as a word",
+        ('critical: "> 5% for 5m"', 'critical: "> 5 percent for 5m"'),
+        "monitoring.yaml:22:55: services.api.thresholds.error_rate.critical: '5 percent' is not a percentage (examples: 5%, 0.05)",
+    ),
+    (
+        "a bad duration inside a threshold",
+        ('critical: "> 5% for 5m"', 'critical: "> 5% for 5 minutes"'),
+        "monitoring.yaml:22:55: services.api.thresholds.error_rate.critical: in '> 5% for 5 minutes': '5 minutes' is not a duration (examples: 30s, 5m, 1h30m, 7d)",
+    ),
+    (
+        "a threshold with no comparison",
+        ('critical: "> 5% for 5m"', 'critical: "5% for 5m"'),
+        "monitoring.yaml:22:55: services.api.thresholds.error_rate.critical: '5% for 5m' has no comparison; write e.g. \"> 5% for 5m\" (operators: > >= < <=)",
+    ),
+    (
+        "a comparison on the wrong side of the signal",
+        ('hit_ratio: {warning: "< 60% for 15m"}', 'hit_ratio: {warning: "> 60% for 15m"}'),
+        "monitoring.yaml:29:28: services.cache.thresholds.hit_ratio.warning: '>' does not fit this signal (bad when below the threshold); use < or <=, e.g. \"< 60%\"",
+    ),
+    (
+        "a warning not less severe than the critical",
+        ('warning: "> 2% for 10m"', 'warning: "> 7% for 10m"'),
+        'monitoring.yaml:22:29: services.api.thresholds.error_rate.warning: warning (> 7% for 10m) must be less severe than critical (> 5% for 5m): its threshold must be lower, e.g. warning "> 2%" with critical "> 5%"',
+    ),
+    (
+        "an unknown threshold name",
+        ("      latency_p95:", "      latency_p59:"),
+        "monitoring.yaml:23:7: services.api.thresholds.latency_p59: unknown key 'latency_p59'; did you mean 'latency_p99'? (allowed here: error_rate, latency_p50, latency_p95, latency_p99, traffic_drop, traffic_spike)",
+    ),
+    (
+        "an unknown top-level key",
+        ("routing:\n", "routnig:\n"),
+        [
+            "monitoring.yaml:1:1: missing required key 'routing'",
+            "monitoring.yaml:11:1: routnig: unknown key 'routnig'; did you mean 'routing'? (allowed here: business, channels, containers, custom, defaults, ha, hosts, kubernetes, probes, remote_write, routing, services, stack, version)",
+        ],
+    ),
+    (
+        "a required key missing",
+        ("version: 1\n", ""),
+        "monitoring.yaml:1:1: missing required key 'version'",
+    ),
+    (
+        "a wrong type",
+        ('targets: ["api:8000"]', "targets: api:8000"),
+        "monitoring.yaml:19:14: services.api.targets: expected a list, got a string 'api:8000' (example: [\"api:8000\"])",
+    ),
+    (
+        "an unknown service kind",
+        ("kind: redis", "kind: rediss"),
+        "monitoring.yaml:26:11: services.cache.kind: 'rediss' is not allowed here; did you mean 'redis'? (allowed: http, postgres, redis, queue, external_api, connections)",
+    ),
+    (
+        "a channel referenced but not defined",
+        ("warning: [chat]", "warning: [chatt]"),
+        "monitoring.yaml:13:13: routing.warning[0]: channel 'chatt' is not defined under channels: (defined: chat, mail, pager)",
+    ),
+    (
+        "an unknown channel type",
+        ("type: slack,", "type: teams,"),
+        "monitoring.yaml:9:16: channels.chat.type: 'teams' is not allowed here (allowed: pagerduty, slack, email, webhook, opsgenie)",
+    ),
+    (
+        "a literal Slack webhook URL",
+        ("webhook_secret: slack_hook", "webhook_url: https://hooks.slack.com/services/T0/B0/XYZ"),
+        [
+            "monitoring.yaml:9:9: channels.chat: missing required key 'webhook_secret' (example: \"slack_alerts_webhook\")",
+            "monitoring.yaml:9:43: channels.chat.webhook_url: 'webhook_url' would put a secret in the spec; reference a secret file instead: 'webhook_secret: <name>' and store the value in compose/secrets/<name> (git-ignored)",
+        ],
+    ),
+    (
+        "a duplicate alert name",
+        ("name: QuotaHigh", "name: ApiHighErrorRate"),
+        "monitoring.yaml:31:5: custom[0]: alert name 'ApiHighErrorRate' is also produced by services.api.thresholds.error_rate; rename the service or the custom alert",
+    ),
+    (
+        "a custom expression that does not parse",
+        ('max(quota_ratio{job="api"})', 'max(quota_ratio{job="api"}'),
+        'monitoring.yaml:34:11: custom[0].expr: does not parse as PromQL: could not parse expression: 1:33: parse error: unclosed left parenthesis (rendered: max(quota_ratio{job="api"} > 0.9)',
+    ),
+    (
+        "a custom selector that matches no scrape job",
+        ('quota_ratio{job="api"}', 'quota_ratio{job="node"}'),
+        'monitoring.yaml:31:5: custom[0]: selector job="node" matches no scrape job of this spec (declared: alertmanager, api, cache, prometheus, pushgateway): the alert could never fire',
+    ),
+    (
+        "a custom description with an unsupported template",
+        ('description: "Quota at {{ $value | humanizePercentage }}"', 'description: "Quota at {{ printf \\"%.2f\\" $value }}"'),
+        'monitoring.yaml:38:18: custom[0].description: {{ printf "%.2f" $value }} is not supported here; use {{ $value }}, {{ $value | humanizePercentage }}, {{ $value | humanizeDuration }}, {{ $value | humanize }} or {{ $labels.name }}',
+    ),
+    (
+        "a duplicate mapping key",
+        ("  cache:\n", "  api:\n"),
+        "monitoring.yaml:24:3: services.api: duplicate key 'api' (first defined at line 16); YAML keeps only the last one, so merge the two entries",
+    ),
+    (
+        "a YAML syntax error",
+        ("critical: [pager, chat]", "critical: [pager, chat"),
+        "monitoring.yaml:13:10: YAML syntax error: expected ',' or ']', but got ':'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("mutation", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_spec_is_reported_exactly(tmp_path: Path, mutation: tuple[str, str], expected: str | list[str]) -> None:
+    if "PromQL" in str(expected):
+        require_tool("promtool")
+    assert problems_for(tmp_path, mutate(*mutation)) == (expected if isinstance(expected, list) else [expected])
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    text = mutate("scrape_interval: 15s", "scrape_interval: 5 minutes").replace("kind: redis", "kind: rediss")
+    text = text.replace("warning: [chat]", "warning: [chatt]")
+    found = problems_for(tmp_path, text)
+    assert [p.split(": ")[1] for p in found] == ["stack.scrape_interval", "routing.warning[0]", "services.cache.kind"]
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    assert problems_for(tmp_path, "# only a comment\n") == [
+        "monitoring.yaml:1:1: the spec is empty; start from the example monitoring.yaml"
+    ]
+
+
+def test_non_utf8_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "monitoring.yaml"
+    path.write_bytes(GOOD.encode().replace(b"#alerts", b"#al\xe9rts"))
+    with pytest.raises(SpecError) as caught:
+        spec.load(path)
+    assert [str(p).replace(str(path), "monitoring.yaml") for p in caught.value.problems] == [
+        "monitoring.yaml:9:36: byte 0xe9 is not valid UTF-8; save the file as UTF-8"
+    ]
+
+
+def test_alias_bomb_fails_fast(tmp_path: Path) -> None:
+    lines = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    for i in range(1, 9):
+        prev = chr(ord("a") + i - 1)
+        cur = chr(ord("a") + i)
+        lines.append(f"{cur}: &{cur} [" + ", ".join([f"*{prev}"] * 10) + "]")
+    found = problems_for(tmp_path, "\n".join(lines) + "\n")
+    assert len(found) == 1
+    assert "expands to more than 100000 values (an alias bomb?)" in found[0]
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(SpecError) as caught:
+        spec.load(tmp_path / "nope.yaml")
+    assert str(caught.value.problems[0]).endswith("cannot read the spec: No such file or directory")
