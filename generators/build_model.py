@@ -317,8 +317,15 @@ class Builder:
         self.check_unique(services)
         kubernetes, remote_write, ha = scaling_model.build(self)
         return Model(
-            self.source.file, stack, channels, routing, tuple(services), tuple(self.jobs.values()),
-            kubernetes=kubernetes, remote_write=remote_write, ha=ha,
+            self.source.file,
+            stack,
+            channels,
+            routing,
+            tuple(services),
+            tuple(self.jobs.values()),
+            kubernetes=kubernetes,
+            remote_write=remote_write,
+            ha=ha,
         )
 
 

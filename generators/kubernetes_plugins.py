@@ -89,14 +89,29 @@ def datasource_configmap(model: Model, provisioning: Mapping[str, Any] | None = 
         conventions.PROMETHEUS_DATASOURCE_UID: f"http://prometheus-operated.{ns}.svc:9090",
         conventions.ALERTMANAGER_DATASOURCE_UID: f"http://alertmanager-operated.{ns}.svc:9093",
     }
-    doc = copy.deepcopy(dict(provisioning)) if provisioning else {
-        "apiVersion": 1,
-        "datasources": [
-            {"name": "Prometheus", "uid": conventions.PROMETHEUS_DATASOURCE_UID, "type": "prometheus", "access": "proxy", "isDefault": True},
-            {"name": "Alertmanager", "uid": conventions.ALERTMANAGER_DATASOURCE_UID, "type": "alertmanager", "access": "proxy",
-             "jsonData": {"implementation": "prometheus"}},
-        ],
-    }
+    doc: dict[str, Any] = (
+        copy.deepcopy(dict(provisioning))
+        if provisioning
+        else {
+            "apiVersion": 1,
+            "datasources": [
+                {
+                    "name": "Prometheus",
+                    "uid": conventions.PROMETHEUS_DATASOURCE_UID,
+                    "type": "prometheus",
+                    "access": "proxy",
+                    "isDefault": True,
+                },
+                {
+                    "name": "Alertmanager",
+                    "uid": conventions.ALERTMANAGER_DATASOURCE_UID,
+                    "type": "alertmanager",
+                    "access": "proxy",
+                    "jsonData": {"implementation": "prometheus"},
+                },
+            ],
+        }
+    )
     for source in doc["datasources"]:
         source["url"] = urls.get(source["uid"], source.get("url"))
     return {

@@ -59,10 +59,7 @@ def operator(rw: RemoteWrite, secret: str) -> dict[str, Any]:
         out["headers"] = dict(rw.headers)
     if rw.queue:
         out["queueConfig"] = {_QUEUE_CR[k]: v for k, v in rw.queue.items()}
-    rules = [
-        {("sourceLabels" if k == "source_labels" else k): v for k, v in rule.items()}
-        for rule in relabel(rw)
-    ]
+    rules = [{("sourceLabels" if k == "source_labels" else k): v for k, v in rule.items()} for rule in relabel(rw)]
     if rules:
         out["writeRelabelConfigs"] = rules
     return out

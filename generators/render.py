@@ -8,7 +8,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from generators import alertmanager, alertmanager_templates, grafana, ha, kubernetes, prometheus_config, promtool_tests, rules, runbooks, signal_docs, spec, tools, validate, writer
+from generators import (  # kubernetes/ and prometheus/ha/ (Scaling out)
+    alertmanager,
+    alertmanager_templates,
+    grafana,
+    ha,
+    kubernetes,
+    prometheus_config,
+    promtool_tests,
+    rules,
+    runbooks,
+    signal_docs,
+    spec,
+    tools,
+    validate,
+    writer,
+)
 from generators.grafana import provisioning
 from generators.model import Model
 

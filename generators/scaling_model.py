@@ -47,7 +47,9 @@ def remote_write(b: Builder) -> tuple[RemoteWrite, ...]:
         if raw.get("password_secret") and raw.get("bearer_token_secret"):
             b.problem(path, "use either password_secret (basic auth) or bearer_token_secret, not both")
         if bool(raw.get("username")) != bool(raw.get("password_secret")):
-            b.problem(path, "basic auth needs both username and password_secret, e.g. {username: tenant-1, password_secret: mimir_password}")
+            b.problem(
+                path, "basic auth needs both username and password_secret, e.g. {username: tenant-1, password_secret: mimir_password}"
+            )
         queue: dict[str, Any] = dict(sorted((raw.get("queue") or {}).items()))
         if "batch_send_deadline" in queue:
             queue["batch_send_deadline"] = b.duration((*path, "queue", "batch_send_deadline"), queue["batch_send_deadline"], "5s")
@@ -80,5 +82,8 @@ def ha(b: Builder) -> HighAvailability:
     stack = b.spec.get("stack") or {}
     label = raw.get("replica_label", "replica")
     if label in (stack.get("external_labels") or {}):
-        b.problem(("ha", "replica_label"), f"'{label}' is already a stack.external_labels key; pick another, e.g. replica_label: prometheus_replica")
+        b.problem(
+            ("ha", "replica_label"),
+            f"'{label}' is already a stack.external_labels key; pick another, e.g. replica_label: prometheus_replica",
+        )
     return HighAvailability(replicas=raw.get("replicas", 1), replica_label=label)

@@ -34,7 +34,11 @@ def properties(duration: dict[str, Any], secret: dict[str, Any], labels: dict[st
                 "examples": ["app.kubernetes.io/name"],
             },
             "port": {"type": "string", "description": "name of the metrics port on those Services", "examples": ["metrics"]},
-            "prober": {"type": "string", "description": "blackbox exporter host:port for Probe objects", "examples": ["blackbox-exporter:9115"]},
+            "prober": {
+                "type": "string",
+                "description": "blackbox exporter host:port for Probe objects",
+                "examples": ["blackbox-exporter:9115"],
+            },
             "credentials_secret": {
                 **_DNS_LABEL,
                 "description": "Kubernetes Secret holding one key per spec secret name (mounted into Alertmanager/Prometheus)",
@@ -60,7 +64,11 @@ def properties(duration: dict[str, Any], secret: dict[str, Any], labels: dict[st
             "bearer_token_secret": {**secret, "examples": ["thanos_receive_token"]},
             "headers": {**labels, "examples": [{"X-Scope-OrgID": "acme"}]},
             "queue": queue,
-            "drop_metrics": {**_REGEX_LIST, "description": "metric-name regexes never sent (high-cardinality series)", "examples": [["go_gc_.*"]]},
+            "drop_metrics": {
+                **_REGEX_LIST,
+                "description": "metric-name regexes never sent (high-cardinality series)",
+                "examples": [["go_gc_.*"]],
+            },
             "drop_labels": {**_REGEX_LIST, "description": "label-name regexes removed before sending", "examples": [["pod_template_hash"]]},
         },
         ("name", "url"),

@@ -39,7 +39,7 @@ def spec_schema(kind: str, schema_dir: Path = K8S_SCHEMA) -> dict[str, Any]:
     path = schema_dir / CRD_FILES[kind]
     if not path.is_file():
         raise tools.ToolMissing(f"{path} is missing (the prometheus-operator CRDs live in ../shared/k8s-schema)")
-    crd = yaml.load(path.read_text(), Loader=_CrdLoader)  # noqa: S506 - SafeLoader subclass
+    crd = yaml.load(path.read_text(), Loader=_CrdLoader)
     version = next(v for v in crd["spec"]["versions"] if v.get("served", True))
     spec: dict[str, Any] = version["schema"]["openAPIV3Schema"]["properties"]["spec"]
     return spec

@@ -53,7 +53,9 @@ _RAW_SELECTOR = re.compile(r'\{(job="[^"]*")')
 
 def _expand(definition: str, matchers: str | None) -> str:
     """The definition, with the caller's extra matchers (all but service=) pushed into its raw selectors."""
-    extra = [m.strip() for m in (matchers or "").split(",") if m.strip() and not m.strip().startswith("service=") and m.strip() not in definition]
+    extra = [
+        m.strip() for m in (matchers or "").split(",") if m.strip() and not m.strip().startswith("service=") and m.strip() not in definition
+    ]
     if extra:
         definition = _RAW_SELECTOR.sub(lambda m: "{" + ", ".join([m.group(1), *extra]), definition)
     return f"({definition})"
@@ -97,9 +99,9 @@ def _series(job: str) -> Iterator[tuple[str, float, bool]]:
             for h in range(s["handlers"]):
                 base = f'job="api", {inst}, handler="/v1/h{h}"'
                 for code in CODES:
-                    yield f"http_requests_total{{{base}, status_code=\"{code}\"}}", 5.0 if code == "200" else 0.05, True
+                    yield f'http_requests_total{{{base}, status_code="{code}"}}', 5.0 if code == "200" else 0.05, True
                 for j, le in enumerate(LE):
-                    yield f"http_request_duration_seconds_bucket{{{base}, le=\"{le}\"}}", 5.0 * (j + 1) / len(LE), True
+                    yield f'http_request_duration_seconds_bucket{{{base}, le="{le}"}}', 5.0 * (j + 1) / len(LE), True
                 yield f"http_request_duration_seconds_count{{{base}}}", 5.0, True
                 yield f"http_request_duration_seconds_sum{{{base}}}", 1.5, True
             for code in ("200", "429", "500", "timeout"):
@@ -173,7 +175,7 @@ class Exporter:
         exporter = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server API
+            def do_GET(self) -> None:
                 job = self.path.rsplit("/", 1)[-1]
                 body = exporter.render(job).encode()
                 self.send_response(200)
@@ -210,7 +212,7 @@ def free_port() -> int:
 
 
 def _get(url: str, timeout: float = 5) -> str:
-    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback only
+    with urllib.request.urlopen(url, timeout=timeout) as response:
         return str(response.read().decode())
 
 
@@ -323,7 +325,9 @@ def report(durations: dict[str, float], interval: float, head: int) -> bool:
     print(f"cost ratio generated/naive: {ratio:.2f} (target <= {TARGET_RATIO})")
     for label, groups in (("generated", generated), ("naive", {f"{g}-naive": d for g, d in naive.items()})):
         worst = max(groups, key=lambda g: groups[g])
-        print(f"slowest {label} group: {worst} {groups[worst] * 1000:.1f} ms = {groups[worst] / interval:.1%} of {interval:g}s (target <= {TARGET_SHARE:.0%})")
+        print(
+            f"slowest {label} group: {worst} {groups[worst] * 1000:.1f} ms = {groups[worst] / interval:.1%} of {interval:g}s (target <= {TARGET_SHARE:.0%})"
+        )
     return ratio <= TARGET_RATIO and max(generated.values()) / interval <= TARGET_SHARE
 
 

@@ -19,7 +19,10 @@ def model() -> Model:
 
 
 def test_inlining_pushes_the_callers_matchers_into_the_raw_selector() -> None:
-    recordings = {"a:rate5m": 'sum by (code) (rate(x_total{job="j"}[5m]))', "b:ratio": 'sum(a:rate5m{service="s", code=~"5.."}) / sum(a:rate5m{service="s"})'}
+    recordings = {
+        "a:rate5m": 'sum by (code) (rate(x_total{job="j"}[5m]))',
+        "b:ratio": 'sum(a:rate5m{service="s", code=~"5.."}) / sum(a:rate5m{service="s"})',
+    }
     assert inline('b:ratio{service="s"} > 0.1', recordings) == (
         '(sum((sum by (code) (rate(x_total{job="j", code=~"5.."}[5m])))) / sum((sum by (code) (rate(x_total{job="j"}[5m]))))) > 0.1'
     )

@@ -37,7 +37,7 @@ class Sink:
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server API
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 sink.bodies.append(json.loads(body))
                 self.send_response(200)
@@ -76,7 +76,7 @@ def _start(processes: list[subprocess.Popen[bytes]], cmd: list[str], log: Path, 
 
 
 def _get_json(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
+    with urllib.request.urlopen(url, timeout=5) as response:
         return json.loads(response.read())
 
 
@@ -130,9 +130,11 @@ def test_both_replicas_fire_and_one_notification_arrives(tmp_path: Path, process
     for url in prom_urls:  # both replicas fire and both delivered to Alertmanager
         firing = [a for a in _get_json(f"{url}/api/v1/alerts")["data"]["alerts"] if a["labels"]["alertname"] == "Watchdog"]
         assert [a["state"] for a in firing] == ["firing"]
-        with urllib.request.urlopen(f"{url}/metrics", timeout=5) as response:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(f"{url}/metrics", timeout=5) as response:
             metrics = response.read().decode()
-        sent = dict(re.findall(r'^prometheus_notifications_sent_total\{alertmanager="http://([^/]+)/api/v2/alerts"\} (\S+)$', metrics, re.M))
+        sent = dict(
+            re.findall(r'^prometheus_notifications_sent_total\{alertmanager="http://([^/]+)/api/v2/alerts"\} (\S+)$', metrics, re.M)
+        )
         assert sorted(sent) == sorted(targets) and all(float(v) > 0 for v in sent.values()), sent
     watchdog = [b for b in sink.bodies if b["commonLabels"].get("alertname") == "Watchdog"]
     assert len(watchdog) == 1, json.dumps(watchdog, indent=1)

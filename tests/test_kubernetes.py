@@ -62,7 +62,12 @@ def test_a_service_monitor_forces_the_spec_job_name_so_rule_selectors_match(obje
     api = objects["kubernetes/servicemonitors/api.yaml"]["spec"]
     assert api["selector"] == {"matchLabels": {"app.kubernetes.io/name": "api"}}
     assert api["endpoints"] == [
-        {"port": "metrics", "path": "/metrics", "interval": "15s", "relabelings": [{"action": "replace", "targetLabel": "job", "replacement": "api"}]}
+        {
+            "port": "metrics",
+            "path": "/metrics",
+            "interval": "15s",
+            "relabelings": [{"action": "replace", "targetLabel": "job", "replacement": "api"}],
+        }
     ]
     assert objects["kubernetes/servicemonitors/pushgateway.yaml"]["spec"]["endpoints"][0]["honorLabels"] is True
     assert objects["kubernetes/servicemonitors/prometheus.yaml"]["spec"]["selector"] == {"matchLabels": {"operated-prometheus": "true"}}
@@ -83,7 +88,9 @@ def test_blackbox_targets_become_a_probe_not_a_service_monitor(objects: dict[str
 def test_the_kustomization_lists_every_object_and_not_the_helm_values(objects: dict[str, Any]) -> None:
     resources = objects["kubernetes/kustomization.yaml"]["resources"]
     assert "prometheus-values.yaml" not in resources
-    assert sorted(f"kubernetes/{r}" for r in resources) == sorted(p for p in objects if p not in ("kubernetes/kustomization.yaml", "kubernetes/prometheus-values.yaml"))
+    assert sorted(f"kubernetes/{r}" for r in resources) == sorted(
+        p for p in objects if p not in ("kubernetes/kustomization.yaml", "kubernetes/prometheus-values.yaml")
+    )
 
 
 def test_the_helm_values_select_on_the_release_and_set_the_ha_pair(objects: dict[str, Any]) -> None:
@@ -158,7 +165,7 @@ def test_the_validator_reports_a_prometheus_rule_that_drifted_from_the_compose_r
 
 def test_the_alertmanagerconfig_crd_needs_the_loader_that_reads_a_bare_equals_sign() -> None:
     path = require_shared("k8s-schema/monitoring.coreos.com_alertmanagerconfigs.yaml")
-    with pytest.raises(yaml.constructor.ConstructorError, match="tag:yaml.org,2002:value"):
+    with pytest.raises(yaml.constructor.ConstructorError, match=r"tag:yaml\.org,2002:value"):
         yaml.safe_load(path.read_text())
     schema = scaling_validate.spec_schema("AlertmanagerConfig")
     matcher = schema["properties"]["route"]["properties"]["matchers"]["items"]["properties"]["matchType"]
@@ -177,7 +184,9 @@ def test_the_alertmanager_config_plugs_in_as_a_secret_with_file_references_only(
     objects = kubernetes.build(model, alertmanager=lambda _: AM_CONFIG)
     secret = objects["kubernetes/alertmanager/config-secret.yaml"]
     config = yaml.safe_load(secret["stringData"]["alertmanager.yaml"])
-    assert config["receivers"][0]["pagerduty_configs"][0] == {"routing_key_file": "/etc/alertmanager/secrets/monitoring-creds/pagerduty_routing_key"}
+    assert config["receivers"][0]["pagerduty_configs"][0] == {
+        "routing_key_file": "/etc/alertmanager/secrets/monitoring-creds/pagerduty_routing_key"
+    }
     assert config["templates"] == ["/etc/alertmanager/config/*.tmpl"]
     assert "/run/secrets" not in secret["stringData"]["alertmanager.yaml"]
     am_values = objects["kubernetes/prometheus-values.yaml"]["alertmanager"]["alertmanagerSpec"]
@@ -218,7 +227,9 @@ def test_the_rendered_tree_carries_the_real_alertmanager_config_and_dashboards(t
     compose = yaml.safe_load((tree / "alertmanager/alertmanager.yml").read_text())
     wrapped = yaml.safe_load(secret["stringData"]["alertmanager.yaml"])
     assert wrapped["route"] == compose["route"]
-    assert sorted(k for k in secret["stringData"] if k.endswith(".tmpl")) == sorted(p.name for p in (tree / "alertmanager/templates").iterdir())
+    assert sorted(k for k in secret["stringData"] if k.endswith(".tmpl")) == sorted(
+        p.name for p in (tree / "alertmanager/templates").iterdir()
+    )
 
 
 def test_amtool_rejects_a_wrapped_config_with_an_unknown_receiver(tree: Path) -> None:

@@ -39,7 +39,7 @@ MUTATIONS = [
     (
         "a recording rule that lost its job matcher counts the decoy job too",
         'sum by (handler, status_code) (rate(http_requests_total{job="api"}[5m]))',
-        'sum by (handler, status_code) (rate(http_requests_total[5m]))',
+        "sum by (handler, status_code) (rate(http_requests_total[5m]))",
         "ApiHighErrorRate",
     ),
     (
