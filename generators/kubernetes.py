@@ -122,9 +122,10 @@ def prometheus_values(model: Model, alertmanager_secret: str | None) -> dict[str
     if alertmanager_secret:
         am_spec["useExistingSecret"] = True
         am_spec["configSecret"] = alertmanager_secret
+    no_self_monitor = {"selfMonitor": False}  # servicemonitors/prometheus.yaml and alertmanager.yaml scrape them as job=<kind>
     return {
-        "prometheus": {"prometheusSpec": spec},
-        "alertmanager": {"alertmanagerSpec": am_spec},
+        "prometheus": {"prometheusSpec": spec, "serviceMonitor": no_self_monitor},
+        "alertmanager": {"alertmanagerSpec": am_spec, "serviceMonitor": no_self_monitor},
         "grafana": kubernetes_plugins.grafana_values(),
     }
 

@@ -98,6 +98,8 @@ def test_the_helm_values_select_on_the_release_and_set_the_ha_pair(objects: dict
     assert spec_["ruleSelector"] == {"matchLabels": {"release": "kps"}}
     assert (spec_["replicas"], spec_["replicaExternalLabelName"]) == (2, "replica")
     assert spec_["externalLabels"] == {"cluster": "eu-1"}
+    values = objects["kubernetes/prometheus-values.yaml"]
+    assert values["prometheus"]["serviceMonitor"] == values["alertmanager"]["serviceMonitor"] == {"selfMonitor": False}
 
 
 def test_every_rendered_object_passes_its_crd_schema_and_promtool(tree: Path) -> None:
