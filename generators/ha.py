@@ -8,6 +8,8 @@ TSDB can deduplicate the pair (Mimir HA tracker, Thanos --query.replica-label, V
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping
 from typing import Any
 
 from generators import prometheus_config
@@ -28,3 +30,28 @@ def build(model: Model, alertmanagers: tuple[str, ...] | None = None) -> dict[st
     if model.ha.replicas < 2:
         return {}
     return {f"prometheus/ha/prometheus-{i}.yml": replica_config(model, i, alertmanagers) for i in range(model.ha.replicas)}
+
+
+def compose_services(model: Model, prometheus: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Compose profile `ha`: prometheus-0/1 cloned from the compose generator's `prometheus` service.
+
+    Each reads its own config from prometheus/ha/ and keeps its own TSDB volume (`prometheus-<n>-data`);
+    no host port is published (the single `prometheus` service keeps that). Plug into the compose build:
+    services.update(ha.compose_services(model, services["prometheus"])) and add the returned volume names.
+    """
+    if model.ha.replicas < 2:
+        return {}
+    out = {}
+    for i in range(model.ha.replicas):
+        service = copy.deepcopy(dict(prometheus))
+        service["profiles"] = ["ha"]
+        service["command"] = [
+            f"--config.file=/etc/prometheus/ha/prometheus-{i}.yml" if str(arg).startswith("--config.file=") else arg
+            for arg in service.get("command", [])
+        ]
+        service["volumes"] = [
+            f"prometheus-{i}-data:/prometheus" if str(v).startswith("prometheus-data:") else v for v in service.get("volumes", [])
+        ]
+        service.pop("ports", None)
+        out[f"prometheus-{i}"] = service
+    return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generators.model import RemoteWrite
+from generators.model import Model, RemoteWrite
 
 COMPOSE_SECRETS = "/run/secrets"
 
@@ -63,3 +63,9 @@ def operator(rw: RemoteWrite, secret: str) -> dict[str, Any]:
     if rules:
         out["writeRelabelConfigs"] = rules
     return out
+
+
+def secret_names(model: Model) -> list[str]:
+    """Secret files the Prometheus container needs for remote_write (compose: add them to its `secrets:`)."""
+    names = {n for rw in model.remote_write for n in (rw.password_secret, rw.bearer_token_secret) if n}
+    return sorted(names)

@@ -143,3 +143,25 @@ CASES = [
 @pytest.mark.parametrize(("mutation", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_a_bad_scaling_section_is_reported_with_its_location(tmp_path: Path, mutation: tuple[str, str], message: str) -> None:
     assert message in _problems(tmp_path, *mutation)
+
+
+def test_remote_write_secret_files_are_listed_for_the_compose_prometheus(model: Model) -> None:
+    assert remote_write.secret_names(model) == ["mimir_password", "thanos_token"]
+
+
+def test_the_compose_ha_profile_clones_prometheus_with_its_own_config_and_volume(model: Model) -> None:
+    base = {
+        "image": "prom/prometheus:v3.5.0",
+        "command": ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"],
+        "volumes": ["../prometheus:/etc/prometheus:ro", "prometheus-data:/prometheus"],
+        "ports": ["127.0.0.1:9090:9090"],
+    }
+    services = ha.compose_services(model, base)
+    assert sorted(services) == ["prometheus-0", "prometheus-1"]
+    assert services["prometheus-1"] == {
+        "image": "prom/prometheus:v3.5.0",
+        "profiles": ["ha"],
+        "command": ["--config.file=/etc/prometheus/ha/prometheus-1.yml", "--storage.tsdb.path=/prometheus"],
+        "volumes": ["../prometheus:/etc/prometheus:ro", "prometheus-1-data:/prometheus"],
+    }
+    assert base["ports"] == ["127.0.0.1:9090:9090"]  # the single-node service is left as it was
