@@ -19,10 +19,12 @@ from generators.model import Model, ScrapeJob
 API = "monitoring.coreos.com/v1"
 FOLDER = "kubernetes"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "monitoring-as-code"}
-# prometheus-operator's governing Services: their labels and port names (not app.kubernetes.io/name).
+# prometheus-operator's governing Services (prometheus-operated, alertmanager-operated): their labels, and the
+# port name, which is the CR's portName (pinned in prometheus_values, the chart's default).
+WEB_PORT = "http-web"
 OPERATED = {
-    conventions.PROMETHEUS_JOB: ({"operated-prometheus": "true"}, "web"),
-    conventions.ALERTMANAGER_JOB: ({"operated-alertmanager": "true"}, "web"),
+    conventions.PROMETHEUS_JOB: ({"operated-prometheus": "true"}, WEB_PORT),
+    conventions.ALERTMANAGER_JOB: ({"operated-alertmanager": "true"}, WEB_PORT),
 }
 
 AlertmanagerSource = Callable[[Model], Mapping[str, Any]]  # alertmanager.yml as a dict
@@ -111,6 +113,7 @@ def prometheus_values(model: Model, alertmanager_secret: str | None) -> dict[str
         "ruleSelector": {"matchLabels": {"release": k8s.release}},
         "serviceMonitorSelector": {"matchLabels": {"release": k8s.release}},
         "probeSelector": {"matchLabels": {"release": k8s.release}},
+        "portName": WEB_PORT,
         "replicas": model.ha.replicas,
         "replicaExternalLabelName": model.ha.replica_label,
     }
@@ -118,7 +121,7 @@ def prometheus_values(model: Model, alertmanager_secret: str | None) -> dict[str
         spec["externalLabels"] = dict(stack.external_labels)
     if model.remote_write:
         spec["remoteWrite"] = [remote_write.operator(rw, k8s.credentials_secret) for rw in model.remote_write]
-    am_spec: dict[str, Any] = {"secrets": [k8s.credentials_secret]}
+    am_spec: dict[str, Any] = {"portName": WEB_PORT, "secrets": [k8s.credentials_secret]}
     if alertmanager_secret:
         am_spec["useExistingSecret"] = True
         am_spec["configSecret"] = alertmanager_secret

@@ -70,7 +70,9 @@ def test_a_service_monitor_forces_the_spec_job_name_so_rule_selectors_match(obje
         }
     ]
     assert objects["kubernetes/servicemonitors/pushgateway.yaml"]["spec"]["endpoints"][0]["honorLabels"] is True
-    assert objects["kubernetes/servicemonitors/prometheus.yaml"]["spec"]["selector"] == {"matchLabels": {"operated-prometheus": "true"}}
+    prometheus = objects["kubernetes/servicemonitors/prometheus.yaml"]["spec"]
+    assert prometheus["selector"] == {"matchLabels": {"operated-prometheus": "true"}}
+    assert prometheus["endpoints"][0]["port"] == objects["kubernetes/prometheus-values.yaml"]["prometheus"]["prometheusSpec"]["portName"]
 
 
 def test_blackbox_targets_become_a_probe_not_a_service_monitor(objects: dict[str, Any]) -> None:
@@ -192,7 +194,12 @@ def test_the_alertmanager_config_plugs_in_as_a_secret_with_file_references_only(
     assert config["templates"] == ["/etc/alertmanager/config/*.tmpl"]
     assert "/run/secrets" not in secret["stringData"]["alertmanager.yaml"]
     am_values = objects["kubernetes/prometheus-values.yaml"]["alertmanager"]["alertmanagerSpec"]
-    assert am_values == {"secrets": ["monitoring-creds"], "useExistingSecret": True, "configSecret": "alertmanager-monitoring"}
+    assert am_values == {
+        "portName": "http-web",
+        "secrets": ["monitoring-creds"],
+        "useExistingSecret": True,
+        "configSecret": "alertmanager-monitoring",
+    }
     assert "alertmanager/config-secret.yaml" in objects["kubernetes/kustomization.yaml"]["resources"]
 
 
