@@ -37,7 +37,8 @@ NOBODY = "65534:65534"
 
 EXCEPTIONS = {
     "node-exporter": "shares the host PID namespace and mounts / read-only at /host to report host CPU, memory and "
-    "filesystems; it stays on the compose network (not network_mode: host), so network metrics are the container's",
+    "filesystems; it stays on the compose network (not network_mode: host), so network metrics are the container's; "
+    "no healthcheck: it has no health endpoint",
     "cadvisor": "runs as root with DAC_READ_SEARCH and SYS_PTRACE and read-only host mounts (/, /sys, /var/run, "
     "/var/lib/docker, /dev/disk) and /dev/kmsg: it reads every container's cgroups",
     "redis-exporter": "no healthcheck: the image has no shell or HTTP client to call its /health endpoint",
@@ -70,6 +71,26 @@ def secret_names(model: Model) -> list[str]:
     if _kinds(model) & {"postgres"}:
         names.add(POSTGRES_SECRET)
     return sorted(names)
+
+
+# What a placeholder (compose/secrets/<name>.example) holds, by the spec key that names the secret.
+PLACEHOLDERS = {
+    "webhook_secret": "https://hooks.slack.invalid/services/REPLACE/WITH/WEBHOOK",
+    "routing_key_secret": "REPLACE-WITH-THE-PAGERDUTY-ROUTING-KEY",
+    "auth_password_secret": "REPLACE-WITH-THE-SMTP-PASSWORD",
+    "url_secret": "https://example.invalid/REPLACE-WITH-THE-WEBHOOK-URL",
+}
+
+
+def examples(model: Model) -> dict[str, str]:
+    """compose/secrets/<name>.example for every channel secret: the shape of the value, never a value."""
+    out = {}
+    for channel in model.channels.values():
+        for key, name in channel.settings.items():
+            if key.endswith("_secret"):
+                text = PLACEHOLDERS.get(key, f"REPLACE-WITH-{str(name).upper()}")
+                out[f"{SECRETS_DIR}/{name}.example"] = text + "\n"
+    return dict(sorted(out.items()))
 
 
 def _kinds(model: Model) -> set[str]:
@@ -180,7 +201,13 @@ def _exporters() -> dict[str, dict[str, Any]]:
         "cadvisor": {
             "image": images()["cadvisor"],
             "command": ["--docker_only=true", "--housekeeping_interval=15s"],
-            "volumes": ["/:/rootfs:ro", "/var/run:/var/run:ro", "/sys:/sys:ro", "/var/lib/docker/:/var/lib/docker:ro", "/dev/disk/:/dev/disk:ro"],
+            "volumes": [
+                "/:/rootfs:ro",
+                "/var/run:/var/run:ro",
+                "/sys:/sys:ro",
+                "/var/lib/docker/:/var/lib/docker:ro",
+                "/dev/disk/:/dev/disk:ro",
+            ],
             "devices": ["/dev/kmsg"],
             "healthcheck": _http_health(8080, "/healthz"),
             **_hardened("256m", user="0:0"),
@@ -296,4 +323,4 @@ def build(model: Model) -> dict[str, Any]:
         "volumes": {name: {} for name in volumes},
         "secrets": {name: {"file": f"./secrets/{name}"} for name in secrets},
     }
-    return {COMPOSE_FILE: doc}
+    return {COMPOSE_FILE: doc, **examples(model)}

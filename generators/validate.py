@@ -8,6 +8,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import yaml
+
 from generators import tools
 
 # (rendered tree, full) -> problems. full=False is what `render` runs before the swap (seconds);
@@ -48,8 +50,6 @@ def compose(root: Path, full: bool) -> list[str]:
     if not source.is_file():
         return []
     tools.which("docker-compose")
-    import yaml
-
     secrets = (yaml.safe_load(source.read_text()) or {}).get("secrets") or {}
     with tempfile.TemporaryDirectory(prefix="compose-check-") as tmp:
         folder = Path(tmp) / "compose"

@@ -22,7 +22,6 @@ import json
 import signal
 import sys
 import threading
-import time
 from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -153,7 +152,13 @@ class Simulator:
             duration = BASE_LATENCIES[self.count % len(BASE_LATENCIES)] + s["latency"]
             llm: tuple[str, float] | None = None
             if handler == "/api/recommendations":
-                code = "429" if self._due("llm_429", s["llm_rate_limited"]) else "503" if self._due("llm_error", s["llm_error_rate"]) else "200"
+                code = (
+                    "429"
+                    if self._due("llm_429", s["llm_rate_limited"])
+                    else "503"
+                    if self._due("llm_error", s["llm_error_rate"])
+                    else "200"
+                )
                 llm = (code, 0.4 + s["llm_latency"])
         m = self.metrics
         m.requests.labels(handler, method, str(status)).inc()
