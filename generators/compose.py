@@ -238,7 +238,7 @@ def _databases(model: Model) -> dict[str, dict[str, Any]]:
             "volumes": ["postgres-data:/var/lib/postgresql/data"],
             "secrets": [POSTGRES_SECRET],
             "healthcheck": _health("pg_isready", "-U", "postgres", "-h", "127.0.0.1"),
-            **_hardened("512m", user="70:70", tmpfs=("/tmp", "/var/run/postgresql")),
+            **_hardened("512m", user="postgres", tmpfs=("/tmp", "/var/run/postgresql")),
         }
         out["postgres-exporter"] = {
             "image": images()["postgres-exporter"],
@@ -256,7 +256,7 @@ def _databases(model: Model) -> dict[str, dict[str, Any]]:
             "image": images()["redis"],
             "command": ["redis-server", "--save", "", "--appendonly", "no", "--maxmemory", "128mb"],
             "healthcheck": _health("redis-cli", "ping"),
-            **_hardened("256m", user="999:1000", tmpfs=("/tmp", "/data")),
+            **_hardened("256m", user="redis", tmpfs=("/tmp", "/data")),
         }
         out["redis-exporter"] = {
             "image": images()["redis-exporter"],
