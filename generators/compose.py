@@ -7,16 +7,12 @@ user with `read_only`, `no-new-privileges`, `cap_drop: [ALL]` and a memory limit
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from generators import build_model, conventions
+from generators.compose_base import hardened, health, healthy, http_health, images, local
 from generators.model import Model
 
-IMAGES_FILE = Path(__file__).with_name("catalog") / "images.yaml"
 COMPOSE_FILE = "compose/docker-compose.yml"
 SECRETS_DIR = "compose/secrets"
 
@@ -33,7 +29,6 @@ GRAFANA_DASHBOARDS_DIR = "/etc/grafana/dashboards"  # where ../grafana/dashboard
 
 # Kinds whose scrape jobs the demo app serves (the rest are exporters or the stack itself).
 EXPORTER_KINDS = frozenset({"host", "container", "probe", "postgres", "redis", "prometheus", "alertmanager", "pushgateway", "watchdog"})
-NOBODY = "65534:65534"
 
 EXCEPTIONS = {
     "node-exporter": "shares the host PID namespace and mounts / read-only at /host to report host CPU, memory and "
@@ -45,13 +40,6 @@ EXCEPTIONS = {
     "redis-exporter": "no healthcheck: the image has no shell or HTTP client to call its /health endpoint",
     "postgres-exporter": "no healthcheck: the exporter has no health endpoint (only / and /metrics)",
 }
-
-
-@functools.cache
-def images() -> dict[str, str]:
-    data = yaml.safe_load(IMAGES_FILE.read_text())
-    assert isinstance(data, dict)
-    return {str(k): str(v) for k, v in data.items()}
 
 
 def alertmanagers() -> tuple[str, ...]:
@@ -98,37 +86,6 @@ def _kinds(model: Model) -> set[str]:
     return {s.kind for s in model.services}
 
 
-def _hardened(memory: str, user: str | None = NOBODY, tmpfs: tuple[str, ...] = ("/tmp",)) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if user is not None:
-        out["user"] = user
-    out.update(
-        read_only=True,
-        tmpfs=list(tmpfs),
-        security_opt=["no-new-privileges:true"],
-        cap_drop=["ALL"],
-        mem_limit=memory,
-        restart="unless-stopped",
-    )
-    return out
-
-
-def _health(*test: str) -> dict[str, Any]:
-    return {"test": ["CMD", *test], "interval": "10s", "timeout": "5s", "retries": 5, "start_period": "20s"}
-
-
-def _http_health(port: int, path: str) -> dict[str, Any]:
-    return _health("wget", "-q", "--spider", f"http://127.0.0.1:{port}{path}")
-
-
-def _healthy(*services: str) -> dict[str, Any]:
-    return {name: {"condition": "service_healthy"} for name in services}
-
-
-def _local(host_port: int, port: int) -> str:
-    return f"127.0.0.1:{host_port}:{port}"
-
-
 def _prometheus(model: Model) -> dict[str, Any]:
     return {
         "image": images()["prometheus"],
@@ -139,10 +96,10 @@ def _prometheus(model: Model) -> dict[str, Any]:
             "--web.enable-lifecycle",  # POST /-/reload (make reload)
         ],
         "volumes": ["../prometheus:/etc/prometheus:ro", "prometheus-data:/prometheus"],
-        "ports": [_local(PROMETHEUS_PORT, 9090)],
-        "healthcheck": _http_health(9090, "/-/healthy"),
-        "depends_on": _healthy(*alertmanagers()),
-        **_hardened("1g"),
+        "ports": [local(PROMETHEUS_PORT, 9090)],
+        "healthcheck": http_health(9090, "/-/healthy"),
+        "depends_on": healthy(*alertmanagers()),
+        **hardened("1g"),
     }
 
 
@@ -158,10 +115,10 @@ def _alertmanager(model: Model, index: int, peers: tuple[str, ...], secrets: lis
             *(f"--cluster.peer={peer}:{CLUSTER_PORT}" for peer in peers if peer != name),
         ],
         "volumes": ["../alertmanager:/etc/alertmanager:ro", f"{name}-data:/alertmanager"],
-        "ports": [_local(ALERTMANAGER_HOST_PORTS[index], 9093)],
+        "ports": [local(ALERTMANAGER_HOST_PORTS[index], 9093)],
         "secrets": [s for s in secrets if s not in GRAFANA_SECRETS and s != POSTGRES_SECRET],
-        "healthcheck": _http_health(9093, "/-/healthy"),
-        **_hardened("256m"),
+        "healthcheck": http_health(9093, "/-/healthy"),
+        **hardened("256m"),
     }
 
 
@@ -184,9 +141,9 @@ def _grafana(model: Model) -> dict[str, Any]:
         ],
         "ports": [f"{GRAFANA_PORT}:3000"],  # the one service published on all interfaces
         "secrets": list(GRAFANA_SECRETS),
-        "healthcheck": _http_health(3000, "/api/health"),
-        "depends_on": _healthy("prometheus"),
-        **_hardened("512m", user="472:0"),
+        "healthcheck": http_health(3000, "/api/health"),
+        "depends_on": healthy("prometheus"),
+        **hardened("512m", user="472:0"),
     }
 
 
@@ -197,7 +154,7 @@ def _exporters() -> dict[str, dict[str, Any]]:
             "command": ["--path.rootfs=/host"],
             "pid": "host",
             "volumes": ["/:/host:ro,rslave"],
-            **_hardened("128m"),
+            **hardened("128m"),
         },
         "cadvisor": {
             "image": images()["cadvisor"],
@@ -209,21 +166,21 @@ def _exporters() -> dict[str, dict[str, Any]]:
                 "/var/lib/docker/:/var/lib/docker:ro",
                 "/dev/disk/:/dev/disk:ro",
             ],
-            "healthcheck": _http_health(8080, "/healthz"),
-            **_hardened("256m", user="0:0"),
+            "healthcheck": http_health(8080, "/healthz"),
+            **hardened("256m", user="0:0"),
             "cap_add": ["DAC_READ_SEARCH"],
         },
         "blackbox-exporter": {
             "image": images()["blackbox-exporter"],
-            "ports": [_local(BLACKBOX_PORT, 9115)],
-            "healthcheck": _http_health(9115, "/-/healthy"),
-            **_hardened("128m"),
+            "ports": [local(BLACKBOX_PORT, 9115)],
+            "healthcheck": http_health(9115, "/-/healthy"),
+            **hardened("128m"),
         },
         "pushgateway": {
             "image": images()["pushgateway"],
-            "ports": [_local(PUSHGATEWAY_PORT, 9091)],
-            "healthcheck": _http_health(9091, "/-/healthy"),
-            **_hardened("128m"),
+            "ports": [local(PUSHGATEWAY_PORT, 9091)],
+            "healthcheck": http_health(9091, "/-/healthy"),
+            **hardened("128m"),
         },
     }
 
@@ -237,8 +194,8 @@ def _databases(model: Model) -> dict[str, dict[str, Any]]:
             "environment": {"POSTGRES_PASSWORD_FILE": f"/run/secrets/{POSTGRES_SECRET}"},
             "volumes": ["postgres-data:/var/lib/postgresql/data"],
             "secrets": [POSTGRES_SECRET],
-            "healthcheck": _health("pg_isready", "-U", "postgres", "-h", "127.0.0.1"),
-            **_hardened("512m", user="postgres", tmpfs=("/tmp", "/var/run/postgresql")),
+            "healthcheck": health("pg_isready", "-U", "postgres", "-h", "127.0.0.1"),
+            **hardened("512m", user="postgres", tmpfs=("/tmp", "/var/run/postgresql")),
         }
         out["postgres-exporter"] = {
             "image": images()["postgres-exporter"],
@@ -248,21 +205,21 @@ def _databases(model: Model) -> dict[str, dict[str, Any]]:
                 "DATA_SOURCE_PASS_FILE": f"/run/secrets/{POSTGRES_SECRET}",
             },
             "secrets": [POSTGRES_SECRET],
-            "depends_on": _healthy("postgres"),
-            **_hardened("128m"),
+            "depends_on": healthy("postgres"),
+            **hardened("128m"),
         }
     if "redis" in kinds:
         out["redis"] = {
             "image": images()["redis"],
             "command": ["redis-server", "--save", "", "--appendonly", "no", "--maxmemory", "128mb"],
-            "healthcheck": _health("redis-cli", "ping"),
-            **_hardened("256m", user="redis", tmpfs=("/tmp", "/data")),
+            "healthcheck": health("redis-cli", "ping"),
+            **hardened("256m", user="redis", tmpfs=("/tmp", "/data")),
         }
         out["redis-exporter"] = {
             "image": images()["redis-exporter"],
             "environment": {"REDIS_ADDR": "redis://redis:6379"},
-            "depends_on": _healthy("redis"),
-            **_hardened("128m", user="59000:59000"),
+            "depends_on": healthy("redis"),
+            **hardened("128m", user="59000:59000"),
         }
     return out
 
@@ -296,9 +253,9 @@ def _demo_app(model: Model) -> dict[str, Any] | None:
         "build": {"context": "./demo-app", "args": {"PYTHON_IMAGE": images()["demo-app-base"]}},
         "command": command,
         "networks": {"default": {"aliases": sorted(roles)}},
-        "ports": sorted({_local(port, port) for _, port in roles.values()}),
-        "healthcheck": _health("python", "-c", check),
-        **_hardened("256m", user="10001:10001"),
+        "ports": sorted({local(port, port) for _, port in roles.values()}),
+        "healthcheck": health("python", "-c", check),
+        **hardened("256m", user="10001:10001"),
     }
 
 

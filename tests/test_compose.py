@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generators import build_model, compose, prometheus_config, secrets_check, source, validate, writer
+from generators import build_model, compose, compose_base, prometheus_config, secrets_check, source, validate, writer
 from generators.model import Model
 from tests.conftest import ROOT, require_tool
 
@@ -127,17 +127,17 @@ def _version(image: str) -> tuple[int, ...]:
 def test_every_image_is_pinned_to_an_exact_version(services: dict[str, Any]) -> None:
     for name, service in services.items():
         if name == "demo-app":
-            assert "image" not in service and service["build"]["args"]["PYTHON_IMAGE"] == compose.images()["demo-app-base"]
+            assert "image" not in service and service["build"]["args"]["PYTHON_IMAGE"] == compose_base.images()["demo-app-base"]
             continue
         image = service["image"]
-        assert image == compose.images()[re.sub(r"-\d+$", "", name)], f"{name} must take its image from images.yaml"
+        assert image == compose_base.images()[re.sub(r"-\d+$", "", name)], f"{name} must take its image from images.yaml"
         assert ":" in image.rsplit("/", 1)[-1] and not image.endswith((":latest", ":main")), image
         assert len(_version(image)) == 3, image
 
 
 def test_every_pinned_image_is_used_by_the_example_stack(services: dict[str, Any]) -> None:
     used = {s["image"] for s in services.values() if "image" in s} | {services["demo-app"]["build"]["args"]["PYTHON_IMAGE"]}
-    assert set(compose.images().values()) == used
+    assert set(compose_base.images().values()) == used
 
 
 @pytest.mark.parametrize(
@@ -146,7 +146,7 @@ def test_every_pinned_image_is_used_by_the_example_stack(services: dict[str, Any
     ids=["prometheus is a 3.x release", "alertmanager is at least 0.28", "grafana is at least 12"],
 )
 def test_core_images_meet_the_minimum_versions(service: str, minimum: tuple[int, ...], below: tuple[int, ...]) -> None:
-    assert minimum <= _version(compose.images()[service]) < below
+    assert minimum <= _version(compose_base.images()[service]) < below
 
 
 def test_healthchecks_exist_wherever_a_health_endpoint_does(doc: dict[str, Any], services: dict[str, Any]) -> None:
