@@ -18,7 +18,7 @@ from generators.values import ValueProblem, parse_duration, parse_threshold
 
 STACK_TARGETS = {
     conventions.PROMETHEUS_JOB: ("localhost:9090",),
-    conventions.ALERTMANAGER_JOB: ("alertmanager:9093",),
+    conventions.ALERTMANAGER_JOB: ("alertmanager-1:9093", "alertmanager-2:9093"),  # two clustered peers (compose)
     conventions.PUSHGATEWAY_JOB: ("pushgateway:9091",),
 }
 BLACKBOX_ADDRESS = "blackbox-exporter:9115"

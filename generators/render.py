@@ -8,7 +8,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from generators import alertmanager, grafana, prometheus_config, promtool_tests, rules, runbooks, signal_docs, spec, tools, validate, writer
+from generators import (
+    alertmanager,
+    compose,
+    grafana,
+    prometheus_config,
+    promtool_tests,
+    rules,
+    runbooks,
+    signal_docs,
+    spec,
+    tools,
+    validate,
+    writer,
+)
 from generators.model import Model
 
 Output = Callable[[Model], dict[str, Any]]
@@ -21,6 +34,7 @@ def _prometheus(model: Model) -> dict[str, Any]:
 # Every generator that contributes files; later issues append theirs.
 OUTPUTS: list[Output] = [_prometheus, rules.build, promtool_tests.build, runbooks.build, signal_docs.build, alertmanager.build]
 OUTPUTS.append(grafana.build)  # grafana/dashboards and grafana/provisioning
+OUTPUTS.append(compose.build)
 
 
 def documents(model: Model) -> dict[str, bytes]:
