@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from generators import prometheus_config, promtool_tests, rules, runbooks, slo_rules, spec, tools, validate, writer
+from generators import prometheus_config, promtool_tests, rules, runbooks, slo_rules, slo_tests, spec, tools, validate, writer
 from generators.model import Model
 
 Output = Callable[[Model], dict[str, Any]]
@@ -20,7 +20,7 @@ def _prometheus(model: Model) -> dict[str, Any]:
 
 # Every generator that contributes files; later issues append theirs.
 OUTPUTS: list[Output] = [_prometheus, rules.build, promtool_tests.build, runbooks.build]
-OUTPUTS.append(slo_rules.build)
+OUTPUTS += [slo_rules.build, slo_tests.build]
 
 
 def documents(model: Model) -> dict[str, bytes]:
