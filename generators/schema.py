@@ -84,10 +84,13 @@ def _slos() -> dict[str, Any]:
     }
     slo = _obj(
         {
-            "sli": {"description": "availability (requests by status) or latency (requests under a bucket boundary)", "examples": list(slo_model.SLI_KINDS)},
+            "sli": {
+                "description": "availability (requests by status) or latency (requests under a bucket boundary)",
+                "examples": list(slo_model.SLI_KINDS),
+            },
             "objective": {"description": "share of good requests, below 100%", "examples": ["99.5%", "95%"]},
             "window": {"description": "whole days", "examples": ["30d", "28d"]},
-            "bad_status": {"description": "availability: status regex of bad requests (default: the kind's error_status)", "examples": ["5.."]},
+            "bad_status": {"description": "availability: status regex of bad requests (default: error_status)", "examples": ["5.."]},
             "good_status": {"description": "availability: status regex of good requests (instead of bad_status)", "examples": ["2..|3.."]},
             "le": {"description": "latency: the histogram bucket boundary, quoted exactly as the exporter writes it", "examples": ["0.5"]},
             "tiers": _obj({t["name"]: tier for t in slo_model.tier_data()["tiers"]}),

@@ -123,7 +123,10 @@ def build(b: Builder, services: list[Service]) -> list[SLO]:
             continue
         service = built[name]
         if service.kind not in SLO_SERVICE_KINDS:
-            b.problem(("services", name, "slos"), f"SLOs need request metrics: a service of kind {' or '.join(SLO_SERVICE_KINDS)} (this one is {service.kind})")
+            b.problem(
+                ("services", name, "slos"),
+                f"SLOs need request metrics: a service of kind {' or '.join(SLO_SERVICE_KINDS)} (this one is {service.kind})",
+            )
             continue
         for key, spec in slos.items():
             slo = _slo(b, ("services", name, "slos", key), service, key, spec)
@@ -143,15 +146,11 @@ def _slo(b: Builder, path: tuple[str, ...], service: Service, key: str, spec: An
         ok = False
     objective, objective_text = _objective(b, (*path, "objective"), spec.get("objective"))
     days = _window(b, (*path, "window"), spec.get("window"))
-    if objective is None or days is None or not ok:
-        return None
-    selectors = _selectors(b, path, service, str(sli), spec)
-    if selectors is None:
+    selectors = _selectors(b, path, service, str(sli), spec) if ok else None
+    tiers = _tiers(b, path, spec.get("tiers") or {}, days, objective) if objective and days else None
+    if selectors is None or tiers is None or objective is None or days is None:
         return None
     bad, total, inputs = selectors
-    tiers = _tiers(b, path, spec.get("tiers") or {}, days, objective)
-    if tiers is None:
-        return None
     slo_id = f"{service.name}-{key}"
     alert = conventions.camel(service.name) + conventions.camel(key) + "ErrorBudgetBurn"
     stack = b.spec.get("stack") or {}
@@ -199,7 +198,9 @@ def _window(b: Builder, path: tuple[str, ...], raw: Any) -> int | None:
     return int(match[1])
 
 
-def _selectors(b: Builder, path: tuple[str, ...], service: Service, sli: str, spec: dict[str, Any]) -> tuple[str, str, dict[str, str]] | None:
+def _selectors(
+    b: Builder, path: tuple[str, ...], service: Service, sli: str, spec: dict[str, Any]
+) -> tuple[str, str, dict[str, str]] | None:
     m, job = service.metrics, service.job
     base = f'job="{job}"'
     inputs = {"job": str(job), "status_label": m.get("status_label", "code")}
@@ -207,7 +208,7 @@ def _selectors(b: Builder, path: tuple[str, ...], service: Service, sli: str, sp
         if "le" in spec:
             b.problem((*path, "le"), "`le` belongs to latency SLIs; an availability SLI counts requests by status")
         if "bad_status" in spec and "good_status" in spec:
-            b.problem(path, "set either bad_status or good_status, not both, e.g. bad_status: \"5..\"")
+            b.problem(path, 'set either bad_status or good_status, not both, e.g. bad_status: "5.."')
             return None
         requests = m["requests"]
         total = f"sum(rate({requests}{{{base}}}[5m]))"
@@ -215,14 +216,14 @@ def _selectors(b: Builder, path: tuple[str, ...], service: Service, sli: str, sp
         if "good_status" in spec:
             good = str(spec["good_status"])
             inputs["good_status"] = good
-            return f"{total} - (sum(rate({requests}{{{base}, {inputs['status_label']}=~\"{good}\"}}[5m])) or vector(0))", total, inputs
+            return f'{total} - (sum(rate({requests}{{{base}, {inputs["status_label"]}=~"{good}"}}[5m])) or vector(0))', total, inputs
         bad = str(spec.get("bad_status", m.get("error_status", "5..")))
         inputs["bad_status"] = bad
-        return f"sum(rate({requests}{{{base}, {inputs['status_label']}=~\"{bad}\"}}[5m])) or vector(0)", total, inputs
+        return f'sum(rate({requests}{{{base}, {inputs["status_label"]}=~"{bad}"}}[5m])) or vector(0)', total, inputs
     le = spec.get("le")
     if not isinstance(le, str) or not _LE.match(le) or le == "+Inf":
         shown = f"{le!r} (a number: YAML may rewrite it)" if not isinstance(le, str) and le is not None else repr(le)
-        b.problem((*path, "le"), f"{shown} is not a bucket boundary; quote it exactly as the exporter writes it, e.g. le: \"0.5\"")
+        b.problem((*path, "le"), f'{shown} is not a bucket boundary; quote it exactly as the exporter writes it, e.g. le: "0.5"')
         return None
     duration = m["duration"]
     inputs.update(metric=duration, le=le)
@@ -232,12 +233,7 @@ def _selectors(b: Builder, path: tuple[str, ...], service: Service, sli: str, sp
 
 def _tiers(b: Builder, path: tuple[str, ...], overrides: Any, days: int, objective: Fraction) -> tuple[BurnTier, ...] | None:
     data = tier_data()
-    known = [t["name"] for t in data["tiers"]]
-    ok = True
-    for name in overrides:
-        if name not in known:
-            b.problem((*path, "tiers", name), f"unknown tier {name!r}; tiers: {', '.join(known)}")
-            ok = False
+    ok = True  # unknown tier names are reported by the JSON Schema check
     out = []
     window = days * 86_400
     for raw in data["tiers"]:
@@ -246,17 +242,28 @@ def _tiers(b: Builder, path: tuple[str, ...], overrides: Any, days: int, objecti
         if over is False:
             continue
         if not isinstance(over, dict):
-            b.problem(tpath, "a tier override is false (disable) or a mapping, e.g. {for: 5m, severity: critical, channels: [alerts-slack]}")
+            b.problem(
+                tpath, "a tier override is false (disable) or a mapping, e.g. {for: 5m, severity: critical, channels: [alerts-slack]}"
+            )
             ok = False
             continue
         long, short = int(parse_duration(raw["long"])), int(parse_duration(raw["short"]))
         factor = Fraction(raw["budget_share"]) * window / long
         if long > window:
-            b.problem(tpath, f"the {raw['name']} tier reads {raw['long']} but the SLO window is only {days}d; disable it ({raw['name']}: false) or use a window of at least {raw['long']}")
+            b.problem(
+                tpath,
+                f"the {raw['name']} tier reads {raw['long']} but the SLO window is only {days}d; "
+                f"disable it ({raw['name']}: false) or use a window of at least {raw['long']}",
+            )
             ok = False
             continue
         if factor * (1 - objective) >= 1:
-            b.problem(tpath, f"with a {decimal_text(1 - objective)[0]} error budget the {raw['name']} tier would need an error ratio of {decimal_text(factor * (1 - objective))[0]} (over 100%): it can never fire; disable it ({raw['name']}: false) or raise the objective")
+            b.problem(
+                tpath,
+                f"with a {decimal_text(1 - objective)[0]} error budget the {raw['name']} tier would need an error ratio of "
+                f"{decimal_text(factor * (1 - objective))[0]} (over 100%): it can never fire; "
+                f"disable it ({raw['name']}: false) or raise the objective",
+            )
             ok = False
             continue
         for_ = int(parse_duration(raw["for"]))
@@ -273,7 +280,10 @@ def _tiers(b: Builder, path: tuple[str, ...], overrides: Any, days: int, objecti
         channels = tuple(over.get("channels") or ())
         for i, channel in enumerate(channels):
             if channel not in (b.spec.get("channels") or {}):
-                b.problem((*tpath, "channels", i), f"channel {channel!r} is not defined under channels: (defined: {', '.join(sorted(b.spec.get('channels') or {}))})")
+                b.problem(
+                    (*tpath, "channels", i),
+                    f"channel {channel!r} is not defined under channels: (defined: {', '.join(sorted(b.spec.get('channels') or {}))})",
+                )
                 ok = False
         out.append(BurnTier(raw["name"], raw["kind"], long, short, Fraction(raw["budget_share"]), factor, severity, for_, channels))
     if not ok:

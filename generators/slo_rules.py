@@ -93,7 +93,7 @@ def what(slo: SLO) -> str:
     return f"{slo.service} requests failed"
 
 
-def annotations(slo: SLO, tier: BurnTier) -> dict[str, str]:
+def alert_annotations(slo: SLO, tier: BurnTier) -> dict[str, str]:
     sel = f'{{{conventions.SLO}="{slo.id}"}}'
     burn = f"{ratio(tier.long_text)}{sel} / {num(slo.budget)}"
     remaining = f"{REMAINING}{sel}"
@@ -103,11 +103,12 @@ def annotations(slo: SLO, tier: BurnTier) -> dict[str, str]:
         "summary": f"{slo.id}: error budget burning at {factor}x or more{approx} ({tier.name})",
         "description": (
             f"{{{{ $value | humanizePercentage }}}} of {what(slo)} over the last {tier.long_text} (and over {tier.short_text}): "
-            f"above {num(slo.threshold(tier))} = {factor} x the {num(slo.budget)} error budget of the {slo.objective_text} objective over {slo.window_text}. "
+            f"above {num(slo.threshold(tier))} = {factor} x the {num(slo.budget)} error budget "
+            f"of the {slo.objective_text} objective over {slo.window_text}. "
             f"A burn at exactly {factor}x spends {num(tier.budget_share * 100)}% of the budget in {tier.long_text} "
             f"and all of it in {exhaustion(slo, tier.factor)}."
         ),
-        "burn_rate": f"{{{{ with query `{burn}` }}}}{{{{ . | first | value | printf \"%.2f\" }}}}x{{{{ end }}}}",
+        "burn_rate": f'{{{{ with query `{burn}` }}}}{{{{ . | first | value | printf "%.2f" }}}}x{{{{ end }}}}',
         "budget_left": f"{{{{ with query `{remaining}` }}}}{{{{ . | first | value | humanizePercentage }}}}{{{{ end }}}}",
         "time_to_exhaustion": (
             f"{{{{ with query `clamp_min({remaining}, 0) * {slo.window} / ({burn})` }}}}"
@@ -123,7 +124,7 @@ def alert_rule(slo: SLO, tier: BurnTier) -> dict[str, Any]:
     if tier.for_:
         rule["for"] = tier.for_text
     rule["labels"] = dict(sorted(labels(slo, tier).items()))
-    rule["annotations"] = annotations(slo, tier)
+    rule["annotations"] = alert_annotations(slo, tier)
     return rule
 
 
@@ -185,7 +186,8 @@ def runbook(slo: SLO) -> str:
         "## What to do",
         "",
         "1. Open the dashboard link of the alert: which window burns, since when, how much budget is left.",
-        f"2. Find the cause as for the service's own alerts: errors or latency per endpoint (`service_endpoint:*{{service=\"{slo.service}\"}}`), recent deploys, failing dependencies.",
+        "2. Find the cause as for the service's own alerts: errors or latency per endpoint "
+        f'(`service_endpoint:*{{service="{slo.service}"}}`), recent deploys, failing dependencies.',
         "3. A page tier means the budget is gone in days at this rate: mitigate first (roll back, shed load), then investigate.",
         "4. A ticket tier means a slow leak: plan the fix within the working week.",
         "",
