@@ -164,6 +164,15 @@ def extra_routes(model: Model) -> list[dict[str, Any]]:
     ]
 
 
+def tier_rows(slo: SLO) -> list[str]:
+    """Markdown table rows: tier, severity, windows, factor, threshold error ratio, for, exhaustion time."""
+    return [
+        f"| {tier.name} | {tier.severity} | {tier.long_text} / {tier.short_text} | {num(tier.factor)} | "
+        f"{num(slo.threshold(tier))} | {tier.for_text} | {exhaustion(slo, tier.factor)} |"
+        for tier in slo.tiers
+    ]
+
+
 def runbook(slo: SLO) -> str:
     lines = [
         f"<!-- {conventions.GENERATED_HEADER} -->",
@@ -176,11 +185,7 @@ def runbook(slo: SLO) -> str:
         "| tier | severity | long / short window | burn factor | error ratio threshold | for | budget gone at that rate in |",
         "|---|---|---|---|---|---|---|",
     ]
-    for tier in slo.tiers:
-        lines.append(
-            f"| {tier.name} | {tier.severity} | {tier.long_text} / {tier.short_text} | {num(tier.factor)} | "
-            f"{num(slo.threshold(tier))} | {tier.for_text} | {exhaustion(slo, tier.factor)} |"
-        )
+    lines += tier_rows(slo)
     lines += [
         "",
         "## What to do",

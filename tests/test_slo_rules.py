@@ -160,3 +160,11 @@ def test_generated_tests_catch_a_wrong_threshold(tmp_path: Path) -> None:
     assert result.returncode == 1
     # the fires case expected the page-1h alert firing at 1h4m and got nothing
     assert 'tier="page-1h"} 1E+00\n        got: nil' in result.stdout + result.stderr
+
+
+def test_the_readme_worked_example_is_what_the_generator_computes() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    (slo,) = model().slos
+    rows = slo_rules.tier_rows(slo)
+    assert rows[0] == "| page-1h | critical | 1h / 5m | 14.4 | 0.072 | 2m | 2d2h |"
+    assert "\n".join(rows) in readme
