@@ -132,6 +132,8 @@ def build(b: Builder, services: list[Service]) -> list[SLO]:
             slo = _slo(b, ("services", name, "slos", key), service, key, spec)
             if slo is not None:
                 out.append(slo)
+    used = {f"channels.{c}" for slo in out for tier in slo.tiers for c in tier.channels}
+    b.warnings = [w for w in b.warnings if w.path not in used]  # "no route uses it": an SLO tier does
     return out
 
 

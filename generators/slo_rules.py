@@ -173,6 +173,42 @@ def tier_rows(slo: SLO) -> list[str]:
     ]
 
 
+def dashboard_data(model: Model) -> list[dict[str, Any]]:
+    """What an SLO / error-budget dashboard needs, per SLO (numbers as exact decimal text).
+
+    Queries use the recordings above with {slo="<id>"}: SLI = 1 - slo:sli_error:ratio_window, budget left =
+    slo:error_budget_remaining:ratio, burn rate over w = slo:sli_error:ratio_rate<w> / budget; tier factors
+    are the thresholds to draw on the burn-rate panel; time to exhaustion = remaining x window / burn rate.
+    """
+    return [
+        {
+            "slo": slo.id,
+            "service": slo.service,
+            "team": slo.team,
+            "sli": slo.sli,
+            "objective": num(slo.objective),
+            "budget": num(slo.budget),
+            "window": slo.window_text,
+            "window_seconds": slo.window,
+            "alert": slo.alert,
+            "windows": [*tier_data()["windows"], "window"],
+            "ratio_recordings": {w: ratio(w) for w in [*tier_data()["windows"], "window"]},
+            "tiers": [
+                {
+                    "name": t.name,
+                    "severity": t.severity,
+                    "long_window": t.long_text,
+                    "short_window": t.short_text,
+                    "factor": num(t.factor),
+                    "threshold": num(slo.threshold(t)),
+                }
+                for t in slo.tiers
+            ],
+        }
+        for slo in model.slos
+    ]
+
+
 def runbook(slo: SLO) -> str:
     lines = [
         f"<!-- {conventions.GENERATED_HEADER} -->",

@@ -21,7 +21,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from generators import conventions, slo_rules
+from generators import conventions, gotemplate, slo_rules
 from generators.model import Model
 from generators.slo_model import SLO, BurnTier, decimal_text
 from generators.values import format_duration, number
@@ -190,6 +190,37 @@ def spike(slo: SLO) -> dict[str, Any]:
     return _group(name, slo, segments, checks)
 
 
+def annotated(slo: SLO) -> dict[str, Any] | None:
+    """A steady burn above the fastest tier from the start: the alerts that fire then, with every
+    annotation executed by Prometheus (its queries included) and compared as text. None when the
+    moment is too close to another tier's `for` to call, or when the budget is not yet overspent
+    (time to exhaustion would then hinge on float rounding of seconds)."""
+    tier = slo.tiers[0]
+    grid = eval_step(tier)
+    bad = min(slo.threshold(tier) * ABOVE, Fraction(1))
+    at = _ceil(RAMP + tier.for_ + STEP, grid)
+    burning = [t for t in slo.tiers if slo.threshold(t) < bad]
+    if any(t.for_ + STEP <= at < t.for_ + RAMP + STEP for t in burning) or bad / slo.budget <= 1:
+        return None
+    value, budget = float(bad), float(slo.budget)
+    expected = []
+    for t in burning:
+        if at < t.for_ + RAMP + STEP:
+            continue
+        notes = slo_rules.alert_annotations(slo, t)
+        notes["description"] = gotemplate.expand(notes["description"], value, {})
+        notes["burn_rate"] = f"{value / budget:.2f}x"
+        notes["budget_left"] = gotemplate.humanize_percentage(1 - value / budget)
+        notes["time_to_exhaustion"] = gotemplate.humanize_duration(0)
+        expected.append({"exp_labels": dict(sorted(slo_rules.labels(slo, t).items())), "exp_annotations": notes})
+    return {
+        "name": f"{slo.id} annotations of the alerts firing {_text(at)} into a steady {number(_dec(bad))} error ratio",
+        "interval": f"{STEP}s",
+        "input_series": series(slo, [(at // STEP + 1, bad)]),
+        "alert_rule_test": [{"eval_time": _text(at), "alertname": slo.alert, "exp_alerts": expected}],
+    }
+
+
 def build_slo(slo: SLO) -> dict[str, dict[str, Any]]:
     """Test files of one SLO: one per tier (each with its own evaluation interval); the spike test
     goes with the fastest tier."""
@@ -200,6 +231,8 @@ def build_slo(slo: SLO) -> dict[str, dict[str, Any]]:
         tests = [fires(slo, tier), silent(slo, tier)]
         if i == 0 and eval_step(tier) == STEP:
             tests.append(spike(slo))
+        if i == 0 and (case := annotated(slo)):
+            tests.append(case)
         out[f"prometheus/{conventions.slo_test_file(f'{slo.id}-{tier.name}')}"] = {
             "rule_files": [f"../{conventions.slo_rule_file(slo.id)}"],
             "evaluation_interval": _text(eval_step(tier)),

@@ -121,7 +121,7 @@ def test_one_test_file_per_tier_with_fires_silent_and_a_spike() -> None:
     files = slo_tests.build(model())
     counts = {path: [t["name"] for t in doc["tests"]] for path, doc in files.items()}
     assert {p: len(n) for p, n in counts.items()} == {
-        "prometheus/tests/slo-api-availability-page-1h.test.yml": 3,
+        "prometheus/tests/slo-api-availability-page-1h.test.yml": 4,
         "prometheus/tests/slo-api-availability-page-6h.test.yml": 2,
         "prometheus/tests/slo-api-availability-ticket-1d.test.yml": 2,
         "prometheus/tests/slo-api-availability-ticket-3d.test.yml": 2,
@@ -130,6 +130,7 @@ def test_one_test_file_per_tier_with_fires_silent_and_a_spike() -> None:
         "api-availability page-1h fires on a 0.0792 error ratio (1.1 x threshold) after 55m to 1h4m of burn",
         "api-availability page-1h stays silent on a 0.0648 error ratio (0.9 x threshold) for 1h3m",
         "api-availability a 4m spike of 0.864 errors (shorter than 5m) does not page",
+        "api-availability annotations of the alerts firing 9m into a steady 0.0792 error ratio",
     ]
     assert [d["evaluation_interval"] for d in files.values()] == ["1m", "5m", "20m", "1h"]
 
@@ -168,3 +169,23 @@ def test_the_readme_worked_example_is_what_the_generator_computes() -> None:
     rows = slo_rules.tier_rows(slo)
     assert rows[0] == "| page-1h | critical | 1h / 5m | 14.4 | 0.072 | 2m | 2d2h |"
     assert "\n".join(rows) in readme
+
+
+def test_dashboard_data_lists_the_tier_thresholds() -> None:
+    (data,) = slo_rules.dashboard_data(model())
+    assert (data["slo"], data["objective"], data["budget"], data["window"]) == ("api-availability", "0.995", "0.005", "30d")
+    assert [(t["name"], t["factor"], t["threshold"]) for t in data["tiers"]] == [
+        ("page-1h", "14.4", "0.072"),
+        ("page-6h", "6", "0.03"),
+        ("ticket-1d", "3", "0.015"),
+        ("ticket-3d", "1", "0.005"),
+    ]
+    assert data["ratio_recordings"]["window"] == "slo:sli_error:ratio_window"
+
+
+def test_a_channel_used_only_by_an_slo_tier_is_not_reported_unused() -> None:
+    spec = {"sli": "availability", "objective": "99.5%", "window": "30d", "tiers": {"page-1h": {"channels": ["spare"]}}}
+    data = yaml.safe_load(mutate(spec))
+    data["channels"]["spare"] = {"type": "webhook", "url": "http://sink/spare"}
+    _, warnings = build_model.build(source.load("spec.yaml", yaml.safe_dump(data).encode()))
+    assert [w.path for w in warnings] == []
