@@ -1,17 +1,18 @@
-"""prometheus/tests/slo-<service>-<slo>.test.yml: promtool tests of every burn-rate tier, from the model.
+"""prometheus/tests/slo-<service>-<slo>-<tier>.test.yml: promtool tests of every burn-rate tier.
 
 Per enabled tier (threshold = factor x budget, long window L, `for` F):
-  fires   clean traffic for L, then an error ratio 10% above the threshold. Both windows cross it after
-          L/1.1 of burn (+ up to 5m while the 5m rate ramps up), the alert fires F later: the test
-          asserts it is not firing one step before L/1.1 + F and firing by L/1.1 + 5m + F + 2 steps.
+  fires   clean traffic for L, then an error ratio 10% above the threshold. The long window crosses it
+          after L/1.1 of burn (+ up to 5m while the 5m rate ramps up), the alert fires F later: the test
+          asserts it is not firing one step before L/1.1 + F and is firing by L/1.1 + 5m + F + 2 steps.
   silent  an error ratio 10% below the threshold from the start, for L + F: the tier never fires,
           while the tier's long-window ratio is checked to really sit at that level.
-Per SLO, for the fastest tier: a spike shorter than its short window (short - 1 step), strong enough
-that the short window crosses the threshold, but too short for the long one: nothing pages.
-Alerts are checked through ALERTS{alertstate="firing"} (labels exact); annotations run PromQL queries
-and are checked by `promtool check rules` (template syntax) instead.
+Per SLO, in the fastest tier's file: a spike shorter than its short window (short - 1 step), strong
+enough that the short window crosses the threshold but too short for the long one: nothing pages;
+and the alerts of a steady burn with their exact annotations (their PromQL queries executed).
+Firing is checked through ALERTS{alertstate="firing"} with exact labels.
 Inputs: two instances (6/s and 4/s) of the service's job with good and bad series, and a decoy job
-whose requests all fail, so an SLI that forgot its job matcher fails the tests.
+whose requests all fail, so an SLI that forgot its job matcher fails the tests. Each file evaluates
+rules at about 1/72 of its tier's long window (see eval_step) to keep the suite fast.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ RATES = {"instance-1": Decimal(6), "instance-2": Decimal(4)}  # requests per sec
 DECOY_JOB = "decoy-job"
 START = Decimal(1000)  # counters start above 0: Prometheus' rate() never clamps the extrapolation at 0
 RAMP = 300 + STEP  # the 5m rate needs its window filled, and one more evaluation
+# Increments are multiples of 2^-20: exact in float64, so promtool's expansion of `a+bxn` ends exactly
+# where the next segment starts (a value 1e-13 lower would read as a counter reset).
+DYADIC = Decimal(2**20)
 ABOVE, BELOW = Fraction(11, 10), Fraction(9, 10)
 _STATUSES = ("500", "503", "502", "429", "error", "timeout", "200", "204", "301", "404")
 
@@ -47,23 +51,37 @@ def statuses(slo: SLO) -> tuple[str, str] | None:
     """A bad and a good status value the SLI's regex classifies as such (None: cannot tell)."""
     if slo.sli == "latency":
         return ("", "")
+    try:
+        regex = re.compile(slo.inputs.get("good_status", slo.inputs.get("bad_status", "")))
+    except re.error:
+        return None
     if "good_status" in slo.inputs:
-        good_re = re.compile(slo.inputs["good_status"])
+        good_re = regex
         bad = [s for s in _STATUSES if not good_re.fullmatch(s)]
         good = [s for s in _STATUSES if good_re.fullmatch(s)]
     else:
-        bad_re = re.compile(slo.inputs["bad_status"])
+        bad_re = regex
         bad = [s for s in _STATUSES if bad_re.fullmatch(s)]
         good = [s for s in _STATUSES if not bad_re.fullmatch(s)]
     return (bad[0], good[0]) if bad and good else None
+
+
+def _bad_increment(per_step: Decimal, bad: Fraction) -> Decimal:
+    return (per_step * _dec(bad) * DYADIC).to_integral_value() / DYADIC
+
+
+def effective(bad: Fraction) -> Fraction:
+    """The error ratio the inputs really carry once increments are rounded to 2^-20."""
+    total = sum(rate * STEP for rate in RATES.values())
+    return Fraction(sum(_bad_increment(rate * STEP, bad) for rate in RATES.values())) / Fraction(total)
 
 
 def _values(segments: list[Segment], per_step: Decimal, part: str) -> str:
     """promtool notation for one counter: `part` is 'bad', 'good' or 'total' of the traffic."""
     out, value, first = [], START, True
     for steps, bad in segments:
-        share = {"bad": _dec(bad), "good": 1 - _dec(bad), "total": Decimal(1)}[part]
-        inc = per_step * share
+        bad_inc = _bad_increment(per_step, bad)
+        inc = {"bad": bad_inc, "good": per_step - bad_inc, "total": per_step}[part]
         if first:
             out.append(f"{number(value)}+{number(inc)}x{steps}")
             value += inc * steps
@@ -169,7 +187,7 @@ def silent(slo: SLO, tier: BurnTier) -> dict[str, Any]:
     bad = threshold * BELOW
     end = _ceil(tier.long + tier.for_, grid) + grid
     checks = [_firing(slo, tier, at, False) for at in (_ceil(tier.short + tier.for_, grid) + grid, end)]
-    checks.append(_level(slo, tier.long_text, end, bad * Fraction(99, 100), threshold))
+    checks.append(_level(slo, tier.long_text, end, effective(bad) * Fraction(99, 100), threshold))
     name = f"{slo.id} {tier.name} stays silent on a {number(_dec(bad))} error ratio ({number(_dec(BELOW))} x threshold) for {_text(end)}"
     return _group(name, slo, [(end // STEP + 1, bad)], checks)
 
@@ -202,7 +220,7 @@ def annotated(slo: SLO) -> dict[str, Any] | None:
     burning = [t for t in slo.tiers if slo.threshold(t) < bad]
     if any(t.for_ + STEP <= at < t.for_ + RAMP + STEP for t in burning) or bad / slo.budget <= 1:
         return None
-    value, budget = float(bad), float(slo.budget)
+    value, budget = float(effective(bad)), float(slo.budget)
     expected = []
     for t in burning:
         if at < t.for_ + RAMP + STEP:

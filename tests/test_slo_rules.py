@@ -189,3 +189,20 @@ def test_a_channel_used_only_by_an_slo_tier_is_not_reported_unused() -> None:
     data["channels"]["spare"] = {"type": "webhook", "url": "http://sink/spare"}
     _, warnings = build_model.build(source.load("spec.yaml", yaml.safe_dump(data).encode()))
     assert [w.path for w in warnings] == []
+
+
+def test_generated_tests_pass_for_a_good_status_sli(tmp_path: Path) -> None:
+    """bad = total - good: the spike, fires, silent and annotation cases of the fastest tier."""
+    promtool = require_tool("promtool")
+    spec = {"sli": "availability", "good_status": "2..|3..", "objective": "99.9%", "window": "30d"}
+    m = model(mutate(spec))
+    assert slo_tests.statuses(m.slos[0]) == ("500", "200")  # first candidates outside and inside 2..|3..
+    write(tmp_path, m)
+    test_file = "prometheus/tests/slo-api-availability-page-1h.test.yml"
+    result = subprocess.run([promtool, "test", "rules", test_file], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_an_slo_whose_statuses_cannot_be_told_apart_is_listed_untested() -> None:
+    m = model(mutate({"sli": "availability", "bad_status": ".*", "objective": "99%", "window": "30d"}))
+    assert (slo_tests.build(m), slo_tests.untested(m)) == ({}, ["api-availability"])
