@@ -173,6 +173,11 @@ def tier_rows(slo: SLO) -> list[str]:
     ]
 
 
+def alert_label_sets(model: Model) -> list[dict[str, str]]:
+    """The exact label set of every SLO alert (alertname included): inputs for amtool route tests."""
+    return [{"alertname": slo.alert, **labels(slo, tier)} for slo in model.slos for tier in slo.tiers]
+
+
 def dashboard_data(model: Model) -> list[dict[str, Any]]:
     """What an SLO / error-budget dashboard needs, per SLO (numbers as exact decimal text).
 

@@ -206,3 +206,23 @@ def test_generated_tests_pass_for_a_good_status_sli(tmp_path: Path) -> None:
 def test_an_slo_whose_statuses_cannot_be_told_apart_is_listed_untested() -> None:
     m = model(mutate({"sli": "availability", "bad_status": ".*", "objective": "99%", "window": "30d"}))
     assert (slo_tests.build(m), slo_tests.untested(m)) == ({}, ["api-availability"])
+
+
+def test_alert_label_sets_for_route_tests() -> None:
+    sets = slo_rules.alert_label_sets(model())
+    assert [(s["tier"], s["severity"]) for s in sets] == [
+        ("page-1h", "critical"),
+        ("page-6h", "critical"),
+        ("ticket-1d", "warning"),
+        ("ticket-3d", "warning"),
+    ]
+    assert sets[2] == {
+        "alertname": "ApiAvailabilityErrorBudgetBurn",
+        "long_window": "1d",
+        "service": "api",
+        "severity": "warning",
+        "short_window": "2h",
+        "slo": "api-availability",
+        "team": "backend",
+        "tier": "ticket-1d",
+    }
