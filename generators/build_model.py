@@ -146,9 +146,9 @@ class Builder:
         )
         alerts: list[Alert] = []
         signal_sets: list[tuple[str, dict[str, Any]]] = []
-        own_job = (job is not None and any(
+        own_job = job is not None and any(
             s.get("job", n) == job and s.get("targets") for n, s in (self.spec.get("services") or {}).items() if n == name
-        )) or kind in ("host", "container", "probe", "prometheus", "alertmanager", "pushgateway")
+        ) or kind in ("host", "container", "probe", "prometheus", "alertmanager", "pushgateway")
         if own_job and kind != "probe":
             signal_sets += [("target", s) for s in ("target_down", "scrape_empty")]
         if required and job is not None:
