@@ -10,7 +10,7 @@ from typing import Any
 
 import jinja2
 
-from generators import catalog, conventions, custom_alerts, routing_model
+from generators import catalog, conventions, custom_alerts, routing_model, slo_model
 from generators.errors import Location, Problem, SpecError
 from generators.model import Alert, Model, Recording, ScrapeJob, Service, Stack, Tier
 from generators.source import Path, Source, dotted
@@ -315,7 +315,8 @@ class Builder:
         routing_model.escalate(self, routing, services)
         self.check_selectors(services)
         self.check_unique(services)
-        return Model(self.source.file, stack, channels, routing, tuple(services), tuple(self.jobs.values()))
+        slos = slo_model.build(self, services)
+        return Model(self.source.file, stack, channels, routing, tuple(services), tuple(self.jobs.values()), tuple(slos))
 
 
 def _number(value: Decimal | None) -> str:

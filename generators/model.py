@@ -8,9 +8,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generators.values import Threshold
+
+if TYPE_CHECKING:
+    from generators.slo_model import SLO
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,7 @@ class Model:
     routing: Routing
     services: tuple[Service, ...]
     jobs: tuple[ScrapeJob, ...]
+    slos: tuple[SLO, ...] = ()  # from services.<name>.slos (generators/slo_model.py)
 
     @property
     def alerts(self) -> tuple[Alert, ...]:

@@ -17,6 +17,8 @@ from generators import (
     rules,
     runbooks,
     signal_docs,
+    slo_rules,
+    slo_tests,
     spec,
     tools,
     validate,
@@ -35,6 +37,7 @@ def _prometheus(model: Model) -> dict[str, Any]:
 OUTPUTS: list[Output] = [_prometheus, rules.build, promtool_tests.build, runbooks.build, signal_docs.build, alertmanager.build]
 OUTPUTS.append(grafana.build)  # grafana/dashboards and grafana/provisioning
 OUTPUTS.append(compose.build)
+OUTPUTS += [slo_rules.build, slo_tests.build]
 
 
 def documents(model: Model) -> dict[str, bytes]:
