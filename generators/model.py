@@ -5,6 +5,7 @@ Generators read only this, never the raw spec.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -160,9 +161,13 @@ class Model:
     jobs: tuple[ScrapeJob, ...]
     slos: tuple[SLO, ...] = ()  # from services.<name>.slos (generators/slo_model.py)
 
-    @property
+    @functools.cached_property
     def alerts(self) -> tuple[Alert, ...]:
         return tuple(a for s in self.services for a in s.alerts)
+
+    @functools.cached_property
+    def watchdog_names(self) -> frozenset[str]:
+        return frozenset(a.name for a in self.alerts if a.kind == "watchdog")
 
     @property
     def teams(self) -> frozenset[str]:
