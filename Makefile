@@ -8,6 +8,7 @@ OUT ?= .
 STAMP := $(VENV)/.installed
 
 .PHONY: help setup render check test lint bench e2e schema clean
+.PHONY: secrets up down reload demo
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "} {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -47,3 +48,22 @@ bench: $(STAMP) ## Benchmarks: render time, memory, rules/s (prints numbers)
 
 clean: ## Remove the venv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# -- The stack (docker compose) ------------------------------------------------------------------
+COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
+COMPOSE_FILE := compose/docker-compose.yml
+
+secrets: $(STAMP) ## Create missing compose/secrets/* (random passwords, placeholders); never overwrites
+	$(PY) -m generators.stack_ops secrets --compose $(COMPOSE_FILE)
+
+up: secrets ## Start the compose stack (Grafana on :3000, everything else on 127.0.0.1 only)
+	$(COMPOSE) -f $(COMPOSE_FILE) up -d --build
+
+down: ## Stop the compose stack (named volumes are kept)
+	$(COMPOSE) -f $(COMPOSE_FILE) down
+
+reload: $(STAMP) ## After make render: POST /-/reload to Prometheus and both Alertmanagers
+	$(PY) -m generators.stack_ops reload
+
+demo: $(STAMP) ## The same stack without Docker: Debian binaries + demo app on loopback (Ctrl-C stops)
+	$(PY) -m generators.demo --spec $(SPEC)

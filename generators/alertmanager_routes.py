@@ -33,7 +33,7 @@ def default_channels(routing: Routing) -> tuple[str, ...]:
 
 
 def watchdog_names(model: Model) -> tuple[str, ...]:
-    return tuple(sorted({a.name for a in model.alerts if a.kind == "watchdog"}))
+    return tuple(sorted(model.watchdog_names))
 
 
 def rule_labels(alert: Alert, labels: Mapping[str, str]) -> dict[str, str]:
@@ -44,7 +44,7 @@ def rule_labels(alert: Alert, labels: Mapping[str, str]) -> dict[str, str]:
 def expected(model: Model, labels: Mapping[str, str]) -> list[tuple[str, ...]]:
     """Channel sets (one per notification, in route order) the spec says an alert with these labels reaches."""
     routing = model.routing
-    if labels.get(ALERTNAME) in watchdog_names(model):
+    if labels.get(ALERTNAME) in model.watchdog_names:
         return [(routing.watchdog,)] if routing.watchdog else [()]
     severity = labels.get(conventions.SEVERITY, "")
     team = labels.get(conventions.TEAM, "")

@@ -10,7 +10,7 @@ from typing import Any
 
 import jinja2
 
-from generators import catalog, conventions, custom_alerts, routing_model, scaling_model
+from generators import catalog, conventions, custom_alerts, routing_model, scaling_model, slo_model
 from generators.errors import Location, Problem, SpecError
 from generators.model import Alert, Model, Recording, ScrapeJob, Service, Stack, Tier
 from generators.source import Path, Source, dotted
@@ -18,7 +18,7 @@ from generators.values import ValueProblem, parse_duration, parse_threshold
 
 STACK_TARGETS = {
     conventions.PROMETHEUS_JOB: ("localhost:9090",),
-    conventions.ALERTMANAGER_JOB: ("alertmanager:9093",),
+    conventions.ALERTMANAGER_JOB: ("alertmanager-1:9093", "alertmanager-2:9093"),  # two clustered peers (compose)
     conventions.PUSHGATEWAY_JOB: ("pushgateway:9091",),
 }
 BLACKBOX_ADDRESS = "blackbox-exporter:9115"
@@ -315,6 +315,7 @@ class Builder:
         routing_model.escalate(self, routing, services)
         self.check_selectors(services)
         self.check_unique(services)
+        slos = slo_model.build(self, services)
         kubernetes, remote_write, ha = scaling_model.build(self)
         return Model(
             self.source.file,
@@ -323,6 +324,7 @@ class Builder:
             routing,
             tuple(services),
             tuple(self.jobs.values()),
+            tuple(slos),
             kubernetes=kubernetes,
             remote_write=remote_write,
             ha=ha,

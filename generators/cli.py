@@ -15,6 +15,7 @@ from pathlib import Path
 
 from generators import promtool_tests, render, schema
 from generators.errors import SpecError
+from generators.model import Model
 
 EXIT_OK, EXIT_SPEC, EXIT_USAGE, EXIT_TOOL, EXIT_DRIFT = 0, 1, 2, 3, 4
 SCHEMA_FILE = Path(__file__).with_name("schema") / "monitoring.schema.json"
@@ -57,6 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"rendered {len(files)} files from {spec_path}: {len(model.alerts)} alerts, {rules} alert rules, "
                 f"{len(model.services)} rule groups in {time.perf_counter() - start:.2f}s"
                 + (f"; alerts without a generated test: {', '.join(untested)}" if untested else "")
+                + _slo_summary(model)
             )
             return EXIT_OK
         problems = render.check(spec_path, out)
@@ -77,3 +79,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_DRIFT if drift else EXIT_TOOL
     print(f"check passed: {out} matches {spec_path} and every validator accepts it")
     return EXIT_OK
+
+
+def _slo_summary(model: Model) -> str:
+    from generators import slo_tests
+
+    if not model.slos:
+        return ""
+    rules = sum(len(s.tiers) for s in model.slos)
+    untested = slo_tests.untested(model)
+    missing = f" (SLOs without generated tests: {', '.join(untested)})" if untested else ""
+    return f"; {len(model.slos)} SLOs, {rules} burn-rate alert rules{missing}"

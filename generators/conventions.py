@@ -50,6 +50,7 @@ DASHBOARDS = {
     "alerts": Dashboard("alerts-overview", "Alerts overview", "Alerts"),
     "stack": Dashboard("stack-self-monitoring", "Stack self-monitoring", "Monitoring"),
     "probes": Dashboard("synthetic-probes", "Synthetic probes", "Infrastructure"),
+    "slo": Dashboard("slo-error-budgets", "SLOs and error budgets", "Services"),
 }
 
 # Which dashboard shows the signals of each catalog kind.
@@ -69,6 +70,7 @@ KIND_DASHBOARD = {
     "alertmanager": "stack",
     "watchdog": "alerts",
     "custom": "alerts",
+    "slo": "slo",
 }
 
 
@@ -101,3 +103,23 @@ def rule_file(service: str) -> str:
 
 def test_file(service: str) -> str:
     return f"tests/{service}.test.yml"
+
+
+# SLOs: the label every SLO series and alert carries, the tier labels, and file names.
+SLO = "slo"
+SLO_TIER = "tier"
+SLO_LONG_WINDOW = "long_window"
+SLO_SHORT_WINDOW = "short_window"
+
+
+def slo_dashboard_url(grafana_url: str, slo_id: str) -> str:
+    board = DASHBOARDS[KIND_DASHBOARD["slo"]]
+    return f"{grafana_url.rstrip('/')}/d/{board.uid}/{board.slug}?var-slo={slo_id}"
+
+
+def slo_rule_file(slo_id: str) -> str:
+    return f"rules/slo-{slo_id}.rules.yml"
+
+
+def slo_test_file(slo_id: str) -> str:
+    return f"tests/slo-{slo_id}.test.yml"

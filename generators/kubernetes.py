@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from generators import conventions, kubernetes_plugins, remote_write, rules
+from generators import conventions, kubernetes_plugins, remote_write, rules, slo_rules
 from generators.model import Model, ScrapeJob
 
 API = "monitoring.coreos.com/v1"
@@ -40,17 +40,18 @@ def metadata(model: Model, name: str, labels: Mapping[str, str] | None = None) -
 
 
 def prometheus_rules(model: Model) -> dict[str, dict[str, Any]]:
-    out = {}
-    for service in model.services:
-        group = rules.group(service)
-        if group["rules"]:
-            out[f"{FOLDER}/prometheusrules/{service.name}.yaml"] = {
-                "apiVersion": API,
-                "kind": "PrometheusRule",
-                "metadata": metadata(model, service.name),
-                "spec": {"groups": [group]},
-            }
-    return out
+    """One PrometheusRule per rule group of prometheus/rules/: the per-service groups and the SLO groups."""
+    groups = [g for g in (rules.group(s) for s in model.services) if g["rules"]]
+    groups += [slo_rules.group(slo) for slo in model.slos]
+    return {
+        f"{FOLDER}/prometheusrules/{group['name']}.yaml": {
+            "apiVersion": API,
+            "kind": "PrometheusRule",
+            "metadata": metadata(model, group["name"]),
+            "spec": {"groups": [group]},
+        }
+        for group in groups
+    }
 
 
 def _service_monitor(model: Model, job: ScrapeJob) -> dict[str, Any]:

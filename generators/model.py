@@ -5,12 +5,16 @@ Generators read only this, never the raw spec.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generators.values import Threshold
+
+if TYPE_CHECKING:
+    from generators.slo_model import SLO
 
 
 @dataclass(frozen=True)
@@ -189,13 +193,18 @@ class Model:
     routing: Routing
     services: tuple[Service, ...]
     jobs: tuple[ScrapeJob, ...]
+    slos: tuple[SLO, ...] = ()  # from services.<name>.slos (generators/slo_model.py)
     kubernetes: Kubernetes = field(default_factory=Kubernetes)
     remote_write: tuple[RemoteWrite, ...] = ()
     ha: HighAvailability = field(default_factory=HighAvailability)
 
-    @property
+    @functools.cached_property
     def alerts(self) -> tuple[Alert, ...]:
         return tuple(a for s in self.services for a in s.alerts)
+
+    @functools.cached_property
+    def watchdog_names(self) -> frozenset[str]:
+        return frozenset(a.name for a in self.alerts if a.kind == "watchdog")
 
     @property
     def teams(self) -> frozenset[str]:

@@ -11,6 +11,7 @@ from typing import Any, TextIO
 from generators import (  # kubernetes/ and prometheus/ha/ (Scaling out)
     alertmanager,
     alertmanager_templates,
+    compose,
     grafana,
     ha,
     kubernetes,
@@ -19,6 +20,8 @@ from generators import (  # kubernetes/ and prometheus/ha/ (Scaling out)
     rules,
     runbooks,
     signal_docs,
+    slo_rules,
+    slo_tests,
     spec,
     tools,
     validate,
@@ -48,6 +51,8 @@ def _kubernetes(model: Model) -> dict[str, Any]:
 # Every generator that contributes files; later issues append theirs.
 OUTPUTS: list[Output] = [_prometheus, rules.build, promtool_tests.build, runbooks.build, signal_docs.build, alertmanager.build]
 OUTPUTS.append(grafana.build)  # grafana/dashboards and grafana/provisioning
+OUTPUTS.append(compose.build)
+OUTPUTS += [slo_rules.build, slo_tests.build]
 OUTPUTS += [ha.build, _kubernetes]  # prometheus/ha/ and kubernetes/ (README: Scaling out)
 
 

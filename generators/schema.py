@@ -71,6 +71,35 @@ def _metrics(kind: str) -> dict[str, Any]:
     return {"type": "object", "additionalProperties": False, "properties": props}
 
 
+def _slos() -> dict[str, Any]:
+    """services.<name>.slos: values are checked (with located messages) by generators/slo_model.py."""
+    from generators import slo_model
+
+    tier = {
+        "type": ["object", "boolean"],
+        "not": {"const": True},
+        "description": "false disables the tier",
+        "additionalProperties": False,
+        "properties": {"for": _DURATION, "severity": {"examples": list(SEVERITIES)}, "channels": _CHANNEL_LIST},
+    }
+    slo = _obj(
+        {
+            "sli": {
+                "description": "availability (requests by status) or latency (requests under a bucket boundary)",
+                "examples": list(slo_model.SLI_KINDS),
+            },
+            "objective": {"description": "share of good requests, below 100%", "examples": ["99.5%", "95%"]},
+            "window": {"description": "whole days", "examples": ["30d", "28d"]},
+            "bad_status": {"description": "availability: status regex of bad requests (default: error_status)", "examples": ["5.."]},
+            "good_status": {"description": "availability: status regex of good requests (instead of bad_status)", "examples": ["2..|3.."]},
+            "le": {"description": "latency: the histogram bucket boundary, quoted exactly as the exporter writes it", "examples": ["0.5"]},
+            "tiers": _obj({t["name"]: tier for t in slo_model.tier_data()["tiers"]}),
+        },
+        ("sli", "objective", "window"),
+    )
+    return {"type": "object", "additionalProperties": slo, "propertyNames": _NAME}
+
+
 def _service() -> dict[str, Any]:
     base = {
         "team": _TEAM,
@@ -83,6 +112,7 @@ def _service() -> dict[str, Any]:
         "notes": {"type": "string", "description": "added to every runbook of this service"},
         "metrics": {"type": "object"},
         "thresholds": {"type": "object"},
+        "slos": _slos(),
     }
     branches = [
         {

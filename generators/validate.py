@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import yaml
 
 from generators import alertmanager_check, scaling_validate, tools
 from generators.grafana import checks as grafana_checks
@@ -42,7 +46,26 @@ def prometheus(root: Path, full: bool) -> list[str]:
     return problems
 
 
+def compose(root: Path, full: bool) -> list[str]:
+    """docker-compose config -q on a copy of compose/ with placeholder secrets (never written into root)."""
+    source = root / "compose" / "docker-compose.yml"
+    if not source.is_file():
+        return []
+    tools.which("docker-compose")
+    secrets = (yaml.safe_load(source.read_text()) or {}).get("secrets") or {}
+    with tempfile.TemporaryDirectory(prefix="compose-check-") as tmp:
+        folder = Path(tmp) / "compose"
+        (folder / "secrets").mkdir(parents=True)
+        (folder / "demo-app").mkdir()  # build context must exist; its content is not checked here
+        shutil.copy(source, folder / "docker-compose.yml")
+        for name in secrets:
+            (folder / "secrets" / name).write_text("placeholder\n")
+        result = tools.run("docker-compose", ["-f", "docker-compose.yml", "config", "-q"], folder)
+    return [] if result.ok else [f"docker-compose config -q:\n{result.output}"]
+
+
 # Validators for every output kind; each generator module's issue adds its own here.
 VALIDATORS: list[Validator] = [prometheus, alertmanager_check.validate]
 VALIDATORS += [grafana_checks.grafana_dashboards, grafana_queries.grafana_queries]  # schema/layout/uids, then PromQL and metrics
+VALIDATORS.append(compose)
 VALIDATORS += [scaling_validate.ha, scaling_validate.kubernetes]

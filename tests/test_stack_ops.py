@@ -1,0 +1,156 @@
+"""make secrets (create missing, never overwrite) and make reload (POST /-/reload, report failures)."""
+
+from __future__ import annotations
+
+import io
+import socket
+import stat
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import pytest
+import yaml
+
+from generators import compose, stack_ops
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def compose_file(tmp_path: Path) -> Path:
+    folder = tmp_path / "compose"
+    (folder / "secrets").mkdir(parents=True)
+    (folder / "secrets" / "slack_alerts_webhook.example").write_text("https://hooks.slack.invalid/x\n")
+    path = folder / "docker-compose.yml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "services": {},
+                "secrets": {n: {"file": f"./secrets/{n}"} for n in ("slack_alerts_webhook", "grafana_admin_password", "smtp_password")},
+            }
+        )
+    )
+    return path
+
+
+def test_secrets_are_created_with_placeholders_and_random_values(compose_file: Path) -> None:
+    out = io.StringIO()
+    created = stack_ops.create_secrets(compose_file, out)
+    folder = compose_file.parent / "secrets"
+    assert created == ["grafana_admin_password", "slack_alerts_webhook", "smtp_password"]
+    assert (folder / "slack_alerts_webhook").read_text() == "https://hooks.slack.invalid/x\n"
+    password = (folder / "grafana_admin_password").read_text()
+    assert len(password.strip()) == 43 and password.endswith("\n")  # token_urlsafe(32): 256 random bits
+    assert len((folder / "smtp_password").read_text().strip()) == 43  # no .example: random, never empty
+    assert stat.S_IMODE((folder / "grafana_admin_password").stat().st_mode) == 0o644
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert (
+        f"created {folder / 'slack_alerts_webhook'} (PLACEHOLDER copied from slack_alerts_webhook.example: put the real value in)"
+        in out.getvalue()
+    )
+
+
+def test_existing_secrets_are_never_overwritten(compose_file: Path) -> None:
+    folder = compose_file.parent / "secrets"
+    (folder / "grafana_admin_password").write_text("mine\n")
+    assert stack_ops.create_secrets(compose_file, io.StringIO()) == ["slack_alerts_webhook", "smtp_password"]
+    assert (folder / "grafana_admin_password").read_text() == "mine\n"
+    out = io.StringIO()
+    assert stack_ops.create_secrets(compose_file, out) == []
+    assert out.getvalue() == f"every secret in {folder} already exists; nothing changed\n"
+
+
+def test_random_secrets_differ_between_checkouts(compose_file: Path) -> None:
+    password = compose_file.parent / "secrets" / "grafana_admin_password"
+    stack_ops.create_secrets(compose_file, io.StringIO())
+    first = password.read_text()
+    password.unlink()
+    assert stack_ops.create_secrets(compose_file, io.StringIO()) == ["grafana_admin_password"]
+    assert password.read_text() != first
+
+
+def test_secrets_without_a_rendered_compose_file_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert stack_ops.main(["secrets", "--compose", str(tmp_path / "nope.yml")]) == 2
+    assert capsys.readouterr().err == f"{tmp_path / 'nope.yml'}: missing; run make render first\n"
+
+
+def test_the_committed_compose_file_declares_every_secret_make_secrets_creates() -> None:
+    assert stack_ops.secret_names(ROOT / compose.COMPOSE_FILE) == sorted(
+        [
+            "grafana_admin_password",
+            "grafana_secret_key",
+            "pagerduty_routing_key",
+            "postgres_password",
+            "slack_alerts_webhook",
+            "slack_backend_webhook",
+            "slack_warnings_webhook",
+            "smtp_password",
+        ]
+    )
+
+
+class _Reload(BaseHTTPRequestHandler):
+    calls: list[tuple[str, str]]
+    status = 200
+    body = b""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        type(self).calls.append(("POST", self.path))
+        self.send_response(self.status)
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+
+def _server(status: int, body: bytes) -> tuple[HTTPServer, list[tuple[str, str]]]:
+    calls: list[tuple[str, str]] = []
+    handler = type("H", (_Reload,), {"calls": calls, "status": status, "body": body})
+    server = HTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, calls
+
+
+@pytest.fixture
+def servers() -> Iterator[tuple[str, str, str, list[tuple[str, str]]]]:
+    good, calls = _server(200, b"")
+    bad, _ = _server(500, b"failed to reload config: yaml: line 3: mapping values are not allowed")
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    yield f"http://127.0.0.1:{good.server_port}", f"http://127.0.0.1:{bad.server_port}", f"http://127.0.0.1:{closed}", calls
+    good.shutdown()
+    bad.shutdown()
+
+
+def test_reload_posts_and_reports_each_failure(
+    servers: tuple[str, str, str, list[tuple[str, str]]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    good, bad, closed, calls = servers
+    assert stack_ops.main(["reload", good, bad, closed]) == 1
+    assert calls == [("POST", "/-/reload")]
+    lines = capsys.readouterr()
+    out = lines.out.splitlines()
+    assert out[0] == f"reloaded {good}/-/reload (HTTP 200)"
+    assert out[1] == (
+        f"FAILED {bad}/-/reload: HTTP 500: failed to reload config: yaml: line 3: mapping values are not allowed "
+        "(the new configuration was rejected; the old one stays active)"
+    )
+    assert out[2].startswith(f"FAILED {closed}/-/reload: not reachable (") and out[2].endswith("is the stack running? (make up)")
+    assert lines.err == "2 of 3 reloads failed\n"
+
+
+def test_reload_succeeds_when_every_endpoint_does(servers: tuple[str, str, str, list[tuple[str, str]]]) -> None:
+    good, _, _, calls = servers
+    assert stack_ops.main(["reload", good, good + "/"]) == 0
+    assert calls == [("POST", "/-/reload"), ("POST", "/-/reload")]
+
+
+def test_reload_defaults_to_the_published_prometheus_and_alertmanager_ports() -> None:
+    assert compose.reload_urls() == ("http://127.0.0.1:9090", "http://127.0.0.1:9093", "http://127.0.0.1:9095")
+    services = yaml.safe_load((ROOT / compose.COMPOSE_FILE).read_text())["services"]
+    published = {s["ports"][0].split(":")[1] for n in ("prometheus", "alertmanager-1", "alertmanager-2") for s in [services[n]]}
+    assert published == {u.rsplit(":", 1)[1] for u in compose.reload_urls()}
