@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from generators import alertmanager_routes as am_routes
-from generators import alertmanager_templates, conventions
+from generators import alertmanager_templates, conventions, slo_rules
 from generators.model import Channel, Model, Routing, TimeInterval
 
 CONFIG = "alertmanager/alertmanager.yml"
@@ -96,7 +96,11 @@ def _matchers(**labels: str | None) -> list[str]:
 
 
 def routes(model: Model) -> tuple[list[dict[str, Any]], list[tuple[str, ...]]]:
-    """Child routes in match order (watchdog, escalations, teams, severities) and the channel sets they use."""
+    """Child routes in match order (watchdog, SLO tier extras, escalations, teams, severities) and their channel sets.
+
+    An SLO tier with `channels:` gets a route with `continue: true` right after the watchdog, so the alert
+    also goes on to the team and severity routes (a team route without `continue` would otherwise stop it).
+    """
     routing = model.routing
     muted = [m.name for m in routing.maintenance]
     out: list[dict[str, Any]] = []
@@ -116,6 +120,8 @@ def routes(model: Model) -> tuple[list[dict[str, Any]], list[tuple[str, ...]]]:
 
     for name in am_routes.watchdog_names(model):
         add((routing.watchdog,) if routing.watchdog else (), _matchers(alertname=name), "watchdog")
+    for extra in slo_rules.extra_routes(model):
+        add(tuple(extra["channels"]), list(extra["matchers"]), extra["severity"], cont=True)
     groups: dict[tuple[str, str], list[Any]] = {}
     for esc in routing.escalations:
         groups.setdefault((esc.severity, esc.label), []).append(esc)
@@ -137,7 +143,8 @@ def routes(model: Model) -> tuple[list[dict[str, Any]], list[tuple[str, ...]]]:
 
 
 def inhibit_rules(model: Model) -> list[dict[str, Any]]:
-    """Critical mutes warning/info of the same alert and service; a target down mutes the rest of its instance."""
+    """Critical mutes warning/info of the same alert and service; a faster SLO tier mutes the slower tiers of
+    its SLO; a target down mutes the rest of its instance."""
     rules: list[dict[str, Any]] = [
         {
             "source_matchers": ['severity="critical"'],
@@ -156,7 +163,7 @@ def inhibit_rules(model: Model) -> list[dict[str, Any]]:
                 "equal": ["instance"],
             }
         )
-    return rules
+    return rules + slo_rules.inhibit_rules(model)  # a faster burn-rate tier mutes the slower tiers of its SLO
 
 
 def time_interval(interval: TimeInterval) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from generators import conventions
+from generators import conventions, slo_rules
 from generators.model import Alert, Model, Routing
 
 RECEIVER_SEPARATOR = "+"
@@ -49,12 +49,13 @@ def expected(model: Model, labels: Mapping[str, str]) -> list[tuple[str, ...]]:
     severity = labels.get(conventions.SEVERITY, "")
     team = labels.get(conventions.TEAM, "")
     escalation = labels.get(conventions.ESCALATION)
+    extra = slo_channels(model, labels)
     if escalation:
         notify = [
             c for e in routing.escalations if e.label == escalation and e.severity == severity and e.team in (None, team) for c in e.notify
         ]
-        return [tuple(dict.fromkeys(notify))] if notify else [default_channels(routing)]
-    out: list[tuple[str, ...]] = []
+        return [*extra, tuple(dict.fromkeys(notify)) if notify else default_channels(routing)]
+    out: list[tuple[str, ...]] = [*extra]
     team_spec = routing.teams.get(team, {})
     if team_spec.get(severity):
         out.append(tuple(team_spec[severity]))
@@ -62,7 +63,21 @@ def expected(model: Model, labels: Mapping[str, str]) -> list[tuple[str, ...]]:
             return out
     if routing.severities.get(severity):
         out.append(tuple(routing.severities[severity]))
-    return out or [default_channels(routing)]
+    return out if len(out) > len(extra) else [*out, default_channels(routing)]
+
+
+def slo_channels(model: Model, labels: Mapping[str, str]) -> list[tuple[str, ...]]:
+    """The `channels:` of the SLO tier these labels belong to (spec: slos.<name>.tiers.<tier>.channels), if any.
+
+    They come first: that route continues, so the alert then goes where its severity and team send it.
+    """
+    return [
+        tuple(tier.channels)
+        for slo in model.slos
+        if slo.id == labels.get(conventions.SLO)
+        for tier in slo.tiers
+        if tier.name == labels.get(conventions.SLO_TIER) and tier.channels
+    ]
 
 
 def expected_receivers(model: Model, labels: Mapping[str, str]) -> list[str]:
@@ -78,12 +93,16 @@ def channels_reached(model: Model, alert: Alert, severity: str, escalation: str 
 
 
 def cases(model: Model) -> list[dict[str, Any]]:
-    """One route test per generated alert rule (tier): its labels as rendered and the receivers it must reach."""
+    """One route test per generated alert rule (tier, SLO burn-rate tiers included): its labels as rendered and the
+    receivers it must reach."""
     out = []
     for alert in model.alerts:
         for tier in alert.tiers:
             labels = dict(sorted(rule_labels(alert, alert.labels(tier)).items()))
             out.append({"alert": alert.name, "labels": labels, "receivers": expected_receivers(model, labels)})
+    for labels in slo_rules.alert_label_sets(model):  # one per SLO burn-rate tier
+        labels = dict(sorted(labels.items()))
+        out.append({"alert": labels[ALERTNAME], "labels": labels, "receivers": expected_receivers(model, labels)})
     return out
 
 

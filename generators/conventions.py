@@ -112,9 +112,12 @@ SLO_LONG_WINDOW = "long_window"
 SLO_SHORT_WINDOW = "short_window"
 
 
+SLO_ALERT_PANEL = "burn_rate"  # the panel an SLO alert opens: burn rate per window against the tier factors
+
+
 def slo_dashboard_url(grafana_url: str, slo_id: str) -> str:
     board = DASHBOARDS[KIND_DASHBOARD["slo"]]
-    return f"{grafana_url.rstrip('/')}/d/{board.uid}/{board.slug}?var-slo={slo_id}"
+    return f"{grafana_url.rstrip('/')}/d/{board.uid}/{board.slug}?var-slo={slo_id}&viewPanel={panel_id(slo_id, SLO_ALERT_PANEL)}"
 
 
 def slo_rule_file(slo_id: str) -> str:

@@ -155,9 +155,13 @@ def inhibit_rules(model: Model) -> list[dict[str, Any]]:
 
 
 def extra_routes(model: Model) -> list[dict[str, Any]]:
-    """Tiers with `channels:`: matchers (slo, tier) and the extra channels that alert must also reach."""
+    """Tiers with `channels:`: matchers (slo, tier), the extra channels that alert must also reach, its severity."""
     return [
-        {"matchers": [f'{conventions.SLO}="{slo.id}"', f'{conventions.SLO_TIER}="{tier.name}"'], "channels": list(tier.channels)}
+        {
+            "matchers": [f'{conventions.SLO}="{slo.id}"', f'{conventions.SLO_TIER}="{tier.name}"'],
+            "channels": list(tier.channels),
+            "severity": tier.severity,
+        }
         for slo in model.slos
         for tier in slo.tiers
         if tier.channels

@@ -54,7 +54,7 @@ def panel_by_title(board: dict[str, Any], title: str) -> dict[str, Any]:
 def test_the_rendered_dashboards_pass_every_grafana_check(tmp_path: Path, files: dict[str, bytes], schemas: Path) -> None:
     require_tool("promtool")
     writer.write_tree(tmp_path, {k: v for k, v in files.items() if k.startswith(("grafana/", "prometheus/"))})
-    assert len(checks.dashboards(tmp_path)) == 7
+    assert len(checks.dashboards(tmp_path)) == 8  # seven families + SLOs and error budgets
     assert checks.grafana_dashboards(tmp_path, True) == []
     assert checks_queries.grafana_queries(tmp_path, True) == []
 

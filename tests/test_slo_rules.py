@@ -91,7 +91,7 @@ def test_inhibit_rules_mute_slower_tiers_of_the_same_slo() -> None:
 def test_extra_channels_of_a_tier_become_a_route() -> None:
     spec = {"sli": "availability", "objective": "99.5%", "window": "30d", "tiers": {"ticket-1d": {"channels": ["pager"]}}}
     assert slo_rules.extra_routes(model(mutate(spec))) == [
-        {"matchers": ['slo="api-availability"', 'tier="ticket-1d"'], "channels": ["pager"]}
+        {"matchers": ['slo="api-availability"', 'tier="ticket-1d"'], "channels": ["pager"], "severity": "warning"}
     ]
 
 

@@ -5,11 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from generators import conventions
-from generators.grafana import adapter, alerts, app_performance, business, infrastructure, probes, provisioning, service_health, stack
+from generators.grafana import (
+    adapter,
+    alerts,
+    app_performance,
+    business,
+    infrastructure,
+    probes,
+    provisioning,
+    service_health,
+    slo,
+    stack,
+)
 from generators.grafana.signals import Board
 from generators.model import Model
 
-FAMILIES = (service_health, infrastructure, app_performance, business, alerts, stack, probes)
+FAMILIES = (service_health, infrastructure, app_performance, business, alerts, stack, probes, slo)
 TAGS = ("generated", "monitoring-as-code")
 
 

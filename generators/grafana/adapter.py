@@ -70,6 +70,7 @@ class Panel:
     mappings: tuple[tuple[str, str, str], ...] = ()  # (value, text, color)
     no_value: str = ""
     bounds: tuple[Decimal, Decimal] | None = None  # axis min and max
+    time_from: str = ""  # a relative time range of its own, e.g. "30d" (the dashboard's range otherwise)
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ def build_panel(panel: Panel, pos: tuple[int, int, int, int]) -> Any:
         "thresholds": _thresholds(panel.steps),
         # grafanalib takes int-only min/max (TimeSeries) or none (Stat): set the exact numbers as extra JSON
         "extraJson": {"fieldConfig": {"defaults": limits}} if limits else None,
+        "timeFrom": panel.time_from or None,
     }
     items = [G.StatValueMappingItem(text, value, color, index) for index, (value, text, color) in enumerate(panel.mappings)]
     mappings = [G.StatValueMappings(*items)] if items else []

@@ -18,8 +18,9 @@ LEGACY_DASHBOARD = ("__inputs", "rows", "sharedCrosshair", "hideControls", "styl
 LEGACY_PANEL = (
     "cacheTimeout", "editable", "error", "height", "minSpan", "span", "maxPerRow", "repeat", "repeatDirection",
     "columns", "fontSize", "mappings", "color", "styles", "maxDataPoints", "hideTimeOverride", "transparent",
-    "interval", "timeFrom", "timeShift",
+    "interval", "timeShift",
 )  # fmt: skip
+# timeFrom is not legacy: kept when set (the SLO dashboard shows the budget over the whole SLO window).
 LEGACY_TARGET = ("query", "target", "metric", "step", "intervalFactor", "hide", "interval")
 LEGACY_VARIABLE = ("useTags", "tagsQuery", "tagValuesQuery", "auto", "auto_min", "auto_count")
 ROW_KEYS = ("type", "collapsed", "title", "gridPos", "id", "panels")

@@ -1,0 +1,218 @@
+"""SLO burn-rate tiers in Alertmanager: tier inhibition, extra channel routes, route tests judged by amtool.
+
+The spec below has two SLOs on one service, a team route without `continue` for warnings, and two tiers
+with extra channels. Receivers were worked out by hand from the routing semantics:
+extra route first (continue), then team, then severity.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from generators import alertmanager, alertmanager_check, build_model, slo_rules, source, writer
+from generators import alertmanager_routes as am_routes
+from generators.model import Model
+from tests.conftest import ROOT, require_tool
+from tests.test_alertmanager import inhibited
+
+SPEC = """\
+version: 1
+channels:
+  pager: {type: webhook, url: "http://sink/pager"}
+  extra: {type: webhook, url: "http://sink/extra"}
+  team: {type: webhook, url: "http://sink/team"}
+routing:
+  critical: [pager]
+  warning: [extra]
+  teams:
+    backend: {warning: [team]}
+services:
+  api:
+    team: backend
+    kind: http
+    targets: ["api:8000"]
+    metrics: {status_label: status_code}
+    slos:
+      availability:
+        sli: availability
+        objective: "99.5%"
+        window: 30d
+        tiers: {page-1h: {channels: [team]}, ticket-1d: {channels: [pager]}, ticket-3d: false}
+      latency: {sli: latency, le: "0.5", objective: "95%", window: 30d}
+"""
+AVAILABILITY = "ApiAvailabilityErrorBudgetBurn"
+LATENCY = "ApiLatencyErrorBudgetBurn"
+
+
+@pytest.fixture(scope="module")
+def model() -> Model:
+    return build_model.build(source.load("spec.yaml", SPEC.encode()))[0]
+
+
+@pytest.fixture(scope="module")
+def config(model: Model) -> dict[str, Any]:
+    return alertmanager.config(model)
+
+
+def slo_cases(model: Model) -> list[dict[str, Any]]:
+    return [case for case in am_routes.cases(model) if "slo" in case["labels"]]
+
+
+def tier(model: Model, slo: str, name: str) -> dict[str, str]:
+    (labels,) = [s for s in slo_rules.alert_label_sets(model) if (s["slo"], s["tier"]) == (slo, name)]
+    return labels
+
+
+def test_every_slo_tier_has_a_route_test_with_the_receivers_the_spec_implies(model: Model) -> None:
+    assert [(c["alert"], c["labels"]["tier"], c["receivers"]) for c in slo_cases(model)] == [
+        (AVAILABILITY, "page-1h", ["team", "pager"]),  # extra channel, then critical (backend has no critical route)
+        (AVAILABILITY, "page-6h", ["pager"]),
+        (AVAILABILITY, "ticket-1d", ["pager", "team"]),  # extra channel, then the team route stops it
+        (LATENCY, "page-1h", ["pager"]),
+        (LATENCY, "page-6h", ["pager"]),
+        (LATENCY, "ticket-1d", ["team"]),
+        (LATENCY, "ticket-3d", ["team"]),
+    ]
+
+
+def test_extra_channels_are_continue_routes_before_the_team_and_severity_routes(config: dict[str, Any]) -> None:
+    routes = config["route"]["routes"]
+    assert routes[0]["matchers"] == ['alertname="Watchdog"']  # the watchdog stays first
+    assert routes[1:3] == [
+        {
+            "matchers": ['slo="api-availability"', 'tier="page-1h"'],
+            "receiver": "team",
+            "continue": True,
+            "group_wait": "30s",
+            "group_interval": "5m",
+            "repeat_interval": "4h",
+        },
+        {
+            "matchers": ['slo="api-availability"', 'tier="ticket-1d"'],
+            "receiver": "pager",
+            "continue": True,
+            "group_wait": "1m",
+            "group_interval": "10m",
+            "repeat_interval": "12h",
+        },
+    ]
+    assert [r["matchers"] for r in routes[3:]] == [
+        ['team="backend"', 'severity="warning"'],
+        ['severity="critical"'],
+        ['severity="warning"'],
+    ]
+
+
+def test_route_coverage_includes_the_slo_tiers(model: Model, config: dict[str, Any]) -> None:
+    report = am_routes.coverage(config, am_routes.cases(model))
+    slo_tiers = 7
+    assert report == {
+        "alert_rules_tested": len(am_routes.cases(model)),
+        "routes": 6,
+        "routes_reached": 6,
+        "unreached_routes": [],
+        "mismatched": [],
+    }
+    assert len(am_routes.cases(model)) - sum(len(a.tiers) for a in model.alerts) == slo_tiers
+
+
+def test_a_tree_that_drops_the_continue_of_an_extra_route_is_caught(model: Model, config: dict[str, Any]) -> None:
+    broken = yaml.safe_load(yaml.safe_dump(config))
+    del broken["route"]["routes"][1]["continue"]
+    report = am_routes.coverage(broken, am_routes.cases(model))
+    assert report["mismatched"] == [AVAILABILITY]  # page-1h now reaches team only, not team then pager
+
+
+def test_amtool_routes_every_slo_tier_as_the_spec_says_and_catches_a_missing_continue(
+    model: Model, config: dict[str, Any], tmp_path: Path
+) -> None:
+    require_tool("amtool")
+    writer.write_tree(tmp_path, writer.to_bytes(alertmanager.build(model)))
+    cases = slo_cases(model)
+    assert [alertmanager_check.route_test(tmp_path, case) for case in cases] == [None] * 7
+    broken = yaml.safe_load(yaml.safe_dump(config))
+    del broken["route"]["routes"][1]["continue"]
+    writer.write_tree(tmp_path, writer.to_bytes({alertmanager.CONFIG: broken}))
+    problem = alertmanager_check.route_test(tmp_path, cases[0])
+    assert problem is not None
+    assert problem.startswith(f"{alertmanager.ROUTE_TESTS}: {AVAILABILITY} {{alertname={AVAILABILITY}, ")
+    assert problem.endswith("the spec says it reaches team,pager, amtool routes it to team")
+
+
+def test_the_tier_inhibit_rules_follow_the_generic_ones(config: dict[str, Any]) -> None:
+    assert config["inhibit_rules"][2:] == [
+        {
+            "source_matchers": ['tier="page-1h"', 'slo=~".+"'],
+            "target_matchers": ['tier=~"page-6h|ticket-1d|ticket-3d"', 'slo=~".+"'],
+            "equal": ["slo"],
+        },
+        {
+            "source_matchers": ['tier="page-6h"', 'slo=~".+"'],
+            "target_matchers": ['tier=~"ticket-1d|ticket-3d"', 'slo=~".+"'],
+            "equal": ["slo"],
+        },
+        {"source_matchers": ['tier="ticket-1d"', 'slo=~".+"'], "target_matchers": ['tier=~"ticket-3d"', 'slo=~".+"'], "equal": ["slo"]},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "muted"),
+    [
+        (("api-latency", "page-1h"), ("api-latency", "page-6h"), True),
+        (("api-latency", "page-1h"), ("api-latency", "ticket-3d"), True),
+        (("api-latency", "page-6h"), ("api-latency", "ticket-1d"), True),
+        (("api-latency", "ticket-1d"), ("api-latency", "ticket-3d"), True),
+        (("api-latency", "page-6h"), ("api-latency", "page-1h"), False),
+        (("api-latency", "ticket-3d"), ("api-latency", "ticket-1d"), False),
+        (("api-availability", "page-1h"), ("api-latency", "page-6h"), False),
+        (("api-latency", "page-1h"), ("api-availability", "ticket-1d"), False),
+    ],
+    ids=[
+        "the fastest page mutes the slower page of the same slo",
+        "the fastest page mutes the slowest ticket",
+        "the slower page mutes a ticket (warning under critical)",
+        "a faster ticket mutes a slower ticket (both warning: only the tier rule does this)",
+        "a slower page does not mute a faster one",
+        "a slower ticket does not mute a faster one",
+        "a page of one slo does not mute another slo of the same service",
+        "a page of one slo does not mute a ticket of another slo",
+    ],
+)
+def test_tier_inhibition(model: Model, config: dict[str, Any], source: tuple[str, str], target: tuple[str, str], muted: bool) -> None:
+    assert inhibited(config["inhibit_rules"], tier(model, *source), tier(model, *target)) is muted
+
+
+def test_tier_labels_without_an_slo_label_do_not_inhibit(config: dict[str, Any]) -> None:
+    source = {"alertname": "Other", "tier": "page-1h", "severity": "info"}
+    target = {"alertname": "Another", "tier": "page-6h", "severity": "info"}
+    assert inhibited(config["inhibit_rules"], source, target) is False
+
+
+def test_a_spec_without_slos_gets_no_tier_rules_or_routes(tmp_path: Path) -> None:
+    data = yaml.safe_load(SPEC)
+    del data["services"]["api"]["slos"]
+    model = build_model.build(source.load("spec.yaml", yaml.safe_dump(data).encode()))[0]
+    config = alertmanager.config(model)
+    assert [r for r in config["inhibit_rules"] if "equal" in r and r["equal"] == ["slo"]] == []
+    assert [r for r in config["route"]["routes"] if r.get("continue")] == []
+
+
+def test_the_example_spec_routes_its_slo_tiers() -> None:
+    doc = yaml.safe_load((ROOT / alertmanager.ROUTE_TESTS).read_text())
+    got = [(t["labels"]["slo"], t["labels"]["tier"], t["receivers"]) for t in doc["tests"] if "slo" in t["labels"]]
+    page, team = ["alerts-slack+oncall-pager"], ["backend-slack"]
+    assert got == [
+        ("api-availability", "page-1h", [*team, *page]),  # monitoring.yaml: page-1h also to backend-slack
+        ("api-availability", "page-6h", page),
+        ("api-availability", "ticket-1d", team),  # team backend's warnings go to its channel only
+        ("api-availability", "ticket-3d", team),
+        ("api-latency", "page-1h", page),
+        ("api-latency", "page-6h", page),
+        ("api-latency", "ticket-1d", team),
+        ("api-latency", "ticket-3d", team),
+    ]
+    assert doc["coverage"] == {"alert_rules_tested": 143, "routes": 7, "routes_reached": 7, "unreached_routes": []}
