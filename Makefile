@@ -32,7 +32,7 @@ check: $(STAMP) ## Validate the committed output with promtool/amtool and fail w
 
 test: $(STAMP) ## Run the test suite (includes make check)
 	$(MAKE) --no-print-directory check
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2
 
 e2e: $(STAMP) ## End-to-end tests against real processes on loopback
 	$(PY) -m pytest -q -m e2e
