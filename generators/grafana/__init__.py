@@ -28,7 +28,20 @@ def path(board: conventions.Dashboard) -> str:
     return f"grafana/dashboards/{board.folder}/{board.uid}.json"
 
 
+# The last model's dashboards: grafana/ and kubernetes/ (ConfigMaps) both need them in one render, and
+# building them is the most expensive step. The model is kept so its id cannot be reused.
+_LAST: list[tuple[Model, dict[str, dict[str, Any]]]] = []
+
+
 def dashboards(model: Model) -> dict[str, dict[str, Any]]:
+    if _LAST and _LAST[0][0] is model:
+        return _LAST[0][1]
+    out = _dashboards(model)
+    _LAST[:] = [(model, out)]
+    return out
+
+
+def _dashboards(model: Model) -> dict[str, dict[str, Any]]:
     out = {}
     for family in FAMILIES:
         board = Board(model, family.KEY)
