@@ -113,7 +113,7 @@ def plan(model: Model, work: Path) -> Plan:
     files["alertmanager/alertmanager.yml"] = writer.serialize("alertmanager.yml", am_doc)
     files.update(secret_files)
 
-    procs = [
+    prometheus = [
         Process(
             "prometheus",
             [
@@ -128,6 +128,7 @@ def plan(model: Model, work: Path) -> Plan:
             "/-/ready",
         ),
     ]
+    procs: list[Process] = []
     for peer in peers:
         others = [f"--cluster.peer={LOOPBACK}:{gossip[p]}" for p in peers if p != peer]
         procs.append(
@@ -182,6 +183,7 @@ def plan(model: Model, work: Path) -> Plan:
         first = f"http://{LOOPBACK}:{demo_ports.get('http', min(demo_ports.values()))}"
         procs.append(Process("demo-app", [sys.executable, str(DEMO_APP), "--host", LOOPBACK, *serve], first, "/healthz"))
         fault_url = f"{first}/fault"
+    procs += prometheus  # last: the Alertmanagers must answer before the first alerts are sent
     channels = demo_alertmanager.channel_endpoints(model, sinks_url, smtp)
     return Plan(files, procs, skipped, fault_url, sink_ports, channels, redis_port)
 
@@ -211,11 +213,13 @@ class Stack:
         (self.work / "logs").mkdir(exist_ok=True)
         (self.work / "data").mkdir(exist_ok=True)
         self.sinks.start()
-        for proc in self.plan.processes:
-            self.launch(proc)
         deadline = time.monotonic() + timeout
-        for proc in self.plan.processes:
-            self._wait(proc, deadline)
+        *first, last = self.plan.processes  # the last (Prometheus) starts once every other one answers
+        for batch in (first, [last]):
+            for proc in batch:
+                self.launch(proc)
+            for proc in batch:
+                self._wait(proc, deadline)
         if self.plan.redis_port is not None:
             args = (self.plan.redis_port, self._stop_traffic)
             threading.Thread(target=demo_databases.redis_traffic, args=args, name="redis-traffic", daemon=True).start()
@@ -233,10 +237,13 @@ class Stack:
             proc.argv, stdout=log, stderr=subprocess.STDOUT, cwd=self.work, start_new_session=True, env=env, user=proc.user
         )
 
-    def restart(self, name: str, timeout: float = 30.0) -> None:
-        """Stop one process and start it again with the same arguments and data."""
+    def stop_one(self, name: str) -> None:
+        """Stop one process cleanly (its data stays)."""
+        self._terminate([self.process(name)])
+
+    def start_one(self, name: str, timeout: float = 30.0) -> None:
+        """Start one stopped process again with the same arguments and data; wait until it answers."""
         proc = self.process(name)
-        self._terminate([proc])
         self.launch(proc)
         self._wait(proc, time.monotonic() + timeout)
 
