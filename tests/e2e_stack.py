@@ -104,11 +104,7 @@ def wait_for(what: str, check: Callable[[], T | None], timeout: float, every: fl
 
 
 def pagerduty(stack: demo.Stack, alertname: str, action: str = "trigger", since: float = 0.0) -> list[Received]:
-    return [
-        r
-        for r in stack.sinks.received("pagerduty", since=since)
-        if r.body["event_action"] == action and _pd_alertname(r) == alertname
-    ]
+    return [r for r in stack.sinks.received("pagerduty", since=since) if r.body["event_action"] == action and _pd_alertname(r) == alertname]
 
 
 def _pd_alertname(rec: Received) -> str:

@@ -147,7 +147,14 @@ def test_watchdog_reaches_the_dead_mans_switch(live: Live) -> None:
     # 75s: when the very first send races the Alertmanagers' start, Prometheus resends after 1m.
     first = e2e.wait_for("the Watchdog webhook", watchdog, timeout=75)[0].body
     assert (first["version"], first["status"], first["receiver"]) == ("4", "firing", "deadmans-switch")
-    assert first["commonLabels"] == {"alertname": "Watchdog", "cluster": "demo", "environment": "production", "service": "monitoring", "severity": "none", "team": "platform"}
+    assert first["commonLabels"] == {
+        "alertname": "Watchdog",
+        "cluster": "demo",
+        "environment": "production",
+        "service": "monitoring",
+        "severity": "none",
+        "team": "platform",
+    }
 
 
 def test_removing_the_fault_sends_resolved_notifications(live: Live) -> None:
@@ -158,7 +165,11 @@ def test_removing_the_fault_sends_resolved_notifications(live: Live) -> None:
     try:
 
         def resolved() -> list[Any]:
-            return [r for r in stack.sinks.received("pagerduty") if r.body["event_action"] == "resolve" and r.body["dedup_key"] == live.notes["dedup_key"]]
+            return [
+                r
+                for r in stack.sinks.received("pagerduty")
+                if r.body["event_action"] == "resolve" and r.body["dedup_key"] == live.notes["dedup_key"]
+            ]
 
         e2e.wait_for("the PagerDuty resolve", resolved, timeout=60)
         e2e.wait_for("the [RESOLVED] Slack message", lambda: e2e.slack(stack, "alerts-slack", "ApiHighErrorRate", "RESOLVED"), timeout=15)
@@ -191,10 +202,16 @@ def test_a_failing_pagerduty_delays_the_page_and_fires_the_self_monitoring_alert
     recovered = time.time() + outage
     e2e.fault(stack, quota=0.97)
     try:
-        slack = e2e.wait_for("the Slack message (not blocked)", lambda: e2e.slack(stack, "alerts-slack", "LlmProviderQuotaNearlyExhausted"), timeout=30)
+        slack = e2e.wait_for(
+            "the Slack message (not blocked)", lambda: e2e.slack(stack, "alerts-slack", "LlmProviderQuotaNearlyExhausted"), timeout=30
+        )
         assert slack[0].at < recovered
-        e2e.wait_for("AlertmanagerNotificationsFailing", lambda: e2e.firing(stack, "AlertmanagerNotificationsFailing"), timeout=outage + 30, every=1)
-        pages = e2e.wait_for("the page after recovery", lambda: e2e.pagerduty(stack, "LlmProviderQuotaNearlyExhausted"), timeout=outage + 40)
+        e2e.wait_for(
+            "AlertmanagerNotificationsFailing", lambda: e2e.firing(stack, "AlertmanagerNotificationsFailing"), timeout=outage + 30, every=1
+        )
+        pages = e2e.wait_for(
+            "the page after recovery", lambda: e2e.pagerduty(stack, "LlmProviderQuotaNearlyExhausted"), timeout=outage + 40
+        )
         assert stack.sinks.pagerduty_failures > 0
         assert pages[0].at >= recovered
         assert {p.body["dedup_key"] for p in pages} == {pages[0].body["dedup_key"]}  # retries of one incident
