@@ -31,7 +31,9 @@ def channel_endpoints(model: Model, sinks_url: str, smtp: str) -> dict[str, str]
     }
 
 
-def local_channel(name: str, channel_type: str, config: dict[str, Any], settings: dict[str, Any], sinks_url: str, smtp: str) -> tuple[dict[str, Any], dict[str, str]]:
+def local_channel(
+    name: str, channel_type: str, config: dict[str, Any], settings: dict[str, Any], sinks_url: str, smtp: str
+) -> tuple[dict[str, Any], dict[str, str]]:
     """(the config entry pointed at the sinks, secret name -> file content)."""
     local = dict(config)
     secrets: dict[str, str] = {}

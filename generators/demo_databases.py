@@ -92,7 +92,19 @@ def postgres(work: Path, port: int, exporter: str) -> tuple[list[Process], dict[
     procs = [
         Process(
             "postgres",
-            [server, "-D", str(data / "db"), "-p", str(port), "-c", f"listen_addresses={LOOPBACK}", "-c", "unix_socket_directories=", "-c", "max_connections=20"],
+            [
+                server,
+                "-D",
+                str(data / "db"),
+                "-p",
+                str(port),
+                "-c",
+                f"listen_addresses={LOOPBACK}",
+                "-c",
+                "unix_socket_directories=",
+                "-c",
+                "max_connections=20",
+            ],
             f"postgresql://{LOOPBACK}:{port}",
             None,
             user=user,
@@ -133,6 +145,7 @@ def redis(work: Path, port: int, exporter: str) -> list[Process]:
 
 def redis_traffic(port: int, stop: threading.Event, per_second: int = 20) -> None:
     """A little cache traffic (3 hits per miss) so the hit-ratio panels and rules have data."""
+
     def command(sock: socket.socket, *args: str) -> None:
         sock.sendall(f"*{len(args)}\r\n".encode() + b"".join(f"${len(a)}\r\n{a}\r\n".encode() for a in args))
         sock.recv(4096)

@@ -224,7 +224,7 @@ class _SmtpHandler:
     def __init__(self, sinks: Sinks) -> None:
         self.sinks = sinks
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         text = message.get_body(preferencelist=("plain",)) if message.is_multipart() else message
         body = {
