@@ -231,7 +231,7 @@ class _SmtpHandler:
             "from": envelope.mail_from,
             "to": list(envelope.rcpt_tos),
             "subject": str(message.get("Subject", "")),
-            "text": text.get_content() if text is not None else "",
+            "text": text.get_content().replace("\r\n", "\n") if text is not None else "",  # SMTP sends CRLF
         }
         self.sinks.record(Received("email", ",".join(envelope.rcpt_tos), time.time(), body))
         return "250 Message accepted for delivery"

@@ -7,6 +7,7 @@ channels and routing, with second-scale intervals, `for` durations and Alertmana
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.parse
 import urllib.request
@@ -28,6 +29,7 @@ BINARIES = ("prometheus", "prometheus-alertmanager", "prometheus-node-exporter",
 # the first peer could not send (killed, receiver failing) comes from the second one that much later.
 PEER_TIMEOUT = 15.0
 T = TypeVar("T")
+RECORDING = re.compile(r"\b\w+:\w+:\w+\b")
 
 
 def merge(base: Any, over: Any) -> Any:
@@ -128,10 +130,12 @@ def breach_bound(model: Model, alertname: str, severity: str, window_fill: float
     alert = next(a for s in model.services for a in s.alerts if a.name == alertname)
     tier = next(t for t in alert.tiers if t.severity == severity and ("escalation", "after-30m") not in t.labels)
     timings = model.routing.timings.get(severity, {})
+    evaluations = "evaluation (recording + alert)" if RECORDING.search(tier.expr) else "evaluation"
     return {
         "window fill": window_fill,
         "scrape": seconds(model.stack.scrape_interval),
-        "evaluation (recording + alert)": 2 * seconds(model.stack.evaluation_interval),
+        # a recording rule (level:metric:operation) in the expression is one more evaluation behind
+        evaluations: (1 + bool(RECORDING.search(tier.expr))) * seconds(model.stack.evaluation_interval),
         "for": float(tier.threshold.for_),
         "group_wait": seconds(timings.get("group_wait", "30s")),
         "margin": margin,
