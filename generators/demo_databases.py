@@ -70,12 +70,13 @@ def postgres(work: Path, port: int, exporter: str) -> tuple[list[Process], dict[
     """Processes and files (relative to the work dir) for PostgreSQL and its exporter."""
     password = secrets.token_urlsafe(18)
     user = _run_as()
-    data = Path(tempfile.mkdtemp(prefix="monitoring-demo-postgres-")) if user else work / "data" / "postgres"
+    # Planned, not created: prepare() makes it (mode 0700) when the stack starts, cleanup() removes it.
+    data = Path(tempfile.gettempdir()) / f"monitoring-demo-postgres-{secrets.token_hex(6)}" if user else work / "data" / "postgres"
     initdb, server = postgres_binary("initdb"), postgres_binary("postgres")
     assert initdb and server, "checked by missing()"
 
     def prepare() -> None:
-        data.mkdir(parents=True, exist_ok=True)
+        data.mkdir(mode=0o700, parents=True, exist_ok=not user)
         (data / "pwfile").write_text(password + "\n")
         if user:
             entry = pwd.getpwnam(user)
