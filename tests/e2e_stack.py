@@ -51,10 +51,16 @@ def start(folder: Path) -> tuple[demo.Stack, Model]:
     stack = demo.Stack(demo.plan(model, work), work)
     try:
         stack.start(timeout=90)
+        for peer in ("alertmanager-1", "alertmanager-2"):  # notifications wait until the gossip has settled
+            wait_for(f"{peer}'s cluster to settle", lambda p=peer: cluster_ready(stack, p), timeout=40, every=0.5)
     except BaseException:
         stack.stop()
         raise
     return stack, model
+
+
+def cluster_ready(stack: demo.Stack, peer: str) -> bool:
+    return bool(get(f"{stack.url(peer)}/api/v2/status")["cluster"]["status"] == "ready")
 
 
 def seconds(text: str) -> float:
