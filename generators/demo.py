@@ -1,7 +1,9 @@
 """make demo: the compose stack as real local processes on loopback, for users and CI without Docker.
 
 The spec is rendered exactly as for compose; only the target addresses change (compose host names become
-127.0.0.1:<free port>). Rules, routing and templates are the same bytes. Ctrl-C stops everything.
+127.0.0.1:<free port>, channels deliver to the local sinks of generators/sinks.py, see demo_alertmanager).
+Rules, routes and templates are the same. PostgreSQL and Redis with their exporters run when the spec has
+such services (demo_databases). Notifications are printed as they arrive; Ctrl-C stops everything.
 
 python -m generators.demo [--spec monitoring.yaml] [--workdir DIR] [--smoke]
 Exit codes: 0 ok, 1 invalid spec, 3 a binary is missing or a process did not come up.
