@@ -34,7 +34,7 @@ test: $(STAMP) ## Run the test suite (includes make check)
 	$(MAKE) --no-print-directory check
 	$(PY) -m pytest -q -n 2
 
-e2e: $(STAMP) ## End-to-end tests against real processes on loopback
+e2e: $(STAMP) ## End-to-end: native stack, faults -> notification sinks, panels have data (~3 min)
 	$(PY) -m pytest -q -m e2e
 
 lint: $(STAMP) ## ruff (lint + format check) and mypy --strict on generators/
@@ -42,7 +42,7 @@ lint: $(STAMP) ## ruff (lint + format check) and mypy --strict on generators/
 	$(VENV)/bin/ruff format --check generators tests
 	$(VENV)/bin/mypy
 
-bench: $(STAMP) ## Benchmarks: render time, memory, rules/s (prints numbers)
+bench: $(STAMP) ## Benchmarks: render time, memory, rules/s; breach -> notification latency (prints numbers)
 	$(PY) -m tests.bench
 	$(PY) -m tests.bench_rule_cost
 
@@ -65,5 +65,5 @@ down: ## Stop the compose stack (named volumes are kept)
 reload: $(STAMP) ## After make render: POST /-/reload to Prometheus and both Alertmanagers
 	$(PY) -m generators.stack_ops reload
 
-demo: $(STAMP) ## The same stack without Docker: Debian binaries + demo app on loopback (Ctrl-C stops)
+demo: $(STAMP) ## The same stack without Docker: Debian binaries, demo app, notification sinks (Ctrl-C stops)
 	$(PY) -m generators.demo --spec $(SPEC)

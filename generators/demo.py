@@ -1,7 +1,9 @@
 """make demo: the compose stack as real local processes on loopback, for users and CI without Docker.
 
 The spec is rendered exactly as for compose; only the target addresses change (compose host names become
-127.0.0.1:<free port>). Rules, routing and templates are the same bytes. Ctrl-C stops everything.
+127.0.0.1:<free port>, channels deliver to the local sinks of generators/sinks.py, see demo_alertmanager).
+Rules, routes and templates are the same. PostgreSQL and Redis with their exporters run when the spec has
+such services (demo_databases). Notifications are printed as they arrive; Ctrl-C stops everything.
 
 python -m generators.demo [--spec monitoring.yaml] [--workdir DIR] [--smoke]
 Exit codes: 0 ok, 1 invalid spec, 3 a binary is missing or a process did not come up.
@@ -14,40 +16,26 @@ import copy
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from generators import build_model, compose, prometheus_config, render, spec, tools, writer
+from generators import build_model, compose, demo_alertmanager, demo_databases, prometheus_config, render, spec, tools, writer
+from generators.demo_databases import Process
+from generators.demo_stack import Stack, StackError
 from generators.errors import SpecError
 from generators.model import Model
 
 LOOPBACK = "127.0.0.1"
 DEMO_APP = Path(__file__).resolve().parent.parent / "compose" / "demo-app" / "app.py"
 BLACKBOX_CONFIG = "/etc/prometheus/blackbox.yml"  # Debian's, which has the http_2xx module
-# Compose services with no Debian binary (yet): their scrape jobs are left out of the demo.
-NOT_NATIVE = {
-    "cadvisor": "no Debian package",
-    "postgres-exporter": "not started by the demo yet (apt-get install prometheus-postgres-exporter postgresql)",
-    "redis-exporter": "not started by the demo yet (apt-get install prometheus-redis-exporter redis-server)",
-}
-FALLBACK_ALERTMANAGER = b"route:\n  receiver: blackhole\nreceivers:\n- name: blackhole\n"
-
-
-@dataclass
-class Process:
-    name: str
-    argv: list[str]
-    url: str
-    ready_path: str
-    handle: subprocess.Popen[bytes] | None = None
+# Compose services with no Debian binary: their scrape jobs are left out of the demo.
+NOT_NATIVE = {"cadvisor": "no Debian package"}
 
 
 @dataclass
@@ -56,6 +44,9 @@ class Plan:
     processes: list[Process]
     skipped: dict[str, str] = field(default_factory=dict)  # scrape job -> why it is left out
     fault_url: str | None = None
+    sinks: tuple[int, int] = (0, 0)  # HTTP and SMTP ports of the notification sinks
+    channels: dict[str, str] = field(default_factory=dict)  # channel -> where its notifications land
+    redis_port: int | None = None
 
 
 def free_port() -> int:
@@ -78,7 +69,7 @@ def localize(config: dict[str, Any], addresses: dict[str, str]) -> tuple[dict[st
         hosts = [t.rsplit(":", 1)[0] for c in job["static_configs"] for t in c["targets"]]
         missing = [h for h in hosts if h not in addresses]
         if missing:
-            skipped[job["job_name"]] = f"{missing[0]}: {NOT_NATIVE.get(missing[0], 'no local process for this host')}"
+            skipped[job["job_name"]] = f"{missing[0]}: {NOT_NATIVE.get(missing[0], _why_missing(missing[0]))}"
             continue
         for static in job["static_configs"]:
             static["targets"] = [addresses[t.rsplit(":", 1)[0]] for t in static["targets"]]
@@ -87,9 +78,19 @@ def localize(config: dict[str, Any], addresses: dict[str, str]) -> tuple[dict[st
     return out, skipped
 
 
+def _why_missing(host: str) -> str:
+    kind = host.removesuffix("-exporter")
+    if kind in demo_databases.PACKAGES:
+        return f"not installed: {', '.join(demo_databases.missing(kind))} (apt-get install {demo_databases.PACKAGES[kind]})"
+    return "no local process for this host"
+
+
 def plan(model: Model, work: Path) -> Plan:
     """Files and processes of the native stack; ports are picked now (free loopback ports)."""
     port = {name: free_port() for name in ("prometheus", "node-exporter", "blackbox-exporter", "pushgateway")}
+    kinds = {s.kind for s in model.services}
+    databases = [k for k in ("postgres", "redis") if k in kinds and not demo_databases.missing(k)]
+    port.update({f"{k}-exporter": free_port() for k in databases})
     peers = compose.alertmanagers()
     web = {p: free_port() for p in peers}
     gossip = {p: free_port() for p in peers}
@@ -103,15 +104,15 @@ def plan(model: Model, work: Path) -> Plan:
     rendered = render.documents(model)
     config = prometheus_config.build(model, alertmanagers=tuple(addresses[p] for p in peers))
     config, skipped = localize(config, addresses)
-    files = {rel: data for rel, data in rendered.items() if rel.startswith(("prometheus/rules/", "alertmanager/"))}
+    files = {rel: data for rel, data in rendered.items() if rel.startswith(("prometheus/rules/", "alertmanager/templates/"))}
     files["prometheus/prometheus.yml"] = writer.serialize("prometheus.yml", config)
-    secrets_dir = work / "secrets"
-    am = files.get("alertmanager/alertmanager.yml", FALLBACK_ALERTMANAGER)
-    files["alertmanager/alertmanager.yml"] = am.replace(b"/run/secrets/", f"{secrets_dir}/".encode())
-    for name in compose.secret_names(model):
-        files[f"secrets/{name}"] = b"demo-placeholder\n"
+    sink_ports = (free_port(), free_port())
+    sinks_url, smtp = f"http://{LOOPBACK}:{sink_ports[0]}", f"{LOOPBACK}:{sink_ports[1]}"
+    am_doc, secret_files = demo_alertmanager.localize(model, sinks_url, smtp, work / "secrets")
+    files["alertmanager/alertmanager.yml"] = writer.serialize("alertmanager.yml", am_doc)
+    files.update(secret_files)
 
-    procs = [
+    prometheus = [
         Process(
             "prometheus",
             [
@@ -126,6 +127,7 @@ def plan(model: Model, work: Path) -> Plan:
             "/-/ready",
         ),
     ]
+    procs: list[Process] = []
     for peer in peers:
         others = [f"--cluster.peer={LOOPBACK}:{gossip[p]}" for p in peers if p != peer]
         procs.append(
@@ -164,72 +166,39 @@ def plan(model: Model, work: Path) -> Plan:
             "/-/ready",
         ),
     ]
+    redis_port = None
+    for kind in databases:
+        server_port, exporter = free_port(), addresses[f"{kind}-exporter"]
+        if kind == "postgres":
+            db_procs, db_files = demo_databases.postgres(work, server_port, exporter)
+            procs += db_procs
+            files.update(db_files)
+        else:
+            procs += demo_databases.redis(work, server_port, exporter)
+            redis_port = server_port
     fault_url = None
     if demo_ports:
         serve = [arg for role, p in demo_ports.items() for arg in ("--serve", f"{role}={p}")]
         first = f"http://{LOOPBACK}:{demo_ports.get('http', min(demo_ports.values()))}"
         procs.append(Process("demo-app", [sys.executable, str(DEMO_APP), "--host", LOOPBACK, *serve], first, "/healthz"))
         fault_url = f"{first}/fault"
-    return Plan(files, procs, skipped, fault_url)
-
-
-class StackError(Exception):
-    pass
-
-
-class Stack:
-    """Start the planned processes, wait until each answers, stop them all (also on failure)."""
-
-    def __init__(self, stack_plan: Plan, work: Path) -> None:
-        self.plan, self.work = stack_plan, work
-
-    def start(self, timeout: float = 60.0) -> None:
-        for proc in self.plan.processes:
-            tools.which(proc.argv[0])
-        writer.write_tree(self.work, self.plan.files)
-        (self.work / "logs").mkdir(exist_ok=True)
-        for proc in self.plan.processes:
-            log = (self.work / "logs" / f"{proc.name}.log").open("wb")
-            proc.handle = subprocess.Popen(proc.argv, stdout=log, stderr=subprocess.STDOUT, cwd=self.work, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        for proc in self.plan.processes:
-            self._wait(proc, deadline)
-
-    def _wait(self, proc: Process, deadline: float) -> None:
-        assert proc.handle is not None
-        while time.monotonic() < deadline:
-            if proc.handle.poll() is not None:
-                raise StackError(f"{proc.name} exited with {proc.handle.returncode}:\n{self.log_tail(proc.name)}")
-            try:
-                with urllib.request.urlopen(proc.url + proc.ready_path, timeout=2):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise StackError(f"{proc.name} did not answer {proc.url}{proc.ready_path} in time:\n{self.log_tail(proc.name)}")
-
-    def log_tail(self, name: str, lines: int = 15) -> str:
-        path = self.work / "logs" / f"{name}.log"
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.is_file() else "(no log)"
-
-    def stop(self) -> None:
-        running = [p.handle for p in self.plan.processes if p.handle is not None and p.handle.poll() is None]
-        for handle in running:
-            handle.terminate()
-        for handle in running:
-            try:
-                handle.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                handle.kill()
-                handle.wait()
+    procs += prometheus  # last: the Alertmanagers must answer before the first alerts are sent
+    channels = demo_alertmanager.channel_endpoints(model, sinks_url, smtp)
+    return Plan(files, procs, skipped, fault_url, sink_ports, channels, redis_port)
 
 
 def describe(stack_plan: Plan, work: Path) -> str:
     lines = [f"Native stack up (config, data and logs in {work}):"]
     lines += [f"  {p.name:<18} {p.url}" for p in stack_plan.processes]
+    lines.append(f"  {'sinks':<18} http://{LOOPBACK}:{stack_plan.sinks[0]}/received (what they got), smtp {LOOPBACK}:{stack_plan.sinks[1]}")
+    lines.append("Channels deliver to the local sinks:")
+    lines += [f"  {name:<18} {where}" for name, where in stack_plan.channels.items()]
     if stack_plan.fault_url:
         lines.append(f"Inject a fault:  curl -X POST '{stack_plan.fault_url}?error_rate=0.2'   (undo: POST .../reset)")
+        lines.append("  critical alerts need their `for` (minutes in the example spec) plus group_wait before they notify")
+    lines.append(f"PagerDuty outage: curl -X POST 'http://{LOOPBACK}:{stack_plan.sinks[0]}/control/pagerduty?fail_for=300'")
     lines += [f"Left out: job {job} ({why})" for job, why in sorted(stack_plan.skipped.items())]
-    lines.append("Ctrl-C stops everything.")
+    lines.append("Notifications are printed as they arrive. Ctrl-C stops everything.")
     return "\n".join(lines)
 
 
@@ -246,7 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="monitoring-demo-"))
     stack_plan = plan(model, work.resolve())
-    stack = Stack(stack_plan, work.resolve())
+    stack = Stack(stack_plan, work.resolve(), on_receive=lambda rec: print(f"received {rec.line()}", flush=True))
 
     def _stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
@@ -267,6 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 3
     finally:
         stack.stop()
+        print(stack.sinks.summary(), flush=True)
         if not args.workdir:
             shutil.rmtree(work, ignore_errors=True)
     return 0

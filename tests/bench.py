@@ -1,4 +1,5 @@
-"""`make bench`: render time, peak memory and rules/s for the example and synthetic specs (prints numbers).
+"""`make bench`: render time, peak memory and rules/s for the example and synthetic specs (prints numbers),
+then breach -> notification latency on the native stack (tests/bench_e2e.py).
 
 Each measurement is a whole process (`python -m generators render`), as a user runs it. Numbers, not
 assertions: targets (example <= 0.5 s, 1,000 services <= 5 s, linear growth) are read, not enforced.
@@ -65,7 +66,9 @@ def main() -> int:
                 rules = rules_of(summary)
                 print(f"{name:<28}{'yes' if validate else 'no':>9}{wall:>9.2f}{peak:>10.1f}{rules:>13}{rules / wall:>10.0f}")
     print("peak MiB is the largest child process so far (ru_maxrss), so it never decreases down the table")
-    return 0
+    from tests import bench_e2e
+
+    return bench_e2e.main()
 
 
 if __name__ == "__main__":

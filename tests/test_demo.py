@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 import yaml
 
-from generators import demo, render, spec
+from generators import demo, demo_databases, render, spec
 from generators.model import Model
 from tests.conftest import ROOT, require_tool
+
+NATIVE_DATABASES = [k for k in ("postgres", "redis") if not demo_databases.missing(k)]
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +37,7 @@ def _config(planned: tuple[demo.Plan, Path]) -> dict[str, Any]:
 def test_every_scrape_target_is_a_loopback_port_except_the_probed_urls(planned: tuple[demo.Plan, Path]) -> None:
     config = _config(planned)
     by_job = {j["job_name"]: [t for c in j["static_configs"] for t in c["targets"]] for j in config["scrape_configs"]}
-    assert sorted(by_job) == ["alertmanager", "api", "blackbox", "node", "prometheus", "pushgateway", "worker"]
+    assert sorted(by_job) == sorted(["alertmanager", "api", "blackbox", "node", "prometheus", "pushgateway", "worker", *NATIVE_DATABASES])
     assert by_job["blackbox"] == ["https://example.com", "https://api.example.com/healthz"]
     for job, targets in by_job.items():
         if job != "blackbox":
@@ -53,11 +55,20 @@ def test_prometheus_sends_to_both_local_alertmanagers(planned: tuple[demo.Plan, 
 
 
 def test_jobs_without_a_local_process_are_reported(planned: tuple[demo.Plan, Path]) -> None:
-    assert planned[0].skipped == {
-        "cadvisor": "cadvisor: no Debian package",
-        "postgres": "postgres-exporter: " + demo.NOT_NATIVE["postgres-exporter"],
-        "redis": "redis-exporter: " + demo.NOT_NATIVE["redis-exporter"],
-    }
+    expected = {"cadvisor": "cadvisor: no Debian package"}
+    for kind in ("postgres", "redis"):
+        if kind not in NATIVE_DATABASES:
+            expected[kind] = (
+                f"{kind}-exporter: not installed: {', '.join(demo_databases.missing(kind))} (apt-get install {demo_databases.PACKAGES[kind]})"
+            )
+    assert planned[0].skipped == expected
+
+
+def test_databases_run_with_their_exporters_when_installed(planned: tuple[demo.Plan, Path]) -> None:
+    names = [p.name for p in planned[0].processes]
+    for kind in NATIVE_DATABASES:
+        assert names.index(kind) + 1 == names.index(f"{kind}-exporter")
+    assert names[-1] == "prometheus"  # started once the Alertmanagers answer
 
 
 def test_rules_are_the_same_bytes_as_the_compose_rendering(model: Model, planned: tuple[demo.Plan, Path]) -> None:
@@ -73,7 +84,27 @@ def test_alertmanager_secret_files_point_into_the_work_dir(model: Model, tmp_pat
     assert "/run/secrets/" not in text
     assert f"routing_key_file: {tmp_path}/secrets/pagerduty_routing_key\n" in text
     assert f"api_url_file: {tmp_path}/secrets/slack_alerts_webhook\n" in text
-    assert stack_plan.files["secrets/slack_alerts_webhook"] == b"demo-placeholder\n"
+    sinks = f"http://127.0.0.1:{stack_plan.sinks[0]}"
+    assert stack_plan.files["secrets/slack_alerts_webhook"] == f"{sinks}/slack/alerts-slack\n".encode()
+    assert stack_plan.files["secrets/pagerduty_routing_key"] == b"oncall-pager\n"
+    assert stack_plan.files["secrets/smtp_password"] == b"demo-placeholder\n"
+    assert f"url: {sinks}/v2/enqueue\n" in text and f"url: {sinks}/webhook/deadmans-switch\n" in text
+    assert f"smarthost: 127.0.0.1:{stack_plan.sinks[1]}\n    require_tls: false\n" in text
+
+
+def test_only_the_destinations_differ_from_the_rendered_alertmanager_config(model: Model, tmp_path: Path) -> None:
+    rendered = yaml.safe_load(render.documents(model)["alertmanager/alertmanager.yml"])
+    local = yaml.safe_load(demo.plan(model, tmp_path).files["alertmanager/alertmanager.yml"])
+    destinations = {"url", "smarthost", "require_tls", "api_url_file", "routing_key_file", "auth_password_file"}
+
+    def strip(doc: dict[str, Any]) -> dict[str, Any]:
+        for receiver in doc["receivers"]:
+            for key in [k for k in receiver if k.endswith("_configs")]:
+                receiver[key] = [{k: v for k, v in c.items() if k not in destinations} for c in receiver[key]]
+        return doc
+
+    assert strip(local) == strip(rendered)
+    assert {k: v for k, v in local.items() if k != "receivers"} == {k: v for k, v in rendered.items() if k != "receivers"}
 
 
 def test_promtool_accepts_the_loopback_config(planned: tuple[demo.Plan, Path], tmp_path: Path) -> None:
@@ -117,7 +148,16 @@ def test_the_native_stack_comes_up_and_every_kept_target_is_scraped(model: Model
             if health and all(h == "up" for (job, _), h in health.items() if job != "blackbox"):
                 break
             time.sleep(1)
-        assert {job for job, _ in health} == {"alertmanager", "api", "blackbox", "node", "prometheus", "pushgateway", "worker"}
+        assert {job for job, _ in health} == {
+            "alertmanager",
+            "api",
+            "blackbox",
+            "node",
+            "prometheus",
+            "pushgateway",
+            "worker",
+            *NATIVE_DATABASES,
+        }
         assert [k for k, h in health.items() if h != "up" and k[0] != "blackbox"] == []
     finally:
         stack.stop()

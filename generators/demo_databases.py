@@ -1,0 +1,163 @@
+"""PostgreSQL + postgres-exporter and Redis + redis-exporter as local processes for the native demo.
+
+Real servers watched by the real Debian exporters, started only when the spec declares such services
+and the binaries are installed (apt-get install postgresql prometheus-postgres-exporter redis-server
+prometheus-redis-exporter). PostgreSQL refuses to run as root: when the demo runs as root, the server
+runs as the `postgres` system user with its data folder in a fresh temporary folder that user owns.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import secrets
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LOOPBACK = "127.0.0.1"
+PACKAGES = {"postgres": "postgresql prometheus-postgres-exporter", "redis": "redis-server prometheus-redis-exporter"}
+PASSWORD_SECRET = "postgres_password"
+
+
+@dataclass
+class Process:
+    """One local process of the native stack (demo.py imports it from here)."""
+
+    name: str
+    argv: list[str]
+    url: str
+    ready_path: str | None  # None: ready when the TCP port accepts connections
+    env: dict[str, str] = field(default_factory=dict)
+    user: str | None = None
+    prepare: Callable[[], None] | None = None
+    cleanup: Callable[[], None] | None = None
+    stop_signal: int = 15
+    handle: subprocess.Popen[bytes] | None = None
+
+
+def postgres_binary(name: str) -> str | None:
+    """initdb/postgres are not on PATH on Debian: /usr/lib/postgresql/<version>/bin, newest first."""
+    found = shutil.which(name)
+    if found:
+        return found
+    versions = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), key=lambda p: int(p.split("/")[4]), reverse=True)
+    return versions[0] if versions else None
+
+
+def missing(kind: str) -> list[str]:
+    needed = {"postgres": ("initdb", "postgres", "prometheus-postgres-exporter"), "redis": ("redis-server", "prometheus-redis-exporter")}
+    return [b for b in needed[kind] if (postgres_binary(b) if kind == "postgres" else shutil.which(b)) is None]
+
+
+def _run_as() -> str | None:
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        return "nobody"
+    return "postgres"
+
+
+def postgres(work: Path, port: int, exporter: str) -> tuple[list[Process], dict[str, bytes]]:
+    """Processes and files (relative to the work dir) for PostgreSQL and its exporter."""
+    password = secrets.token_urlsafe(18)
+    user = _run_as()
+    # Planned, not created: prepare() makes it (mode 0700) when the stack starts, cleanup() removes it.
+    data = Path(tempfile.gettempdir()) / f"monitoring-demo-postgres-{secrets.token_hex(6)}" if user else work / "data" / "postgres"
+    initdb, server = postgres_binary("initdb"), postgres_binary("postgres")
+    assert initdb and server, "checked by missing()"
+
+    def prepare() -> None:
+        data.mkdir(mode=0o700, parents=True, exist_ok=not user)
+        (data / "pwfile").write_text(password + "\n")
+        if user:
+            entry = pwd.getpwnam(user)
+            for path in (data, data / "pwfile"):
+                os.chown(path, entry.pw_uid, entry.pw_gid)
+        os.chmod(data, 0o700)
+        argv = [initdb, "-D", str(data / "db"), "-U", "postgres", "--auth=scram-sha-256", f"--pwfile={data / 'pwfile'}", "-E", "UTF8"]
+        subprocess.run(argv, check=True, capture_output=True, user=user, cwd=data)
+
+    def cleanup() -> None:
+        if user:
+            shutil.rmtree(data, ignore_errors=True)
+
+    procs = [
+        Process(
+            "postgres",
+            [
+                server,
+                "-D",
+                str(data / "db"),
+                "-p",
+                str(port),
+                "-c",
+                f"listen_addresses={LOOPBACK}",
+                "-c",
+                "unix_socket_directories=",
+                "-c",
+                "max_connections=20",
+            ],
+            f"postgresql://{LOOPBACK}:{port}",
+            None,
+            user=user,
+            prepare=prepare,
+            cleanup=cleanup,
+            stop_signal=2,  # SIGINT: fast shutdown (SIGTERM waits for the exporter's connection to end)
+        ),
+        Process(
+            "postgres-exporter",
+            ["prometheus-postgres-exporter", f"--web.listen-address={exporter}"],
+            f"http://{exporter}",
+            "/metrics",
+            env={
+                "DATA_SOURCE_URI": f"{LOOPBACK}:{port}/postgres?sslmode=disable",
+                "DATA_SOURCE_USER": "postgres",
+                "DATA_SOURCE_PASS_FILE": str(work / "secrets" / PASSWORD_SECRET),
+            },
+        ),
+    ]
+    return procs, {f"secrets/{PASSWORD_SECRET}": f"{password}\n".encode()}
+
+
+def redis(work: Path, port: int, exporter: str) -> list[Process]:
+    server = [
+        "redis-server", "--bind", LOOPBACK, "--port", str(port), "--save", "", "--appendonly", "no",
+        "--maxmemory", "128mb", "--dir", str(work / "data"),
+    ]  # fmt: skip
+    return [
+        Process("redis", server, f"redis://{LOOPBACK}:{port}", None),
+        Process(
+            "redis-exporter",
+            ["prometheus-redis-exporter", f"--redis.addr=redis://{LOOPBACK}:{port}", f"--web.listen-address={exporter}"],
+            f"http://{exporter}",
+            "/metrics",
+        ),
+    ]
+
+
+def redis_traffic(port: int, stop: threading.Event, per_second: int = 20) -> None:
+    """A little cache traffic (3 hits per miss) so the hit-ratio panels and rules have data."""
+
+    def command(sock: socket.socket, *args: str) -> None:
+        sock.sendall(f"*{len(args)}\r\n".encode() + b"".join(f"${len(a)}\r\n{a}\r\n".encode() for a in args))
+        sock.recv(4096)
+
+    while not stop.is_set():
+        try:
+            with socket.create_connection((LOOPBACK, port), timeout=2) as sock:
+                command(sock, "SET", "demo:key", "value")
+                n = 0
+                while not stop.wait(1 / per_second):
+                    n += 1
+                    command(sock, "GET", "demo:key" if n % 4 else f"demo:missing:{n}")
+        except OSError:
+            stop.wait(1)
