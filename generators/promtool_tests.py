@@ -87,6 +87,7 @@ class _Case:
         self.alert, self.value, self.label = alert, value, label
         test = alert.test or {}
         self.per_instance = bool(test.get("per_instance"))
+        self.entities: list[Entity] | None = None
 
     def entities_values(self) -> list[tuple[str, Decimal]]:
         if self.per_instance:
@@ -187,10 +188,13 @@ def _state(tier: Tier, at: int, warmup: int) -> str | None:
 
 
 def _entities(alert: Alert, case: _Case) -> list[Entity]:
-    values = case.entities_values()
-    if case.per_instance:
-        return [Entity(v, _entity_labels(alert, case, inst)) for inst, v in values]
-    return [Entity(values[0][1], _entity_labels(alert, case, INSTANCES[0]))]
+    if case.entities is None:  # asked at every step _settle tries: compute once per case
+        values = case.entities_values()
+        if case.per_instance:
+            case.entities = [Entity(v, _entity_labels(alert, case, inst)) for inst, v in values]
+        else:
+            case.entities = [Entity(values[0][1], _entity_labels(alert, case, INSTANCES[0]))]
+    return case.entities
 
 
 def _expected(alert: Alert, case: _Case, at: int) -> list[dict[str, Any]] | None:
@@ -310,8 +314,21 @@ def cases(alert: Alert) -> list[dict[str, Any]]:
     return groups
 
 
-def build_service(service: Service) -> dict[str, Any] | None:
-    tests = [g for alert in service.alerts for g in cases(alert)]
+# The last model's test groups per alert: build() and untested() (the CLI summary) both need them.
+_LAST: list[tuple[Model, dict[int, list[dict[str, Any]]]]] = []
+
+
+def _cases(model: Model, alert: Alert) -> list[dict[str, Any]]:
+    if not _LAST or _LAST[0][0] is not model:
+        _LAST[:] = [(model, {})]
+    memo = _LAST[0][1]
+    if id(alert) not in memo:
+        memo[id(alert)] = cases(alert)
+    return memo[id(alert)]
+
+
+def build_service(service: Service, model: Model | None = None) -> dict[str, Any] | None:
+    tests = [g for alert in service.alerts for g in (_cases(model, alert) if model is not None else cases(alert))]
     if not tests:
         return None
     return {
@@ -324,11 +341,11 @@ def build_service(service: Service) -> dict[str, Any] | None:
 def build(model: Model) -> dict[str, dict[str, Any]]:
     out = {}
     for service in model.services:
-        doc = build_service(service)
+        doc = build_service(service, model)
         if doc:
             out[f"prometheus/{conventions.test_file(service.name)}"] = doc
     return out
 
 
 def untested(model: Model) -> list[str]:
-    return [a.name for a in model.alerts if not cases(a)]
+    return [a.name for a in model.alerts if not _cases(model, a)]

@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import orjson
 import yaml
 
 from generators import conventions
@@ -34,18 +35,35 @@ _RESOLVER = yaml.resolver.Resolver()
 _UNSAFE = re.compile(r": |:$| #|[\x00-\x1f\x7f\u2028\u2029\ufeff]")
 
 
-@functools.lru_cache(maxsize=65536)
 def _plain(value: str) -> bool:
     if not value or value[0] in _INDICATORS or value[0].isspace() or value[-1].isspace() or _UNSAFE.search(value):
         return False
     return bool(_RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str")  # type: ignore[no-untyped-call]
 
 
+def _string(value: str) -> str:
+    if len(value) > 256:  # dashboard JSON in ConfigMaps: megabytes, seen once; not worth caching
+        return value if _plain(value) else json.dumps(value, ensure_ascii=False)
+    return _short_string(value)
+
+
+@functools.lru_cache(maxsize=65536)  # label values, durations, names: the same strings over and over
+def _short_string(value: str) -> str:
+    return value if _plain(value) else json.dumps(value, ensure_ascii=False)
+
+
 def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
+    kind = type(value)
+    if kind is str:
+        return _string(value)
+    if kind is bool:
         return "true" if value else "false"
     if value is None:
         return "null"
+    if kind is int:
+        return str(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
@@ -53,9 +71,7 @@ def _scalar(value: Any) -> str:
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
     if isinstance(value, str):
-        if _plain(value):
-            return value
-        return json.dumps(value, ensure_ascii=False)
+        return _string(str(value))
     raise TypeError(f"cannot write {type(value).__name__} as YAML")
 
 
@@ -63,21 +79,16 @@ def _emit(value: Any, indent: str, out: list[str]) -> None:
     """Block-style YAML in the layout PyYAML uses (lists not indented under their key)."""
     if isinstance(value, dict):
         for key, item in value.items():
-            key_text = _scalar(str(key))
-            if isinstance(item, (dict, list)) and item:
+            key_text = _string(key) if type(key) is str else _scalar(str(key))
+            if item and isinstance(item, (dict, list)):
                 out.append(f"{indent}{key_text}:\n")
                 _emit(item, indent + ("  " if isinstance(item, dict) else ""), out)
             else:
                 out.append(f"{indent}{key_text}: {_flow_empty(item)}\n")
         return
     for item in value:
-        if isinstance(item, dict) and item:
+        if item and isinstance(item, (dict, list)):
             lines: list[str] = []
-            _emit(item, indent + "  ", lines)
-            lines[0] = f"{indent}- " + lines[0][len(indent) + 2 :]
-            out.extend(lines)
-        elif isinstance(item, list) and item:
-            lines = []
             _emit(item, indent + "  ", lines)
             lines[0] = f"{indent}- " + lines[0][len(indent) + 2 :]
             out.extend(lines)
@@ -86,6 +97,9 @@ def _emit(value: Any, indent: str, out: list[str]) -> None:
 
 
 def _flow_empty(value: Any) -> str:
+    kind = type(value)
+    if kind is str:
+        return _string(value)
     if isinstance(value, dict):
         return "{}"
     if isinstance(value, list):
@@ -106,7 +120,9 @@ def serialize(path: str, doc: Any) -> bytes:
     if path.endswith((".yml", ".yaml")):
         return (f"# {conventions.GENERATED_HEADER}\n" + dump_yaml(doc)).encode()
     if path.endswith(".json"):
-        return (json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+        # Same bytes as json.dumps(indent=2, sort_keys=True, ensure_ascii=False) but for float exponents
+        # (1e-7, not 1e-07), about 30x faster (a 1,000-service dashboard is 9 MB); tests/test_writer.py.
+        return orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
     if isinstance(doc, str):
         return doc.encode()
     raise TypeError(f"cannot serialize {path}")
@@ -119,9 +135,12 @@ def to_bytes(files: Mapping[str, Any]) -> dict[str, bytes]:
 
 
 def write_tree(root: Path, files: Mapping[str, bytes]) -> None:
+    made: set[Path] = set()
     for rel, data in files.items():
         target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in made:  # one mkdir per folder, not per file (thousands at 1,000 services)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
         target.write_bytes(data)
 
 

@@ -223,3 +223,22 @@ def test_a_second_dashboard_with_the_same_uid_and_title_in_the_folder_is_reporte
         f"{HEALTH}: uid 'service-health' is also used by {copy}",
         f"{HEALTH}: title 'Service health' is also used in folder Services by {copy}",
     ]
+
+
+def _walk(value: Any) -> Any:
+    """The obvious conversion adapter.plain must equal (it walks in C through orjson instead)."""
+    while hasattr(value, "to_json_data"):
+        value = value.to_json_data()
+    if isinstance(value, dict):
+        return {str(k): _walk(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_walk(v) for v in value]
+    return value
+
+
+def test_plain_equals_a_recursive_walk_and_drop_none_keeps_list_nulls() -> None:
+    built = legacy_dashboard()
+    assert adapter.plain(built) == _walk(built)
+    assert adapter.plain({"t": (1, G.GridPos(h=1, w=2, x=3, y=4)), 5: None}) == {"t": [1, {"h": 1, "w": 2, "x": 3, "y": 4}], "5": None}
+    nested = {"a": None, "b": [None, {"c": None, "d": 0}], "e": {"f": {"g": None}}, "h": ""}
+    assert normalize._drop_none(nested) == {"b": [None, {"d": 0}], "e": {"f": {}}, "h": ""}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -77,3 +78,26 @@ def test_every_rendered_document_round_trips() -> None:
             assert writer.dump_yaml(yaml.safe_load(text)) == text.split("\n", 1)[1]
             checked += 1
     assert checked >= 30
+
+
+def test_json_bytes_are_those_of_json_dumps() -> None:
+    """orjson writes the files; the bytes must stay what json.dumps(indent=2, sort_keys=True) writes."""
+    model, _ = spec.load(ROOT / "monitoring.yaml")
+    docs = {**render.grafana.build(model)}
+    tricky = {"b": [1, 2.5, -0.0, 0.0001, 10**15, None, True], "a": {"z": 'ünï "q" \\ \n\t\u2028', "e": {}, "l": []}}
+    docs["tricky.json"] = tricky
+    checked = 0
+    for path, doc in docs.items():
+        if path.endswith(".json"):
+            expected = (json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+            assert writer.serialize(path, doc) == expected, path
+            checked += 1
+    assert checked == 9  # the eight dashboards and the tricky document
+    # The one difference: exponents (json.dumps 1e-07, orjson 1e-7), both valid JSON with the same value.
+    assert writer.serialize("x.json", [1e-07]) == b"[\n  1e-7\n]\n"
+    assert json.loads(writer.serialize("x.json", [1e-07, 1e16])) == [1e-07, 1e16]
+
+
+def test_long_strings_are_quoted_like_short_ones() -> None:
+    long = "x: " + "y" * 300  # ': ' forces quoting; the long path skips the cache but not the rules
+    assert writer.dump_yaml({"k": long, "p": "z" * 300}) == f"k: {json.dumps(long)}\np: {'z' * 300}\n"

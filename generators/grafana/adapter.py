@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from grafanalib import core as G
 
 from generators import conventions
@@ -228,12 +229,18 @@ def dashboard(
     return normalize(plain(built))
 
 
-def plain(value: Any) -> Any:
-    """grafanalib objects -> dicts/lists/scalars (what its JSON encoder would serialize)."""
-    while hasattr(value, "to_json_data"):
-        value = value.to_json_data()
+def _json_default(value: Any) -> Any:
+    """What orjson cannot serialize itself: grafanalib objects (to_json_data) and other mappings."""
+    if hasattr(value, "to_json_data"):
+        return value.to_json_data()
     if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value
+        return dict(value)
+    raise TypeError(f"cannot convert {type(value).__name__} to JSON")
+
+
+def plain(value: Any) -> Any:
+    """grafanalib objects -> dicts/lists/scalars (what its JSON encoder would serialize).
+
+    A round trip through orjson, which calls `to_json_data()` on each grafanalib object: the walk happens
+    in C (a 1,000-service dashboard has about a million nodes)."""
+    return orjson.loads(orjson.dumps(value, default=_json_default, option=orjson.OPT_NON_STR_KEYS))

@@ -6,7 +6,10 @@ Each rule below names what grafanalib writes and what Grafana's schema
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+import orjson
 
 from generators import conventions
 
@@ -26,13 +29,14 @@ LEGACY_VARIABLE = ("useTags", "tagsQuery", "tagValuesQuery", "auto", "auto_min",
 ROW_KEYS = ("type", "collapsed", "title", "gridPos", "id", "panels")
 
 
+def _without_none(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    return {k: v for k, v in pairs if v is not None}
+
+
 def _drop_none(value: Any) -> Any:
-    """grafanalib writes null for every unset option; the schema wants the key absent."""
-    if isinstance(value, dict):
-        return {k: _drop_none(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_drop_none(v) for v in value]
-    return value
+    """grafanalib writes null for every unset option; the schema wants the key absent (nulls inside lists
+    stay). Parsed back from JSON so the walk over every node happens in the C parser."""
+    return json.loads(orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS), object_pairs_hook=_without_none)
 
 
 def _number(value: Any) -> Any:

@@ -9,6 +9,7 @@ whose query is the alert expression without its comparison.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from decimal import Decimal
@@ -35,7 +36,12 @@ def rate_interval(expr: str) -> str:
 
 def location(alert: Alert) -> tuple[str, int]:
     """(dashboard uid, panel id) that the alert's dashboard_url points to."""
-    url = urlparse(alert.dashboard_url)
+    return _location(alert.dashboard_url)
+
+
+@functools.lru_cache(maxsize=65536)  # every dashboard asks for every alert's location
+def _location(dashboard_url: str) -> tuple[str, int]:
+    url = urlparse(dashboard_url)
     return url.path.split("/")[2], int(parse_qs(url.query)["viewPanel"][0])
 
 
@@ -83,6 +89,9 @@ class Board:
         self.model = model
         self.info = conventions.DASHBOARDS[key]
         self.alerts = {(a.service, a.signal): a for a in model.alerts if location(a)[0] == self.info.uid}
+        self.by_service: dict[str, list[tuple[str, Alert]]] = {}  # service -> [(signal, alert)], sorted by signal
+        for (service, signal), alert in sorted(self.alerts.items()):
+            self.by_service.setdefault(service, []).append((signal, alert))
         self.placed: set[tuple[str, str]] = set()
         self.rows: list[Row] = []
 
@@ -173,8 +182,8 @@ class Section:
 
     def rest(self) -> list[Panel]:
         """Panels for this service's alerts on this board that no family laid out, then all panels."""
-        for (service, signal), alert in sorted(self.board.alerts.items()):
-            if service != self.service or (service, signal) in self.board.placed:
+        for signal, alert in self.board.by_service.get(self.service, ()):
+            if (self.service, signal) in self.board.placed:
                 continue
             expr = value_expr(alert)
             if expr is None:  # a state signal no family lays out: show whether the alert fires
