@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 import yaml
 
 from generators import kubernetes, kubernetes_plugins, render, rules, scaling_validate, spec, writer
-from generators.model import Model
+from generators.model import HighAvailability, Model
 from tests.conftest import require_shared, require_tool
 
 FIXTURE = Path(__file__).parent / "fixtures" / "scaling.yaml"
@@ -102,6 +103,14 @@ def test_the_helm_values_select_on_the_release_and_set_the_ha_pair(objects: dict
     assert spec_["externalLabels"] == {"cluster": "eu-1"}
     values = objects["kubernetes/prometheus-values.yaml"]
     assert values["prometheus"]["serviceMonitor"] == values["alertmanager"]["serviceMonitor"] == {"selfMonitor": False}
+
+
+def test_with_the_ha_pair_both_replicas_send_to_a_cluster_of_two_alertmanagers(model: Model) -> None:
+    values = kubernetes.prometheus_values(model, None)
+    assert values["alertmanager"]["alertmanagerSpec"] == {"portName": "http-web", "secrets": ["monitoring-creds"], "replicas": 2}
+    single = kubernetes.prometheus_values(dataclasses.replace(model, ha=HighAvailability()), None)
+    assert single["prometheus"]["prometheusSpec"]["replicas"] == 1
+    assert single["alertmanager"]["alertmanagerSpec"] == {"portName": "http-web", "secrets": ["monitoring-creds"]}
 
 
 def test_every_rendered_object_passes_its_crd_schema_and_promtool(tree: Path) -> None:
@@ -197,6 +206,7 @@ def test_the_alertmanager_config_plugs_in_as_a_secret_with_file_references_only(
     assert am_values == {
         "portName": "http-web",
         "secrets": ["monitoring-creds"],
+        "replicas": 2,
         "useExistingSecret": True,
         "configSecret": "alertmanager-monitoring",
     }
