@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -162,18 +163,43 @@ def test_the_validator_rejects_a_bad_object(objects: dict[str, Any], path: str, 
     assert problems[0].startswith(message)
 
 
-def test_the_validator_reports_a_prometheus_rule_that_drifted_from_the_compose_rules(tree: Path, tmp_path: Path) -> None:
+def _drift_api_expr(root: Path) -> None:
+    path = root / "kubernetes/prometheusrules/api.yaml"
+    obj = yaml.safe_load(path.read_text())
+    obj["spec"]["groups"][0]["rules"][0]["expr"] = "sum(rate(http_requests_total[5m]))"
+    path.write_bytes(writer.serialize("api.yaml", obj))
+
+
+RULE_MISMATCHES = [
+    (
+        "a PrometheusRule whose group drifted from the compose rules",
+        _drift_api_expr,
+        "kubernetes/prometheusrules/api.yaml: group 'api' differs from prometheus/rules/api.rules.yml",
+    ),
+    (
+        "a compose rule group without a PrometheusRule",
+        lambda root: (root / "kubernetes/prometheusrules/api.yaml").unlink(),
+        "prometheus/rules/api.rules.yml: group 'api' has no PrometheusRule under kubernetes/",
+    ),
+    (
+        "a PrometheusRule without a compose rule file",
+        lambda root: (root / "prometheus/rules/api.rules.yml").unlink(),
+        "kubernetes/prometheusrules/api.yaml: group 'api' has no compose rule file prometheus/rules/api.rules.yml",
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), [c[1:] for c in RULE_MISMATCHES], ids=[c[0] for c in RULE_MISMATCHES])
+def test_the_validator_compares_prometheus_rules_and_compose_rule_groups_both_ways(
+    tree: Path, tmp_path: Path, change: Any, message: str
+) -> None:
     require_shared("k8s-schema/monitoring.coreos.com_prometheusrules.yaml")
     require_tool("promtool")
-    target = tmp_path / "kubernetes" / "prometheusrules"
-    target.mkdir(parents=True)
-    (tmp_path / "prometheus").symlink_to(tree / "prometheus")
-    obj = yaml.safe_load((tree / "kubernetes/prometheusrules/api.yaml").read_text())
-    obj["spec"]["groups"][0]["rules"][0]["expr"] = "sum(rate(http_requests_total[5m]))"
-    (target / "api.yaml").write_bytes(writer.serialize("api.yaml", obj))
-    assert scaling_validate.kubernetes(tmp_path, True) == [
-        "kubernetes/prometheusrules/api.yaml: group 'api' differs from prometheus/rules/api.rules.yml"
-    ]
+    for folder in ("kubernetes/prometheusrules", "prometheus/rules"):
+        shutil.copytree(tree / folder, tmp_path / folder)
+    assert scaling_validate.kubernetes(tmp_path, True) == []
+    change(tmp_path)
+    assert scaling_validate.kubernetes(tmp_path, True) == [message]
 
 
 def test_the_alertmanagerconfig_crd_needs_the_loader_that_reads_a_bare_equals_sign() -> None:
