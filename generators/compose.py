@@ -25,7 +25,6 @@ BLACKBOX_PORT = 9115
 CLUSTER_PORT = 9094
 GRAFANA_SECRETS = ("grafana_admin_password", "grafana_secret_key")
 POSTGRES_SECRET = "postgres_password"
-GRAFANA_DASHBOARDS_DIR = "/etc/grafana/dashboards"  # where ../grafana/dashboards is mounted
 
 # Kinds whose scrape jobs the demo app serves (the rest are exporters or the stack itself).
 EXPORTER_KINDS = frozenset({"host", "container", "probe", "postgres", "redis", "prometheus", "alertmanager", "pushgateway", "watchdog"})
@@ -116,6 +115,8 @@ def _alertmanager(model: Model, index: int, peers: tuple[str, ...], secrets: lis
         ],
         "volumes": ["../alertmanager:/etc/alertmanager:ro", f"{name}-data:/alertmanager"],
         "ports": [local(ALERTMANAGER_HOST_PORTS[index], 9093)],
+        # Grafana's datasource reads through the shared alias: Docker's DNS answers with the running peers only
+        "networks": {"default": {"aliases": [conventions.ALERTMANAGER_ALIAS]}},
         "secrets": [s for s in secrets if s not in GRAFANA_SECRETS and s != POSTGRES_SECRET],
         "healthcheck": http_health(9093, "/-/healthy"),
         **hardened("256m"),
@@ -133,11 +134,12 @@ def _grafana(model: Model) -> dict[str, Any]:
             "GF_USERS_ALLOW_SIGN_UP": "false",
             "GF_SERVER_ROOT_URL": model.stack.grafana_url,
             "GF_ANALYTICS_REPORTING_ENABLED": "false",
+            "GF_LOG_MODE": "console",  # read_only: no log file under /var/log/grafana (docker logs has it all)
         },
         "volumes": [
             "grafana-data:/var/lib/grafana",
             "../grafana/provisioning:/etc/grafana/provisioning:ro",
-            f"../grafana/dashboards:{GRAFANA_DASHBOARDS_DIR}:ro",
+            f"../grafana/dashboards:{conventions.GRAFANA_DASHBOARDS_DIR}:ro",  # the provider reads here
         ],
         "ports": [f"{GRAFANA_PORT}:3000"],  # the one service published on all interfaces
         "secrets": list(GRAFANA_SECRETS),

@@ -29,6 +29,10 @@ PUSHGATEWAY_JOB = "pushgateway"
 # Grafana: the datasource uid provisioning sets and every dashboard references.
 PROMETHEUS_DATASOURCE_UID = "prometheus"
 ALERTMANAGER_DATASOURCE_UID = "alertmanager"
+# Compose: where grafana/dashboards is mounted read-only and the dashboard provider reads it (outside the
+# grafana-data volume), and the network alias every Alertmanager peer answers to (the datasource's host).
+GRAFANA_DASHBOARDS_DIR = "/etc/grafana/dashboards"
+ALERTMANAGER_ALIAS = "alertmanager"
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@
   Probe per blackbox job.
 - Grafana datasource sidecar ConfigMap; dashboards and the Alertmanager config plug in through `build()`'s
   arguments (see kubernetes_plugins.py), so this module does not depend on those generators.
-- prometheus-values.yaml: the Helm values snippet for the Prometheus CR (selectors, HA, remote_write).
+- prometheus-values.yaml: the Helm values snippet for the Prometheus and Alertmanager CRs (selectors, HA, remote_write).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from generators import conventions, kubernetes_plugins, remote_write, rules, slo_rules
+from generators import build_model, conventions, kubernetes_plugins, remote_write, rules, slo_rules
 from generators.model import Model, ScrapeJob
 
 API = "monitoring.coreos.com/v1"
@@ -123,6 +123,8 @@ def prometheus_values(model: Model, alertmanager_secret: str | None) -> dict[str
     if model.remote_write:
         spec["remoteWrite"] = [remote_write.operator(rw, k8s.credentials_secret) for rw in model.remote_write]
     am_spec: dict[str, Any] = {"portName": WEB_PORT, "secrets": [k8s.credentials_secret]}
+    if model.ha.replicas > 1:  # both Prometheus replicas send to one Alertmanager cluster, as many peers as compose runs
+        am_spec["replicas"] = len(build_model.STACK_TARGETS[conventions.ALERTMANAGER_JOB])
     if alertmanager_secret:
         am_spec["useExistingSecret"] = True
         am_spec["configSecret"] = alertmanager_secret

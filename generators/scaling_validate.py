@@ -1,4 +1,7 @@
-"""Validators for kubernetes/ and prometheus/ha/: CRD schemas, DNS-1123 names, promtool on both rule wrappers."""
+"""Validators for kubernetes/ and prometheus/ha/: CRD schemas, DNS-1123 names, promtool on both rule wrappers.
+
+Every PrometheusRule group equals its compose rule group byte for byte, and every compose group has a PrometheusRule.
+"""
 
 from __future__ import annotations
 
@@ -73,6 +76,16 @@ def _compose_group(root: Path, name: str) -> str | None:
     return path.read_text().split("\n", 1)[1] if path.is_file() else None
 
 
+def _without_prometheus_rule(root: Path, operator_groups: set[str]) -> list[str]:
+    """The other direction: every group of prometheus/rules/ must be carried by a PrometheusRule."""
+    problems = []
+    for path in sorted((root / "prometheus" / "rules").glob("*.rules.yml")):
+        for group in (yaml.safe_load(path.read_text()) or {}).get("groups", []):
+            if str(group["name"]) not in operator_groups:
+                problems.append(f"{path.relative_to(root)}: group '{group['name']}' has no PrometheusRule under kubernetes/")
+    return problems
+
+
 def kubernetes(root: Path, full: bool) -> list[str]:
     folder = root / "kubernetes"
     if not folder.is_dir():
@@ -92,8 +105,11 @@ def kubernetes(root: Path, full: bool) -> list[str]:
         for group in obj["spec"]["groups"]:
             groups.append(group)
             compose = _compose_group(root, group["name"])
-            if compose != writer.dump_yaml({"groups": [group]}):
+            if compose is None:
+                problems.append(f"{rel}: group '{group['name']}' has no compose rule file prometheus/rules/{group['name']}.rules.yml")
+            elif compose != writer.dump_yaml({"groups": [group]}):
                 problems.append(f"{rel}: group '{group['name']}' differs from prometheus/rules/{group['name']}.rules.yml")
+    problems += _without_prometheus_rule(root, {str(g["name"]) for g in groups})
     if groups:
         with tempfile.TemporaryDirectory() as tmp:
             (Path(tmp) / "operator.rules.yml").write_bytes(writer.serialize("x.yml", {"groups": groups}))

@@ -6,6 +6,7 @@ import copy
 import re
 import shutil
 import subprocess
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 import yaml
 
 from generators import build_model, compose, compose_base, prometheus_config, secrets_check, source, validate, writer
+from generators.grafana import provisioning
 from generators.model import Model
 from tests.conftest import ROOT, require_tool
 
@@ -237,6 +239,60 @@ def test_grafana_is_locked_down(services: dict[str, Any]) -> None:
     assert env["GF_SECURITY_SECRET_KEY__FILE"] == "/run/secrets/grafana_secret_key"
     assert env["GF_AUTH_ANONYMOUS_ENABLED"] == "false" and env["GF_USERS_ALLOW_SIGN_UP"] == "false"
     assert "GF_SECURITY_ADMIN_PASSWORD" not in env
+
+
+def _mount_target(service: dict[str, Any], source: str) -> str:
+    (target,) = [v.split(":")[1] for v in service["volumes"] if v.split(":")[0] == source]
+    return target
+
+
+def test_grafana_loads_the_dashboards_from_where_compose_mounts_them(services: dict[str, Any]) -> None:
+    (provider,) = provisioning.dashboards()["providers"]
+    target = _mount_target(services["grafana"], "../grafana/dashboards")
+    assert provider["options"]["path"] == target == "/etc/grafana/dashboards"
+    assert "../grafana/dashboards:/etc/grafana/dashboards:ro" in services["grafana"]["volumes"]
+    assert _mount_target(services["grafana"], "grafana-data") == "/var/lib/grafana"  # the data volume holds no dashboards
+
+
+def _container_ports(service: dict[str, Any]) -> set[int]:
+    """Ports the container listens on: the container side of `ports` and the port its healthcheck calls."""
+    ports = {int(str(p).rsplit(":", 1)[1]) for p in service.get("ports", [])}
+    check = " ".join(str(a) for a in service.get("healthcheck", {}).get("test", []))
+    return ports | {int(p) for p in re.findall(r"http://127\.0\.0\.1:(\d+)/", check)}
+
+
+def _answering(services: dict[str, Any], host: str) -> list[str]:
+    """Services of the default profile that answer to `host`: by service name or by network alias."""
+    return sorted(
+        name
+        for name, s in services.items()
+        if "profiles" not in s and (name == host or host in s.get("networks", {}).get("default", {}).get("aliases", []))
+    )
+
+
+def test_every_grafana_datasource_reaches_compose_services_on_their_port(model: Model, services: dict[str, Any]) -> None:
+    reached = {}
+    for datasource in provisioning.datasources(model)["datasources"]:
+        url = urllib.parse.urlsplit(datasource["url"])
+        assert url.hostname is not None and url.port is not None, datasource["url"]
+        reached[datasource["name"]] = [n for n in _answering(services, url.hostname) if url.port in _container_ports(services[n])]
+    assert reached == {"Prometheus": ["prometheus"], "Alertmanager": ["alertmanager-1", "alertmanager-2"]}
+
+
+def test_every_alertmanager_peer_answers_to_the_shared_alias(services: dict[str, Any]) -> None:
+    for peer in PEERS:
+        assert services[peer]["networks"] == {"default": {"aliases": ["alertmanager"]}}
+    assert "alertmanager" not in services  # an alias only: Prometheus still sends to each peer by name
+
+
+def test_grafana_writes_only_to_its_volume_and_tmpfs(services: dict[str, Any]) -> None:
+    grafana = services["grafana"]
+    assert grafana["read_only"] is True
+    assert grafana["environment"]["GF_LOG_MODE"] == "console"  # no log file under the read-only /var/log/grafana
+    assert grafana["tmpfs"] == ["/tmp"]
+    writable = [v for v in grafana["volumes"] if not v.endswith(":ro")]
+    assert writable == ["grafana-data:/var/lib/grafana"]
+    assert not {k for k in grafana["environment"] if k.startswith("GF_PATHS_")}  # data, plugins, logs keep the image defaults
 
 
 def test_no_secret_value_is_rendered(services: dict[str, Any]) -> None:

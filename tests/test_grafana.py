@@ -173,7 +173,8 @@ def test_provisioning_sets_the_uid_the_dashboards_use_and_keeps_the_spec_authori
     ]
     (provider,) = built["grafana/provisioning/dashboards/dashboards.yml"]["providers"]
     assert provider["type"] == "file"
-    assert provider["options"] == {"path": "/var/lib/grafana/dashboards", "foldersFromFilesStructure": True}
+    assert provider["options"] == {"path": conventions.GRAFANA_DASHBOARDS_DIR, "foldersFromFilesStructure": True}
+    assert conventions.GRAFANA_DASHBOARDS_DIR == "/etc/grafana/dashboards"  # a read-only mount, outside the data volume
     assert (provider["allowUiUpdates"], provider["disableDeletion"]) == (False, False)
     refs = {json.dumps(t["datasource"], sort_keys=True) for b in boards(built).values() for p in b["panels"] for t in p.get("targets", [])}
     assert refs == {json.dumps({"type": "prometheus", "uid": sources[0]["uid"]}, sort_keys=True)}

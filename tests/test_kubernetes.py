@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ import pytest
 import yaml
 
 from generators import kubernetes, kubernetes_plugins, render, rules, scaling_validate, spec, writer
-from generators.model import Model
+from generators.model import HighAvailability, Model
 from tests.conftest import require_shared, require_tool
 
 FIXTURE = Path(__file__).parent / "fixtures" / "scaling.yaml"
@@ -104,6 +106,14 @@ def test_the_helm_values_select_on_the_release_and_set_the_ha_pair(objects: dict
     assert values["prometheus"]["serviceMonitor"] == values["alertmanager"]["serviceMonitor"] == {"selfMonitor": False}
 
 
+def test_with_the_ha_pair_both_replicas_send_to_a_cluster_of_two_alertmanagers(model: Model) -> None:
+    values = kubernetes.prometheus_values(model, None)
+    assert values["alertmanager"]["alertmanagerSpec"] == {"portName": "http-web", "secrets": ["monitoring-creds"], "replicas": 2}
+    single = kubernetes.prometheus_values(dataclasses.replace(model, ha=HighAvailability()), None)
+    assert single["prometheus"]["prometheusSpec"]["replicas"] == 1
+    assert single["alertmanager"]["alertmanagerSpec"] == {"portName": "http-web", "secrets": ["monitoring-creds"]}
+
+
 def test_every_rendered_object_passes_its_crd_schema_and_promtool(tree: Path) -> None:
     require_shared("k8s-schema/monitoring.coreos.com_prometheusrules.yaml")
     require_tool("promtool")
@@ -153,18 +163,43 @@ def test_the_validator_rejects_a_bad_object(objects: dict[str, Any], path: str, 
     assert problems[0].startswith(message)
 
 
-def test_the_validator_reports_a_prometheus_rule_that_drifted_from_the_compose_rules(tree: Path, tmp_path: Path) -> None:
+def _drift_api_expr(root: Path) -> None:
+    path = root / "kubernetes/prometheusrules/api.yaml"
+    obj = yaml.safe_load(path.read_text())
+    obj["spec"]["groups"][0]["rules"][0]["expr"] = "sum(rate(http_requests_total[5m]))"
+    path.write_bytes(writer.serialize("api.yaml", obj))
+
+
+RULE_MISMATCHES = [
+    (
+        "a PrometheusRule whose group drifted from the compose rules",
+        _drift_api_expr,
+        "kubernetes/prometheusrules/api.yaml: group 'api' differs from prometheus/rules/api.rules.yml",
+    ),
+    (
+        "a compose rule group without a PrometheusRule",
+        lambda root: (root / "kubernetes/prometheusrules/api.yaml").unlink(),
+        "prometheus/rules/api.rules.yml: group 'api' has no PrometheusRule under kubernetes/",
+    ),
+    (
+        "a PrometheusRule without a compose rule file",
+        lambda root: (root / "prometheus/rules/api.rules.yml").unlink(),
+        "kubernetes/prometheusrules/api.yaml: group 'api' has no compose rule file prometheus/rules/api.rules.yml",
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), [c[1:] for c in RULE_MISMATCHES], ids=[c[0] for c in RULE_MISMATCHES])
+def test_the_validator_compares_prometheus_rules_and_compose_rule_groups_both_ways(
+    tree: Path, tmp_path: Path, change: Any, message: str
+) -> None:
     require_shared("k8s-schema/monitoring.coreos.com_prometheusrules.yaml")
     require_tool("promtool")
-    target = tmp_path / "kubernetes" / "prometheusrules"
-    target.mkdir(parents=True)
-    (tmp_path / "prometheus").symlink_to(tree / "prometheus")
-    obj = yaml.safe_load((tree / "kubernetes/prometheusrules/api.yaml").read_text())
-    obj["spec"]["groups"][0]["rules"][0]["expr"] = "sum(rate(http_requests_total[5m]))"
-    (target / "api.yaml").write_bytes(writer.serialize("api.yaml", obj))
-    assert scaling_validate.kubernetes(tmp_path, True) == [
-        "kubernetes/prometheusrules/api.yaml: group 'api' differs from prometheus/rules/api.rules.yml"
-    ]
+    for folder in ("kubernetes/prometheusrules", "prometheus/rules"):
+        shutil.copytree(tree / folder, tmp_path / folder)
+    assert scaling_validate.kubernetes(tmp_path, True) == []
+    change(tmp_path)
+    assert scaling_validate.kubernetes(tmp_path, True) == [message]
 
 
 def test_the_alertmanagerconfig_crd_needs_the_loader_that_reads_a_bare_equals_sign() -> None:
@@ -197,6 +232,7 @@ def test_the_alertmanager_config_plugs_in_as_a_secret_with_file_references_only(
     assert am_values == {
         "portName": "http-web",
         "secrets": ["monitoring-creds"],
+        "replicas": 2,
         "useExistingSecret": True,
         "configSecret": "alertmanager-monitoring",
     }

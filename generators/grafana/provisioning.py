@@ -7,8 +7,6 @@ from typing import Any
 from generators import conventions
 from generators.model import Model
 
-DASHBOARDS_PATH = "/var/lib/grafana/dashboards"  # where compose mounts grafana/dashboards
-
 
 def datasources(model: Model) -> dict[str, Any]:
     """Prometheus (default) and Alertmanager with the fixed uids the dashboards use; URLs inside the compose network."""
@@ -31,7 +29,7 @@ def datasources(model: Model) -> dict[str, Any]:
                 "type": "alertmanager",
                 "uid": conventions.ALERTMANAGER_DATASOURCE_UID,
                 "access": "proxy",
-                "url": "http://alertmanager:9093",
+                "url": f"http://{conventions.ALERTMANAGER_ALIAS}:9093",  # every peer: compose network alias
                 "isDefault": False,
                 "editable": False,
                 "jsonData": {"implementation": "prometheus", "handleGrafanaManagedAlerts": False},
@@ -52,7 +50,7 @@ def dashboards() -> dict[str, Any]:
                 "disableDeletion": False,  # a dashboard removed from the spec disappears from Grafana
                 "allowUiUpdates": False,  # UI edits cannot be saved: edit monitoring.yaml and re-render
                 "updateIntervalSeconds": 30,
-                "options": {"path": DASHBOARDS_PATH, "foldersFromFilesStructure": True},
+                "options": {"path": conventions.GRAFANA_DASHBOARDS_DIR, "foldersFromFilesStructure": True},
             }
         ],
     }
