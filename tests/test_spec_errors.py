@@ -110,7 +110,8 @@ CASES = [
     (
         "a channel referenced but not defined",
         ("warning: [chat]", "warning: [chatt]"),
-        "monitoring.yaml:13:13: routing.warning[0]: channel 'chatt' is not defined under channels: (defined: chat, mail, pager)",
+        "monitoring.yaml:13:13: routing.warning[0]: channel 'chatt' is not defined under channels: (defined: chat, mail, pager); "
+        "did you mean 'chat'? Otherwise add it, e.g. channels: {chatt: {type: webhook, url: \"http://sink:8080/hook\"}}",
     ),
     (
         "an unknown channel type",
