@@ -1,5 +1,9 @@
 """Generated SLO promtool tests (generators/slo_tests.py): what each case holds, and that promtool fails them
-when the rules are wrong (mutations of the rendered rule file: what a hand edit or a generator bug would leave).
+when the rules or the annotation formulas are wrong.
+
+Mutations of the rendered rule file are what a hand edit or a generator bug would leave there; mutations
+of slo_rules.exhaustion_query reach both the rule annotations and the generated checks (they run the
+very query the annotation holds), while the expected numbers are computed independently, from fractions.
 """
 
 from __future__ import annotations
@@ -8,7 +12,10 @@ import re
 import subprocess
 from pathlib import Path
 
-from generators import slo_tests
+import pytest
+import yaml
+
+from generators import slo_rules, slo_tests
 from tests.conftest import require_tool
 from tests.test_slo_rules import model, write
 
@@ -64,3 +71,65 @@ def test_a_page_tier_that_forgot_its_long_window_fires_on_the_spike(tmp_path: Pa
     # the fires case sees it fire too early; the spike case sees it fire at the spike's end and after `for`
     # (by 7h20m the 30m window has forgotten the spike, so the last check passes even so)
     assert failed_checks(tmp_path, PAGE_6H) == [f"{alerts} @ {at}" for at in ("11h35m", "6h25m", "6h45m")]
+
+
+def test_budget_left_case_checks_exact_values_of_the_annotation_queries() -> None:
+    (slo,) = model().slos
+    case = slo_tests.budget_left(slo)
+    assert case["name"] == (
+        "api-availability budget left and time to exhaustion at a steady 0.00125 error ratio (0.25 x budget): 75% left, gone in 90d"
+    )
+    checks = [(c["expr"], c["eval_time"]) for c in case["promql_expr_test"]]
+    # 75% of the budget left at a burn rate of 0.25: 0.75 x 30d / 0.25 = 90d = 7776000s, +-0.01%
+    assert checks[0] == (f"count((slo:error_budget_remaining:ratio{SEL}) > 0.749925 < 0.750075)", "7m")
+    assert checks[1] == (
+        f"count((clamp_min(slo:error_budget_remaining:ratio{SEL}, 0) * 2592000 / (slo:sli_error:ratio_rate1h{SEL} / 0.005)) "
+        "> 7775222.4 < 7776777.6)",
+        "7m",
+    )
+    assert [c[0] for c in checks[1:]] == [f"count(({slo_rules.exhaustion_query(slo, t)}) > 7775222.4 < 7776777.6)" for t in slo.tiers]
+
+
+def test_the_generated_budget_left_case_passes(tmp_path: Path) -> None:
+    write(tmp_path, model())
+    assert failed_checks(tmp_path, PAGE_1H) == []
+
+
+EXHAUSTION = f"clamp_min(slo:error_budget_remaining:ratio{SEL}, 0) * 2592000 / (slo:sli_error:ratio_rate1h{SEL} / 0.005)"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("* 2592000 /", "* 2419200 /"),
+        (" / 0.005)", ")"),
+        (f"clamp_min(slo:error_budget_remaining:ratio{SEL}, 0)", f"(1 - slo:error_budget_remaining:ratio{SEL})"),
+    ],
+    ids=[
+        "a 28-day window constant in a 30-day SLO",
+        "a divisor that is the error ratio, not the burn rate",
+        "budget spent instead of budget left",
+    ],
+)
+def test_a_wrong_time_to_exhaustion_formula_fails_promtool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, old: str, new: str) -> None:
+    original = slo_rules.exhaustion_query
+    (slo,) = model().slos
+    assert original(slo, slo.tiers[0]) == EXHAUSTION and old in EXHAUSTION
+    monkeypatch.setattr(slo_rules, "exhaustion_query", lambda s, t: original(s, t).replace(old, new))
+    write(tmp_path, model())
+    (alert, *_) = [r for r in yaml.safe_load((tmp_path / RULES).read_text())["groups"][0]["rules"] if "alert" in r]
+    assert f"with query `{EXHAUSTION.replace(old, new)}`" in alert["annotations"]["time_to_exhaustion"]  # the rule carries the bug
+    failed = failed_checks(tmp_path, PAGE_1H)
+    # the four time-to-exhaustion checks (one per tier) fail; the budget-spent annotation case (clamped to 0s) cannot see it
+    assert [c.split(" > ")[0] for c in failed] == [f"count(({original(slo, t).replace(old, new)})".replace('"', '\\"') for t in slo.tiers]
+
+
+def test_a_budget_left_recording_with_a_wrong_budget_fails_promtool(tmp_path: Path) -> None:
+    write(tmp_path, model())
+    rules = tmp_path / RULES
+    recording = f"1 - slo:sli_error:ratio_window{SEL} / 0.005"
+    assert rules.read_text().count(recording) == 1
+    rules.write_text(rules.read_text().replace(recording, recording.replace("0.005", "0.004")))
+    failed = failed_checks(tmp_path, PAGE_1H)
+    assert 'count((slo:error_budget_remaining:ratio{slo=\\"api-availability\\"}) > 0.749925 < 0.750075) @ 7m' in failed
+    assert sum(" > 7775222.4 < 7776777.6) @ 7m" in c for c in failed) == 4
