@@ -214,5 +214,10 @@ def test_the_example_spec_routes_its_slo_tiers() -> None:
         ("api-latency", "page-6h", page),
         ("api-latency", "ticket-1d", team),
         ("api-latency", "ticket-3d", team),
+        ("api-error-rate", "page-1h", page),  # the SLA's 1% error rate: no extra channel
+        ("api-error-rate", "page-6h", page),
+        ("api-error-rate", "ticket-1d", team),
+        ("api-error-rate", "ticket-3d", team),
     ]
-    assert doc["coverage"] == {"alert_rules_tested": 143, "routes": 7, "routes_reached": 7, "unreached_routes": []}
+    assert doc["coverage"] == {"alert_rules_tested": 147, "routes": 7, "routes_reached": 7, "unreached_routes": []}
+
