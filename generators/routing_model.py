@@ -192,7 +192,13 @@ def _valid_location(name: str) -> bool:
 
 
 def escalate(b: Builder, routing: Routing, services: list[Service]) -> None:
-    """Add, for each escalation, a rule variant that fires `after` later with an escalation label."""
+    """Add, for each escalation, a rule variant that fires `after` later with an escalation label.
+
+    Threshold alerts only: SLO burn-rate alerts (model.slos) are exempt on purpose. Their tiers are the
+    escalation ladder already (a burn that speeds up reaches a page tier, which inhibits the ticket), and a
+    ticket tier means "budget gone in 10-30 days at this rate": time alone does not make it urgent. A ticket
+    that must reach more people says so with the tier's `channels:`.
+    """
     for i, service in enumerate(services):
         alerts = []
         for alert in service.alerts:
