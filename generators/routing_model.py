@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from generators import conventions
+from generators import conventions, schema
 from generators.model import Channel, Escalation, Routing, Service, Tier, TimeInterval
 from generators.source import Path
 from generators.values import ValueProblem, parse_duration
@@ -17,6 +19,21 @@ if TYPE_CHECKING:
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$")
+WATCHDOG_CHANNEL_TYPE = "webhook"  # a dead man's switch: the Watchdog fires all the time and must never reach humans
+_WATCHDOG_EXAMPLE = (
+    'watchdog: deadmans-switch with deadmans-switch: {type: webhook, url: "http://snitch.example/ping", send_resolved: false}'
+)
+
+
+def undefined_channel(name: str, defined: Iterable[str]) -> str:
+    """The message for a reference to a channel `channels:` does not define: the defined ones and an example of right."""
+    known = sorted(defined)
+    close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.6)
+    fix = f"did you mean '{close[0]}'? Otherwise add it" if close else "add it"
+    return (
+        f"channel '{name}' is not defined under channels: (defined: {', '.join(known) or 'none'}); "
+        f'{fix}, e.g. channels: {{{name}: {{type: webhook, url: "http://sink:8080/hook"}}}}'
+    )
 
 
 def build(b: Builder) -> tuple[dict[str, Channel], Routing]:
@@ -43,8 +60,7 @@ def build(b: Builder) -> tuple[dict[str, Channel], Routing]:
         out = []
         for i, name in enumerate(names or ()):
             if name not in raw_channels:
-                known = ", ".join(sorted(raw_channels)) or "none"
-                b.problem(path if scalar else (*path, i), f"channel '{name}' is not defined under channels: (defined: {known})")
+                b.problem(path if scalar else (*path, i), undefined_channel(name, raw_channels))
             used.add(name)
             out.append(name)
         return tuple(out)
@@ -53,6 +69,13 @@ def build(b: Builder) -> tuple[dict[str, Channel], Routing]:
     watchdog = raw.get("watchdog")
     if watchdog is not None:
         refs(("routing", "watchdog"), [watchdog], scalar=True)
+        kind = channels[watchdog].type if watchdog in channels else None
+        if kind in schema.CHANNEL_TYPES and kind != WATCHDOG_CHANNEL_TYPE:  # an unknown type is the schema's error
+            b.problem(
+                ("routing", "watchdog"),
+                f"channel '{watchdog}' is a {kind} channel: the Watchdog fires all the time, so it must reach a dead man's switch, "
+                f"never humans; use a {WATCHDOG_CHANNEL_TYPE} channel (example: {_WATCHDOG_EXAMPLE})",
+            )
     else:
         b.warn(("routing",), "no `watchdog:` channel: the Watchdog alert goes nowhere (e.g. watchdog: deadmans-switch, a webhook)")
     default = raw.get("default")
@@ -169,7 +192,13 @@ def _valid_location(name: str) -> bool:
 
 
 def escalate(b: Builder, routing: Routing, services: list[Service]) -> None:
-    """Add, for each escalation, a rule variant that fires `after` later with an escalation label."""
+    """Add, for each escalation, a rule variant that fires `after` later with an escalation label.
+
+    Threshold alerts only: SLO burn-rate alerts (model.slos) are exempt on purpose. Their tiers are the
+    escalation ladder already (a burn that speeds up reaches a page tier, which inhibits the ticket), and a
+    ticket tier means "budget gone in 10-30 days at this rate": time alone does not make it urgent. A ticket
+    that must reach more people says so with the tier's `channels:`.
+    """
     for i, service in enumerate(services):
         alerts = []
         for alert in service.alerts:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from generators import catalog, scaling_schema
+from generators import catalog, conventions, scaling_schema
 
 SCHEMA_ID = "https://github.com/acme/monitoring/generators/schema/monitoring.schema.json"
 SEVERITIES = ("critical", "warning", "info")
@@ -22,6 +22,13 @@ _SECRET = {
     "description": "name of a secret file under compose/secrets/ (mounted at /run/secrets/<name>)",
     "examples": ["slack_alerts_webhook"],
 }
+
+
+def _secret(key: str) -> dict[str, Any]:
+    """A `*_secret` key of a channel, with its own example name (missing-key errors quote it)."""
+    return {**_SECRET, "examples": [conventions.SECRET_EXAMPLES[key]]}
+
+
 _NAME = {"type": "string", "pattern": "^[a-z][a-z0-9-]*$", "examples": ["api", "payments-worker"]}
 _TEAM = {"type": "string", "pattern": "^[a-z][a-z0-9-]*$", "examples": ["backend"]}
 _TARGETS = {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1, "examples": [["api:8000"]]}
@@ -132,22 +139,22 @@ def _block(kind: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
 
 def _channel() -> dict[str, Any]:
     fields: dict[str, dict[str, Any]] = {
-        "pagerduty": {"routing_key_secret": _SECRET},
-        "slack": {"channel": {"type": "string", "examples": ["#alerts"]}, "webhook_secret": _SECRET},
+        "pagerduty": {"routing_key_secret": _secret("routing_key_secret")},
+        "slack": {"channel": {"type": "string", "examples": ["#alerts"]}, "webhook_secret": _secret("webhook_secret")},
         "email": {
             "to": {"type": "string", "examples": ["sre@example.com"]},
             "from": {"type": "string", "examples": ["alertmanager@example.com"]},
             "smarthost": {"type": "string", "examples": ["smtp.example.com:587"]},
             "auth_username": {"type": "string"},
-            "auth_password_secret": _SECRET,
+            "auth_password_secret": _secret("auth_password_secret"),
             "require_tls": {"type": "boolean"},
         },
         "webhook": {
             "url": {"type": "string", "examples": ["http://sink:8080/hook"]},
-            "url_secret": {**_SECRET, "description": "Alertmanager >= 0.27 only (url_file)"},
+            "url_secret": {**_secret("url_secret"), "description": "Alertmanager >= 0.27 only (url_file)"},
             "max_alerts": {"type": "integer", "minimum": 0},
         },
-        "opsgenie": {"api_key_secret": _SECRET, "responders": {"type": "array", "items": {"type": "string"}}},
+        "opsgenie": {"api_key_secret": _secret("api_key_secret"), "responders": {"type": "array", "items": {"type": "string"}}},
     }
     required = {
         "pagerduty": ("routing_key_secret",),

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from generators.conventions import SECRET_EXAMPLES
 from generators.errors import Problem
 from generators.source import Path, Source, dotted
 
@@ -13,12 +14,14 @@ _SECRET_KEYS = re.compile(
     r"^(password|passwd|auth_password|api_key|apikey|routing_key|service_key|token|bearer_token|"
     r"api_url|webhook_url|webhook|secret)$"
 )
+_SLACK = f"webhook_secret: {SECRET_EXAMPLES['webhook_secret']}"
+_PAGERDUTY = f"routing_key_secret: {SECRET_EXAMPLES['routing_key_secret']}"
 _SECRET_VALUES = (
-    (re.compile(r"https://hooks\.slack\.com/"), "a Slack webhook URL", "webhook_secret: slack_alerts_webhook"),
-    (re.compile(r"\bxox[abpors]-[0-9A-Za-z-]{10,}"), "a Slack token", "webhook_secret: slack_alerts_webhook"),
-    (re.compile(r"https://events\.pagerduty\.com/.*[0-9a-f]{32}"), "a PagerDuty key in a URL", "routing_key_secret: pagerduty_routing_key"),
-    (re.compile(r"^[0-9a-z]{32}$"), "a 32-character key (PagerDuty integration key?)", "routing_key_secret: pagerduty_routing_key"),
-    (re.compile(r"://[^/\s:@]+:[^/\s@]+@"), "a URL with a password", "url_secret: my_webhook_url"),
+    (re.compile(r"https://hooks\.slack\.com/"), "a Slack webhook URL", _SLACK),
+    (re.compile(r"\bxox[abpors]-[0-9A-Za-z-]{10,}"), "a Slack token", _SLACK),
+    (re.compile(r"https://events\.pagerduty\.com/.*[0-9a-f]{32}"), "a PagerDuty key in a URL", _PAGERDUTY),
+    (re.compile(r"^[0-9a-z]{32}$"), "a 32-character key (PagerDuty integration key?)", _PAGERDUTY),
+    (re.compile(r"://[^/\s:@]+:[^/\s@]+@"), "a URL with a password", f"url_secret: {SECRET_EXAMPLES['url_secret']}"),
     (re.compile(r"\b(sk|rk|pk)-[A-Za-z0-9_-]{20,}"), "an API key", "api_key_secret: my_api_key"),
 )
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from generators import conventions
+from generators import conventions, routing_model
 from generators.model import Service
 from generators.values import ValueProblem, format_duration, parse_amount, parse_duration
 
@@ -282,10 +282,7 @@ def _tiers(b: Builder, path: tuple[str, ...], overrides: Any, days: int, objecti
         channels = tuple(over.get("channels") or ())
         for i, channel in enumerate(channels):
             if channel not in (b.spec.get("channels") or {}):
-                b.problem(
-                    (*tpath, "channels", i),
-                    f"channel {channel!r} is not defined under channels: (defined: {', '.join(sorted(b.spec.get('channels') or {}))})",
-                )
+                b.problem((*tpath, "channels", i), routing_model.undefined_channel(channel, b.spec.get("channels") or {}))
                 ok = False
         out.append(BurnTier(raw["name"], raw["kind"], long, short, Fraction(raw["budget_share"]), factor, severity, for_, channels))
     if not ok:

@@ -93,10 +93,21 @@ def what(slo: SLO) -> str:
     return f"{slo.service} requests failed"
 
 
+def burn_query(slo: SLO, tier: BurnTier) -> str:
+    """The burn rate over the tier's long window: its error ratio / the budget (1 = spending exactly the budget)."""
+    return f"{ratio(tier.long_text)}{_sel(slo)} / {num(slo.budget)}"
+
+
+def budget_left_query(slo: SLO) -> str:
+    return f"{REMAINING}{_sel(slo)}"
+
+
+def exhaustion_query(slo: SLO, tier: BurnTier) -> str:
+    """Seconds until the budget left is gone at the tier's burn rate: budget left x window / burn rate."""
+    return f"clamp_min({budget_left_query(slo)}, 0) * {slo.window} / ({burn_query(slo, tier)})"
+
+
 def alert_annotations(slo: SLO, tier: BurnTier) -> dict[str, str]:
-    sel = f'{{{conventions.SLO}="{slo.id}"}}'
-    burn = f"{ratio(tier.long_text)}{sel} / {num(slo.budget)}"
-    remaining = f"{REMAINING}{sel}"
     factor, exact = decimal_text(tier.factor)
     approx = "" if exact else " (rounded)"
     return {
@@ -108,11 +119,10 @@ def alert_annotations(slo: SLO, tier: BurnTier) -> dict[str, str]:
             f"A burn at exactly {factor}x spends {num(tier.budget_share * 100)}% of the budget in {tier.long_text} "
             f"and all of it in {exhaustion(slo, tier.factor)}."
         ),
-        "burn_rate": f'{{{{ with query `{burn}` }}}}{{{{ . | first | value | printf "%.2f" }}}}x{{{{ end }}}}',
-        "budget_left": f"{{{{ with query `{remaining}` }}}}{{{{ . | first | value | humanizePercentage }}}}{{{{ end }}}}",
+        "burn_rate": f'{{{{ with query `{burn_query(slo, tier)}` }}}}{{{{ . | first | value | printf "%.2f" }}}}x{{{{ end }}}}',
+        "budget_left": f"{{{{ with query `{budget_left_query(slo)}` }}}}{{{{ . | first | value | humanizePercentage }}}}{{{{ end }}}}",
         "time_to_exhaustion": (
-            f"{{{{ with query `clamp_min({remaining}, 0) * {slo.window} / ({burn})` }}}}"
-            f"{{{{ . | first | value | humanizeDuration }}}}{{{{ end }}}}"
+            f"{{{{ with query `{exhaustion_query(slo, tier)}` }}}}{{{{ . | first | value | humanizeDuration }}}}{{{{ end }}}}"
         ),
         "runbook_url": slo.runbook_url,
         "dashboard_url": slo.dashboard_url,

@@ -6,9 +6,11 @@ Per enabled tier (threshold = factor x budget, long window L, `for` F):
           asserts it is not firing one step before L/1.1 + F and is firing by L/1.1 + 5m + F + 2 steps.
   silent  an error ratio 10% below the threshold from the start, for L + F: the tier never fires,
           while the tier's long-window ratio is checked to really sit at that level.
-Per SLO, in the fastest tier's file: a spike shorter than its short window (short - 1 step), strong
-enough that the short window crosses the threshold but too short for the long one: nothing pages;
-and the alerts of a steady burn with their exact annotations (their PromQL queries executed).
+Per page tier: a spike shorter than its short window (short - 1 evaluation step), strong enough that
+the short window crosses the threshold but too short for the long one: the tier does not fire.
+Per SLO, in the fastest tier's file: the alerts of a steady burn with their exact annotations (their
+PromQL queries executed; the budget is overspent there), and the budget_left / time_to_exhaustion
+queries at a steady burn of a quarter of the budget, where 75% of it is left (exact values).
 Firing is checked through ALERTS{alertstate="firing"} with exact labels.
 Inputs: two instances (6/s and 4/s) of the service's job with good and bad series, and a decoy job
 whose requests all fail, so an SLI that forgot its job matcher fails the tests. Each file evaluates
@@ -37,6 +39,8 @@ RAMP = 300 + STEP  # the 5m rate needs its window filled, and one more evaluatio
 # where the next segment starts (a value 1e-13 lower would read as a counter reset).
 DYADIC = Decimal(2**20)
 ABOVE, BELOW = Fraction(11, 10), Fraction(9, 10)
+LEFT = Fraction(1, 4)  # budget_left(): an error ratio of a quarter of the budget, so 75% of it is left
+NEAR = Fraction(1, 10_000)  # relative tolerance of budget_left()'s checks (the values are exact up to float64)
 _STATUSES = ("500", "503", "502", "429", "error", "timeout", "200", "204", "301", "404")
 
 Segment = tuple[int, Fraction]  # (steps, bad ratio)
@@ -134,11 +138,10 @@ def _ceil(seconds: Fraction | int, grid: int) -> int:
     return -int(-Fraction(seconds) // grid) * grid
 
 
-def _firing(slo: SLO, tier: BurnTier | None, at: int, fires: bool) -> dict[str, Any]:
-    tier_sel = f', {conventions.SLO_TIER}="{tier.name}"' if tier else ""
-    expr = f'ALERTS{{alertname="{slo.alert}", alertstate="firing", {conventions.SLO}="{slo.id}"{tier_sel}}}'
+def _firing(slo: SLO, tier: BurnTier, at: int, fires: bool) -> dict[str, Any]:
+    expr = f'ALERTS{{alertname="{slo.alert}", alertstate="firing", {conventions.SLO}="{slo.id}", {conventions.SLO_TIER}="{tier.name}"}}'
     samples = []
-    if fires and tier:
+    if fires:
         labels = {"alertname": slo.alert, "alertstate": "firing", **slo_rules.labels(slo, tier)}
         inner = ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
         samples.append({"labels": f"ALERTS{{{inner}}}", "value": 1})
@@ -192,20 +195,53 @@ def silent(slo: SLO, tier: BurnTier) -> dict[str, Any]:
     return _group(name, slo, [(end // STEP + 1, bad)], checks)
 
 
-def spike(slo: SLO) -> dict[str, Any]:
-    tier = slo.tiers[0]
+def spike(slo: SLO, tier: BurnTier) -> dict[str, Any] | None:
+    """Clean traffic for the long window, then errors for one evaluation step less than the short window,
+    at 0.8 x what would take the long window over the threshold: the short window crosses it (checked),
+    the long one does not, and the tier never fires. None when the short window is a single step."""
+    grid = eval_step(tier)
     threshold = slo.threshold(tier)
-    length = tier.short - STEP
+    length = tier.short - grid
+    if length < STEP:
+        return None
     bad = min(threshold * Fraction(tier.long, length) * Fraction(8, 10), Fraction(1))
     clean = tier.long
-    after = tier.short + tier.for_ + 2 * STEP
+    after = tier.short + tier.for_ + 2 * grid
     segments = [(clean // STEP, Fraction(0)), (length // STEP, bad), (after // STEP + 1, Fraction(0))]
     end = clean + length
-    checks = [_firing(slo, None, at, False) for at in (end, end + tier.for_ + STEP, end + after)]
+    checks = [_firing(slo, tier, at, False) for at in (end, end + tier.for_ + grid, end + after)]
     if bad * Fraction(length, tier.short) * Fraction(95, 100) > threshold:
-        checks.insert(0, _level(slo, "5m", end, threshold, Fraction(2)))
-    name = f"{slo.id} a {_text(length)} spike of {number(_dec(bad))} errors (shorter than {tier.short_text}) does not page"
+        checks.insert(0, _level(slo, tier.short_text, end, threshold, Fraction(2)))
+    at_ratio = f"at a {number(_dec(bad))} error ratio"
+    name = f"{slo.id} {tier.name} does not fire on a {_text(length)} spike {at_ratio} (shorter than {tier.short_text})"
     return _group(name, slo, segments, checks)
+
+
+def _near(expr: str, value: Fraction, at: int) -> dict[str, Any]:
+    """`expr` evaluates to `value` within NEAR at `at`."""
+    low, high = number(_dec(value * (1 - NEAR))), number(_dec(value * (1 + NEAR)))
+    return {"expr": f"count(({expr}) > {low} < {high})", "eval_time": _text(at), "exp_samples": [{"labels": "{}", "value": 1}]}
+
+
+def budget_left(slo: SLO) -> dict[str, Any]:
+    """A steady error ratio of LEFT x the budget from the start: every window reads that ratio exactly, so the
+    budget_left and time_to_exhaustion queries of the alert annotations (the very PromQL the rules hold, one per
+    tier) have exact values: 1 - LEFT of the budget left, gone in (1 - LEFT) x window / LEFT. Checked within
+    NEAR, so a wrong window constant (28d for 30d is 7% off) or a wrong divisor fails. No alert fires here
+    (the ratio is below every threshold): the queries are run by promql_expr_test."""
+    grid = eval_step(slo.tiers[0])
+    bad = slo.budget * LEFT
+    at = _ceil(RAMP + STEP, grid)
+    real = effective(bad)  # what the rounded inputs carry
+    left = 1 - real / slo.budget
+    checks = [_near(slo_rules.budget_left_query(slo), left, at)]
+    checks += [_near(slo_rules.exhaustion_query(slo, t), left * slo.window * slo.budget / real, at) for t in slo.tiers]
+    gone = slo_rules.exhaustion(slo, LEFT / (1 - LEFT))
+    name = (
+        f"{slo.id} budget left and time to exhaustion at a steady {number(_dec(bad))} error ratio "
+        f"({number(_dec(LEFT))} x budget): {number(_dec((1 - LEFT) * 100))}% left, gone in {gone}"
+    )
+    return _group(name, slo, [(at // STEP + 1, bad)], checks)
 
 
 def annotated(slo: SLO) -> dict[str, Any] | None:
@@ -240,17 +276,19 @@ def annotated(slo: SLO) -> dict[str, Any] | None:
 
 
 def build_slo(slo: SLO) -> dict[str, dict[str, Any]]:
-    """Test files of one SLO: one per tier (each with its own evaluation interval); the spike test
-    goes with the fastest tier."""
+    """Test files of one SLO: one per tier (each with its own evaluation interval); page tiers get a spike
+    test; the fastest tier's file also holds the annotation and budget-left cases."""
     if statuses(slo) is None:
         return {}
     out = {}
     for i, tier in enumerate(slo.tiers):
         tests = [fires(slo, tier), silent(slo, tier)]
-        if i == 0 and eval_step(tier) == STEP:
-            tests.append(spike(slo))
+        if tier.kind == "page" and (short_spike := spike(slo, tier)):
+            tests.append(short_spike)
         if i == 0 and (case := annotated(slo)):
             tests.append(case)
+        if i == 0:
+            tests.append(budget_left(slo))
         out[f"prometheus/{conventions.slo_test_file(f'{slo.id}-{tier.name}')}"] = {
             "rule_files": [f"../{conventions.slo_rule_file(slo.id)}"],
             "evaluation_interval": _text(eval_step(tier)),

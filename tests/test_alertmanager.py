@@ -349,6 +349,10 @@ def test_every_secret_is_a_run_secrets_file(config: dict[str, Any]) -> None:
 
 
 DEFINED = "alerts, digest, dms, genie, pager, triage, warnings"
+WATCHDOG_FIX = (
+    "the Watchdog fires all the time, so it must reach a dead man's switch, never humans; use a webhook channel "
+    '(example: watchdog: deadmans-switch with deadmans-switch: {type: webhook, url: "http://snitch.example/ping", send_resolved: false})'
+)
 
 
 # -- spec errors -------------------------------------------------------------------------------------------------
@@ -363,13 +367,17 @@ DEFINED = "alerts, digest, dms, genie, pager, triage, warnings"
         (
             "warning: [warnings]",
             "warning: [warnings, nowhere]",
-            f"15:23: routing.warning[1]: channel 'nowhere' is not defined under channels: (defined: {DEFINED})",
+            f"15:23: routing.warning[1]: channel 'nowhere' is not defined under channels: (defined: {DEFINED}); "
+            'add it, e.g. channels: {nowhere: {type: webhook, url: "http://sink:8080/hook"}}',
         ),
         (
             "watchdog: dms",
             "watchdog: dmz",
-            f"17:13: routing.watchdog: channel 'dmz' is not defined under channels: (defined: {DEFINED})",
+            f"17:13: routing.watchdog: channel 'dmz' is not defined under channels: (defined: {DEFINED}); "
+            "did you mean 'dms'? Otherwise add it, e.g. channels: {dmz: {type: webhook, url: \"http://sink:8080/hook\"}}",
         ),
+        ("watchdog: dms", "watchdog: warnings", f"17:13: routing.watchdog: channel 'warnings' is a slack channel: {WATCHDOG_FIX}"),
+        ("watchdog: dms", "watchdog: pager", f"17:13: routing.watchdog: channel 'pager' is a pagerduty channel: {WATCHDOG_FIX}"),
         (
             'times: "08:00-17:00"',
             'times: "17:00-08:00"',
@@ -406,6 +414,8 @@ DEFINED = "alerts, digest, dms, genie, pager, triage, warnings"
         "an unknown channel type",
         "a route names an undefined channel",
         "the watchdog names an undefined channel",
+        "the watchdog names a slack channel: it would reach humans",
+        "the watchdog names a pagerduty channel: it would page every minute",
         "a time range that ends before it starts",
         "a misspelt weekday",
         "an unknown time zone",

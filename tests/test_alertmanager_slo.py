@@ -214,5 +214,25 @@ def test_the_example_spec_routes_its_slo_tiers() -> None:
         ("api-latency", "page-6h", page),
         ("api-latency", "ticket-1d", team),
         ("api-latency", "ticket-3d", team),
+        ("api-error-rate", "page-1h", page),  # the SLA's 1% error rate: no extra channel
+        ("api-error-rate", "page-6h", page),
+        ("api-error-rate", "ticket-1d", team),
+        ("api-error-rate", "ticket-3d", team),
     ]
-    assert doc["coverage"] == {"alert_rules_tested": 143, "routes": 7, "routes_reached": 7, "unreached_routes": []}
+    assert doc["coverage"] == {"alert_rules_tested": 147, "routes": 7, "routes_reached": 7, "unreached_routes": []}
+
+
+def test_slo_tiers_get_no_escalation_copies_even_where_warnings_escalate() -> None:
+    """monitoring.yaml escalates warnings after 30m: threshold alerts get the copy, SLO ticket tiers do not
+    (routing_model.escalate: the burn-rate tiers are their own escalation ladder)."""
+    model = build_model.build(source.load("monitoring.yaml", (ROOT / "monitoring.yaml").read_bytes()))[0]
+    assert [(e.severity, e.label) for e in model.routing.escalations] == [("warning", "after-30m")]
+    latency = next(a for a in model.alerts if a.name == "ApiHighLatencyP95")
+    assert [(t.severity, dict(t.labels)) for t in latency.tiers] == [
+        ("warning", {}),
+        ("critical", {}),
+        ("warning", {"escalation": "after-30m"}),
+    ]
+    assert [s["tier"] for s in slo_rules.alert_label_sets(model) if s["severity"] == "warning"] == ["ticket-1d", "ticket-3d"] * 3
+    assert [s for s in slo_rules.alert_label_sets(model) if "escalation" in s] == []
+    assert [sum("alert" in r for r in slo_rules.group(slo)["rules"]) for slo in model.slos] == [4, 4, 4]

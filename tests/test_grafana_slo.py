@@ -42,7 +42,7 @@ def board(example: Model) -> dict[str, Any]:
 
 def test_every_slo_alert_opens_the_burn_rate_panel_of_its_slo(example: Model, board: dict[str, Any]) -> None:
     options = [o["value"] for o in board["templating"]["list"][1]["options"]]
-    assert [s.id for s in example.slos] == options == ["api-availability", "api-latency"]
+    assert [s.id for s in example.slos] == options == ["api-availability", "api-latency", "api-error-rate"]
     for slo in example.slos:
         url = urlparse(slo.dashboard_url)
         assert url.path == f"/d/{BOARD.uid}/{conventions.Dashboard(BOARD.uid, board['title'], '').slug}"
@@ -108,7 +108,7 @@ def test_a_spec_without_slos_gets_an_empty_slo_dashboard() -> None:
 
 def test_panel_counts_of_the_example(board: dict[str, Any]) -> None:
     kinds = [p["type"] for p in board["panels"]]
-    assert (kinds.count("row"), len(kinds) - kinds.count("row")) == (3, 13)  # overview (3 panels) + 5 per SLO
+    assert (kinds.count("row"), len(kinds) - kinds.count("row")) == (4, 18)  # overview (3 panels) + 5 per SLO
 
 
 def test_the_slo_dashboards_pass_the_schema_and_query_checks(tmp_path: Path) -> None:

@@ -153,7 +153,8 @@ BAD_CASES = [
     ),
     (
         {"tiers": {"page-1h": {"channels": ["nope"]}}},
-        f"{SLO_PATH}.tiers.page-1h.channels[0]: channel 'nope' is not defined under channels: (defined: extra, pager)",
+        f"{SLO_PATH}.tiers.page-1h.channels[0]: channel 'nope' is not defined under channels: (defined: extra, pager); "
+        'add it, e.g. channels: {nope: {type: webhook, url: "http://sink:8080/hook"}}',
     ),
     ({"tiers": {"page-1h": {"for": "soon"}}}, f"{SLO_PATH}.tiers.page-1h.for: 'soon' is not a duration (examples: 30s, 5m, 1h30m, 7d)"),
     (

@@ -117,20 +117,21 @@ def test_generated_rules_pass_promtool_check(tmp_path: Path) -> None:
     assert "SUCCESS: 17 rules found" in result.stdout  # 13 recordings + 4 alerts
 
 
-def test_one_test_file_per_tier_with_fires_silent_and_a_spike() -> None:
+def test_one_test_file_per_tier_with_fires_silent_and_a_spike_for_page_tiers() -> None:
     files = slo_tests.build(model())
     counts = {path: [t["name"] for t in doc["tests"]] for path, doc in files.items()}
     assert {p: len(n) for p, n in counts.items()} == {
-        "prometheus/tests/slo-api-availability-page-1h.test.yml": 4,
-        "prometheus/tests/slo-api-availability-page-6h.test.yml": 2,
+        "prometheus/tests/slo-api-availability-page-1h.test.yml": 5,  # + annotations, budget left
+        "prometheus/tests/slo-api-availability-page-6h.test.yml": 3,
         "prometheus/tests/slo-api-availability-ticket-1d.test.yml": 2,
         "prometheus/tests/slo-api-availability-ticket-3d.test.yml": 2,
     }
     assert counts["prometheus/tests/slo-api-availability-page-1h.test.yml"] == [
         "api-availability page-1h fires on a 0.0792 error ratio (1.1 x threshold) after 55m to 1h4m of burn",
         "api-availability page-1h stays silent on a 0.0648 error ratio (0.9 x threshold) for 1h3m",
-        "api-availability a 4m spike of 0.864 errors (shorter than 5m) does not page",
+        "api-availability page-1h does not fire on a 4m spike at a 0.864 error ratio (shorter than 5m)",
         "api-availability annotations of the alerts firing 9m into a steady 0.0792 error ratio",
+        "api-availability budget left and time to exhaustion at a steady 0.00125 error ratio (0.25 x budget): 75% left, gone in 90d",
     ]
     assert [d["evaluation_interval"] for d in files.values()] == ["1m", "5m", "20m", "1h"]
 

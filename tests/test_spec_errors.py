@@ -110,7 +110,28 @@ CASES = [
     (
         "a channel referenced but not defined",
         ("warning: [chat]", "warning: [chatt]"),
-        "monitoring.yaml:13:13: routing.warning[0]: channel 'chatt' is not defined under channels: (defined: chat, mail, pager)",
+        "monitoring.yaml:13:13: routing.warning[0]: channel 'chatt' is not defined under channels: (defined: chat, mail, pager); "
+        "did you mean 'chat'? Otherwise add it, e.g. channels: {chatt: {type: webhook, url: \"http://sink:8080/hook\"}}",
+    ),
+    (
+        "a pagerduty channel without its key's secret",
+        ("{type: pagerduty, routing_key_secret: pd_key}", "{type: pagerduty}"),
+        "monitoring.yaml:8:10: channels.pager: missing required key 'routing_key_secret' (example: \"pagerduty_routing_key\")",
+    ),
+    (
+        "a slack channel without its webhook's secret",
+        (", webhook_secret: slack_hook}", "}"),
+        "monitoring.yaml:9:9: channels.chat: missing required key 'webhook_secret' (example: \"slack_alerts_webhook\")",
+    ),
+    (
+        "an opsgenie channel without its key's secret",
+        ("{type: pagerduty, routing_key_secret: pd_key}", "{type: opsgenie}"),
+        "monitoring.yaml:8:10: channels.pager: missing required key 'api_key_secret' (example: \"opsgenie_api_key\")",
+    ),
+    (
+        "an email password secret that is not a file name",
+        ('smarthost: "smtp.example.com:587"}', 'smarthost: "smtp.example.com:587", auth_password_secret: "my password"}'),
+        "monitoring.yaml:10:120: channels.mail.auth_password_secret: 'my password' has the wrong form (example: \"smtp_password\")",
     ),
     (
         "an unknown channel type",
