@@ -151,6 +151,51 @@ CASES = [
         "monitoring.yaml:24:3: services.api: duplicate key 'api' (first defined at line 16); YAML keeps only the last one, so merge the two entries",
     ),
     (
+        "an unknown YAML tag",
+        ("scrape_interval: 15s", "scrape_interval: !foo 15s"),
+        "monitoring.yaml:3:20: stack.scrape_interval: YAML tag '!foo' is not supported; remove it (e.g. scrape_interval: 15s)",
+    ),
+    (
+        "an unknown YAML tag on a mapping",
+        ("stack:\n", "stack: !foo\n"),
+        "monitoring.yaml:2:8: stack: YAML tag '!foo' is not supported; remove it",
+    ),
+    (
+        "a Python object tag",
+        ("scrape_interval: 15s", "scrape_interval: !!python/name:os.system 15s"),
+        "monitoring.yaml:3:20: stack.scrape_interval: YAML tag '!!python/name:os.system' is not supported; remove it (e.g. scrape_interval: 15s)",
+    ),
+    (
+        "an impossible date",
+        ("scrape_interval: 15s", "scrape_interval: 2001-13-45"),
+        "monitoring.yaml:3:20: stack.scrape_interval: '2001-13-45' looks like a date but is not one (month must be in 1..12); quote it to keep it as text (e.g. \"2001-13-45\")",
+    ),
+    (
+        "an impossible timestamp",
+        ("scrape_interval: 15s", "scrape_interval: 2001-02-03 25:00:00"),
+        "monitoring.yaml:3:20: stack.scrape_interval: '2001-02-03 25:00:00' looks like a date but is not one (hour must be in 0..23); quote it to keep it as text (e.g. \"2001-02-03 25:00:00\")",
+    ),
+    (
+        "an impossible date as a key",
+        ("grafana_url: http://grafana.test", "2001-02-30: http://grafana.test"),
+        "monitoring.yaml:5:3: stack.2001-02-30: '2001-02-30' looks like a date but is not one (day is out of range for month); quote it to keep it as text (e.g. \"2001-02-30\")",
+    ),
+    (
+        "a hexadecimal number with no digits",
+        ("scrape_interval: 15s", "scrape_interval: 0x_"),
+        "monitoring.yaml:3:20: stack.scrape_interval: '0x_' looks like an integer but is not one; quote it to keep it as text (e.g. \"0x_\")",
+    ),
+    (
+        "an explicit tag the value does not fit",
+        ("scrape_interval: 15s", "scrape_interval: !!int 15s"),
+        "monitoring.yaml:3:20: stack.scrape_interval: '15s' is not a valid !!int; remove the tag or fix the value (e.g. 5)",
+    ),
+    (
+        "a list as a key",
+        ("grafana_url: http://grafana.test", "[grafana_url]: http://grafana.test"),
+        "monitoring.yaml:5:3: stack: a key must be a name, not a list or mapping (e.g. api:)",
+    ),
+    (
         "a YAML syntax error",
         ("critical: [pager, chat]", "critical: [pager, chat"),
         "monitoring.yaml:13:10: YAML syntax error: expected ',' or ']', but got ':'",
@@ -197,6 +242,55 @@ def test_alias_bomb_fails_fast(tmp_path: Path) -> None:
     found = problems_for(tmp_path, "\n".join(lines) + "\n")
     assert len(found) == 1
     assert "expands to more than 100000 values (an alias bomb?)" in found[0]
+
+
+DOCUMENT_CASES = [
+    (
+        "3,000 nested lists (6 KB)",
+        "x: " + "[" * 3000 + "]" * 3000 + "\n",
+        "monitoring.yaml:1:103: x[0][0][0][0]...: lists and mappings nest more than 100 levels deep; the spec needs about 10 at most (e.g. services.api.thresholds.error_rate.critical is 5)",
+    ),
+    (
+        "3,000 nested flow mappings",
+        "x: " + "{a: " * 3000 + "1" + "}" * 3000 + "\n",
+        "monitoring.yaml:1:400: x.a.a.a.a...: lists and mappings nest more than 100 levels deep; the spec needs about 10 at most (e.g. services.api.thresholds.error_rate.critical is 5)",
+    ),
+    (
+        "150 nested block lists",
+        "x:\n" + "".join("  " * i + "- \n" for i in range(150)),
+        "monitoring.yaml:101:199: x[0][0][0][0]...: lists and mappings nest more than 100 levels deep; the spec needs about 10 at most (e.g. services.api.thresholds.error_rate.critical is 5)",
+    ),
+    (
+        "deep nesting after valid content, path through lists and mappings",
+        "version: 1\nx: [1, [2, " + "{a: [" * 60 + "]}" * 60 + "]]\n",
+        "monitoring.yaml:2:256: x[1][1].a[0]...: lists and mappings nest more than 100 levels deep; the spec needs about 10 at most (e.g. services.api.thresholds.error_rate.critical is 5)",
+    ),
+    (
+        "a recursive alias",
+        "x: &a [*a]\n",
+        "monitoring.yaml:1:4: x[0][0][0][0]...: aliases nest lists and mappings more than 100 levels deep (a recursive alias?); the spec needs about 10 at most (e.g. services.api.thresholds.error_rate.critical is 5)",
+    ),
+    (
+        "a mapping that merges itself",
+        "x: &a {<<: *a}\n",
+        "monitoring.yaml:1:4: x: aliases nest lists and mappings more than 100 levels deep (a recursive alias?); the spec needs about 10 at most (e.g. services.api.thresholds.error_rate.critical is 5)",
+    ),
+    (
+        "a chain of aliases each one level deeper",
+        "".join(f"a{i}: &a{i} [{f'*a{i - 1}' if i else 1}]\n" for i in range(150)),
+        "monitoring.yaml:1:5: a99[0][0][0][0]...: aliases nest lists and mappings more than 100 levels deep (a recursive alias?); the spec needs about 10 at most (e.g. services.api.thresholds.error_rate.critical is 5)",
+    ),
+    (
+        "100 levels are still read (the unknown key is the only problem)",
+        GOOD + "x: " + "[" * 99 + "]" * 99 + "\n",
+        "monitoring.yaml:39:1: x: unknown key 'x' (allowed here: business, channels, containers, custom, defaults, ha, hosts, kubernetes, probes, remote_write, routing, services, stack, version)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [c[1:] for c in DOCUMENT_CASES], ids=[c[0] for c in DOCUMENT_CASES])
+def test_bad_document_is_reported_exactly(tmp_path: Path, text: str, expected: str) -> None:
+    assert problems_for(tmp_path, text) == [expected]
 
 
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
