@@ -88,14 +88,25 @@ CASES = [
         "an unknown top-level key",
         ("routing:\n", "routnig:\n"),
         [
-            "monitoring.yaml:1:1: missing required key 'routing'",
+            "monitoring.yaml:1:1: missing required key 'routing' (example: routing: {critical: [oncall-pager]})",
             "monitoring.yaml:11:1: routnig: unknown key 'routnig'; did you mean 'routing'? (allowed here: business, channels, containers, custom, defaults, ha, hosts, kubernetes, probes, remote_write, routing, services, stack, version)",
         ],
     ),
     (
         "a required key missing",
         ("version: 1\n", ""),
-        "monitoring.yaml:1:1: missing required key 'version'",
+        "monitoring.yaml:1:1: missing required key 'version' (example: version: 1)",
+    ),
+    (
+        "the channels missing",
+        (GOOD[GOOD.index("channels:\n") : GOOD.index("routing:\n")], ""),
+        [
+            "monitoring.yaml:1:1: missing required key 'channels' (example: channels: {oncall-pager: {type: pagerduty, routing_key_secret: pagerduty_routing_key}})",
+            "monitoring.yaml:8:14: routing.critical[0]: channel 'pager' is not defined under channels: (defined: none)",
+            "monitoring.yaml:8:21: routing.critical[1]: channel 'chat' is not defined under channels: (defined: none)",
+            "monitoring.yaml:9:13: routing.warning[0]: channel 'chat' is not defined under channels: (defined: none)",
+            "monitoring.yaml:10:10: routing.info[0]: channel 'mail' is not defined under channels: (defined: none)",
+        ],
     ),
     (
         "a wrong type",
@@ -121,7 +132,7 @@ CASES = [
         "a literal Slack webhook URL",
         ("webhook_secret: slack_hook", "webhook_url: https://hooks.slack.com/services/T0/B0/XYZ"),
         [
-            "monitoring.yaml:9:9: channels.chat: missing required key 'webhook_secret' (example: \"slack_alerts_webhook\")",
+            "monitoring.yaml:9:9: channels.chat: missing required key 'webhook_secret' (example: webhook_secret: slack_alerts_webhook)",
             "monitoring.yaml:9:43: channels.chat.webhook_url: 'webhook_url' would put a secret in the spec; reference a secret file instead: 'webhook_secret: <name>' and store the value in compose/secrets/<name> (git-ignored)",
         ],
     ),
