@@ -1,7 +1,7 @@
 """Command line: python -m generators render|check|schema.
 
-Exit codes: 0 ok, 1 invalid spec (every problem printed), 2 usage, 3 a validator rejected the output
-or is missing (check), 4 drift: the committed output is stale.
+Exit codes: 0 ok, 1 invalid spec (every problem printed), 2 usage (bad arguments, an --out that cannot
+be written), 3 a validator rejected the output or is missing (check), 4 drift: the committed output is stale.
 """
 
 from __future__ import annotations
@@ -45,9 +45,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return EXIT_OK if exc.code == 0 else EXIT_USAGE
     if args.command == "schema":
-        Path(args.out).write_text(schema_text())
+        try:
+            Path(args.out).write_text(schema_text())
+        except OSError as exc:
+            return _usage(args.command, f"--out {args.out}: cannot write the schema: {_why(exc, Path(args.out))}")
         return EXIT_OK
     spec_path, out = Path(args.spec), Path(args.out)
+    bad_out = _not_a_folder(out)
+    if bad_out:
+        return _usage(args.command, f"--out {out}: {bad_out}; give the output folder (e.g. --out .)")
     try:
         if args.command == "render":
             start = time.perf_counter()
@@ -72,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(message, file=sys.stderr)
         print("the rendered output failed validation; the previous output is unchanged", file=sys.stderr)
         return EXIT_TOOL
+    except OSError as exc:  # e.g. --out in a read-only place
+        return _usage(args.command, f"--out {out}: cannot write: {exc.strerror}: {exc.filename}")
     if problems:
         for line in problems:
             print(line, file=sys.stderr)
@@ -79,6 +87,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_DRIFT if drift else EXIT_TOOL
     print(f"check passed: {out} matches {spec_path} and every validator accepts it")
     return EXIT_OK
+
+
+def _usage(command: str, message: str) -> int:
+    print(f"python -m generators {command}: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _not_a_folder(out: Path) -> str:
+    """Why out cannot be the output folder ('' when it can be, or can be created)."""
+    for folder in (out, *out.parents):
+        if folder.exists():
+            if folder.is_dir():
+                return ""
+            return "is a file, not a folder" if folder == out else f"{folder} is a file, not a folder"
+    return ""
+
+
+def _why(exc: OSError, target: Path) -> str:
+    if isinstance(exc, FileNotFoundError) and not target.parent.is_dir():
+        return f"{exc.strerror} (the folder {target.parent} must exist)"
+    return str(exc.strerror)
 
 
 def _slo_summary(model: Model) -> str:

@@ -85,6 +85,44 @@ def test_usage_error_exits_2() -> None:
     assert cli.main(["frobnicate"]) == cli.EXIT_USAGE
 
 
+USAGE_CASES = [
+    (
+        "render --out at an existing file",
+        ["render", "--spec", str(GOOD), "--out", "{tmp}/file"],
+        "python -m generators render: --out {tmp}/file: is a file, not a folder; give the output folder (e.g. --out .)",
+    ),
+    (
+        "render --out below an existing file",
+        ["render", "--spec", str(GOOD), "--out", "{tmp}/file/out"],
+        "python -m generators render: --out {tmp}/file/out: {tmp}/file is a file, not a folder; give the output folder (e.g. --out .)",
+    ),
+    (
+        "check --out at an existing file",
+        ["check", "--spec", str(GOOD), "--out", "{tmp}/file"],
+        "python -m generators check: --out {tmp}/file: is a file, not a folder; give the output folder (e.g. --out .)",
+    ),
+    (
+        "schema --out in a folder that does not exist",
+        ["schema", "--out", "{tmp}/nonexistent/dir/x.json"],
+        "python -m generators schema: --out {tmp}/nonexistent/dir/x.json: cannot write the schema: No such file or directory (the folder {tmp}/nonexistent/dir must exist)",
+    ),
+    (
+        "schema --out at a folder",
+        ["schema", "--out", "{tmp}"],
+        "python -m generators schema: --out {tmp}: cannot write the schema: Is a directory",
+    ),
+]
+
+
+@pytest.mark.parametrize(("argv", "expected"), [c[1:] for c in USAGE_CASES], ids=[c[0] for c in USAGE_CASES])
+def test_bad_out_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], expected: str) -> None:
+    (tmp_path / "file").write_text("mine")
+    assert cli.main([arg.format(tmp=tmp_path) for arg in argv]) == cli.EXIT_USAGE
+    assert capsys.readouterr().err.splitlines() == [expected.format(tmp=tmp_path)]
+    assert (tmp_path / "file").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"], "nothing was written"
+
+
 def test_check_detects_a_hand_edit(rendered: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rules = rendered / "prometheus/rules/api.rules.yml"
     rules.write_text(rules.read_text().replace("> 0.05", "> 0.5"))
