@@ -29,7 +29,13 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--spec", default="monitoring.yaml", help="spec file (default: monitoring.yaml)")
         cmd.add_argument("--out", default=".", help="output root (default: the current folder)")
         if name == "render":
-            cmd.add_argument("--skip-validation", action="store_true", help="do not run promtool/amtool (benchmarks only)")
+            checks = cmd.add_mutually_exclusive_group()
+            checks.add_argument("--skip-validation", action="store_true", help="do not run promtool/amtool (benchmarks only)")
+            checks.add_argument(
+                "--quick-validation",
+                action="store_true",
+                help="skip the slow checks: promtool unit tests, amtool route tests (the test suite, which renders often)",
+            )
     cmd = sub.add_parser("schema", help="write the spec's JSON Schema for editors")
     cmd.add_argument("--out", default=str(SCHEMA_FILE))
     return parser
@@ -57,7 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "render":
             start = time.perf_counter()
-            model, files = render.render(spec_path, out, validate=not args.skip_validation)
+            validate, full = not args.skip_validation, not args.quick_validation
+            model, files = render.render(spec_path, out, validate=validate, full=full)
             untested = promtool_tests.untested(model)
             rules = sum(len(a.tiers) for a in model.alerts)
             print(
