@@ -1,7 +1,7 @@
 """Command line: python -m generators render|check|schema.
 
-Exit codes: 0 ok, 1 invalid spec (every problem printed), 2 usage, 3 a validator rejected the output
-or is missing (check), 4 drift: the committed output is stale.
+Exit codes: 0 ok, 1 invalid spec (every problem printed), 2 usage (bad arguments, an --out that cannot
+be written), 3 a validator rejected the output or is missing (check), 4 drift: the committed output is stale.
 """
 
 from __future__ import annotations
@@ -30,7 +30,13 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--spec", default="monitoring.yaml", help="spec file (default: monitoring.yaml)")
         cmd.add_argument("--out", default=".", help="output root (default: the current folder)")
         if name == "render":
-            cmd.add_argument("--skip-validation", action="store_true", help="do not run promtool/amtool (benchmarks only)")
+            checks = cmd.add_mutually_exclusive_group()
+            checks.add_argument("--skip-validation", action="store_true", help="do not run promtool/amtool (benchmarks only)")
+            checks.add_argument(
+                "--quick-validation",
+                action="store_true",
+                help="skip the slow checks: promtool unit tests, amtool route tests (the test suite, which renders often)",
+            )
     cmd = sub.add_parser("schema", help="write the spec's JSON Schema for editors")
     cmd.add_argument("--out", default=str(SCHEMA_FILE))
     return parser
@@ -46,9 +52,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return EXIT_OK if exc.code == 0 else EXIT_USAGE
     if args.command == "schema":
-        Path(args.out).write_text(schema_text())
+        try:
+            Path(args.out).write_text(schema_text())
+        except OSError as exc:
+            return _usage(args.command, f"--out {args.out}: cannot write the schema: {_why(exc, Path(args.out))}")
         return EXIT_OK
     spec_path, out = Path(args.spec), Path(args.out)
+    bad_out = _not_a_folder(out)
+    if bad_out:
+        return _usage(args.command, f"--out {out}: {bad_out}; give the output folder (e.g. --out .)")
     # A render allocates millions of small objects and frees almost none until it ends; the cyclic garbage
     # collector would walk them all again and again (a quarter of a 1,000-service render). No cycles are
     # left to collect that matter for one short command, so it is paused for its duration.
@@ -65,7 +77,8 @@ def _run(args: argparse.Namespace, spec_path: Path, out: Path) -> int:
     try:
         if args.command == "render":
             start = time.perf_counter()
-            model, files = render.render(spec_path, out, validate=not args.skip_validation)
+            validate, full = not args.skip_validation, not args.quick_validation
+            model, files = render.render(spec_path, out, validate=validate, full=full)
             untested = promtool_tests.untested(model)
             rules = sum(len(a.tiers) for a in model.alerts)
             print(
@@ -86,6 +99,8 @@ def _run(args: argparse.Namespace, spec_path: Path, out: Path) -> int:
             print(message, file=sys.stderr)
         print("the rendered output failed validation; the previous output is unchanged", file=sys.stderr)
         return EXIT_TOOL
+    except OSError as exc:  # e.g. --out in a read-only place
+        return _usage(args.command, f"--out {out}: cannot write: {exc.strerror}: {exc.filename}")
     if problems:
         for line in problems:
             print(line, file=sys.stderr)
@@ -93,6 +108,27 @@ def _run(args: argparse.Namespace, spec_path: Path, out: Path) -> int:
         return EXIT_DRIFT if drift else EXIT_TOOL
     print(f"check passed: {out} matches {spec_path} and every validator accepts it")
     return EXIT_OK
+
+
+def _usage(command: str, message: str) -> int:
+    print(f"python -m generators {command}: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _not_a_folder(out: Path) -> str:
+    """Why out cannot be the output folder ('' when it can be, or can be created)."""
+    for folder in (out, *out.parents):
+        if folder.exists():
+            if folder.is_dir():
+                return ""
+            return "is a file, not a folder" if folder == out else f"{folder} is a file, not a folder"
+    return ""
+
+
+def _why(exc: OSError, target: Path) -> str:
+    if isinstance(exc, FileNotFoundError) and not target.parent.is_dir():
+        return f"{exc.strerror} (the folder {target.parent} must exist)"
+    return str(exc.strerror)
 
 
 def _slo_summary(model: Model) -> str:

@@ -89,9 +89,13 @@ def validate_tree(root: Path, strict: bool, log: TextIO, full: bool = False) -> 
 
 
 def render(
-    spec_path: Path, out: Path, log: TextIO = sys.stderr, strict: bool = False, validate: bool = True
+    spec_path: Path, out: Path, log: TextIO = sys.stderr, strict: bool = False, validate: bool = True, full: bool = True
 ) -> tuple[Model, dict[str, bytes]]:
-    """Render, validate in a scratch folder, then swap in. Raises SpecError or ValidationFailed."""
+    """Render, validate in a scratch folder, then swap in. Raises SpecError or ValidationFailed.
+
+    full runs every validator check, as `check` does, the generated promtool unit tests included (custom
+    alerts carry user-written test series that can fail): nothing is swapped in before all of it passed.
+    """
     model, warnings = spec.load(spec_path)
     for warning in warnings:
         print(warning, file=log)
@@ -100,7 +104,7 @@ def render(
     try:
         writer.write_tree(tmp, files)
         if validate:
-            validate_tree(tmp, strict, log)
+            validate_tree(tmp, strict, log, full=full)
         removed = writer.swap(tmp, out, files)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

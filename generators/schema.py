@@ -235,6 +235,7 @@ def build() -> dict[str, Any]:
             "maintenance": {"type": "array", "items": {**_TIME_INTERVAL, "required": ["name"]}},
         },
         ("critical",),
+        examples=[{"critical": ["oncall-pager"]}],
     )
     stack = _obj(
         {
@@ -268,9 +269,14 @@ def build() -> dict[str, Any]:
         "description": "Thresholds and notification channels of the monitoring stack (version 1)",
         **_obj(
             {
-                "version": {"const": 1},
+                "version": {"const": 1, "examples": [1]},
                 "stack": stack,
-                "channels": {"type": "object", "additionalProperties": _channel(), "propertyNames": _NAME},
+                "channels": {
+                    "type": "object",
+                    "additionalProperties": _channel(),
+                    "propertyNames": _NAME,
+                    "examples": [{"oncall-pager": {"type": "pagerduty", "routing_key_secret": "pagerduty_routing_key"}}],
+                },
                 "routing": routing,
                 "defaults": _obj({k: _thresholds(k) for k in kinds if catalog.signals(k)}),
                 "hosts": _block("host"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -92,7 +93,8 @@ def _explain(source: Source, error: jsonschema.ValidationError) -> list[Problem]
     if kind == "required":
         missing = error.message.split("'")[1]
         sub = error.schema.get("properties", {}).get(missing) or _property_anywhere(missing)
-        return [Problem(where, dotted(path), f"missing required key '{missing}'{_example(sub)}")]
+        example = f" (example: {missing}: {_flow(sub['examples'][0])})" if sub.get("examples") else _example(sub)
+        return [Problem(where, dotted(path), f"missing required key '{missing}'{example}")]
     if kind == "type":
         wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
         names = " or ".join(_JSON_TYPES.get(str(w), str(w)) for w in wanted)
@@ -132,6 +134,21 @@ def _property_index() -> dict[str, dict[str, Any]]:
 
 def _property_anywhere(name: str) -> dict[str, Any]:
     return _property_index().get(name, {})
+
+
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.@/-]*")
+_NOT_TEXT = re.compile(r"(?i)y|n|yes|no|on|off|true|false|null")
+
+
+def _flow(value: Any) -> str:
+    """A value as a YAML flow line, the way a user writes it: {critical: [oncall-pager]}."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    if isinstance(value, str) and _PLAIN.fullmatch(value) and not _NOT_TEXT.fullmatch(value):
+        return value
+    return json.dumps(value)
 
 
 def _short(value: Any) -> str:

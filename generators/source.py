@@ -1,8 +1,10 @@
 """Load a YAML spec into plain Python data while remembering where every value came from.
 
-PyYAML's safe_load silently keeps the last of two duplicate keys and expands aliases without bound.
-This loader composes the node graph (aliases are shared, never copied), walks it with a node budget,
-rejects duplicate keys, and records the line and column of every key and value by its path.
+PyYAML's safe_load silently keeps the last of two duplicate keys, expands aliases without bound, recurses
+once per nesting level and lets constructor exceptions escape (unknown tags, impossible dates). This loader
+composes the node graph with a nesting limit (aliases are shared, never copied), walks it with a node budget,
+rejects duplicate keys, unknown tags and scalars that do not construct, and records the line and column of
+every key and value by its path.
 """
 
 from __future__ import annotations
@@ -16,6 +18,14 @@ from generators.errors import Location, Problem, SpecError
 
 MAX_NODES = 100_000
 MAX_BYTES = 2_000_000
+MAX_DEPTH = 100  # nested lists/mappings; the spec needs about 10, Python's stack gives out near 1,000
+
+_YAML = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {f"{_YAML}{t}": t for t in ("str", "int", "float", "bool", "null", "timestamp")}
+_TEXT_TAGS = {f"{_YAML}merge", f"{_YAML}value"}  # '<<' and '=' outside a key: PyYAML has no constructor
+_KINDS = {"int": "an integer", "float": "a number", "bool": "true/false", "null": "null", "timestamp": "a date"}
+_EXAMPLES = {"int": "5", "float": "0.5", "bool": "true", "null": "null", "timestamp": "2001-12-31", "str": "text"}
+_DEPTH_HINT = "the spec needs about 10 at most (e.g. services.api.thresholds.error_rate.critical is 5)"
 
 Path = tuple[str | int, ...]
 
@@ -71,7 +81,7 @@ def load(file: str, raw: bytes) -> Source:
         ) from None
     if text.startswith("\ufeff"):
         text = text[1:]
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text, file)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -96,6 +106,46 @@ def _fail(file: str, loc: Location | None, message: str) -> SpecError:
     return SpecError([Problem(loc or Location(file, 1, 1), "", message)])
 
 
+def _tag(tag: str) -> str:
+    return "!!" + tag.removeprefix(_YAML) if tag.startswith(_YAML) else tag
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader whose composer stops at MAX_DEPTH nested collections instead of exhausting the stack."""
+
+    def __init__(self, text: str, file: str) -> None:
+        super().__init__(text)
+        self.file = file
+        self.depth = 0
+        self.path: list[str | int] = []
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        # PyYAML passes the item's position as index: an int in a list, the key node in a mapping
+        part = index.value if isinstance(index, yaml.ScalarNode) else index
+        named = parent is not None and isinstance(part, (str, int))
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        nests = isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent))
+        if nests and self.depth >= MAX_DEPTH:
+            loc = Location(self.file, event.start_mark.line + 1, event.start_mark.column + 1)
+            path = (*self.path, part) if named else tuple(self.path)
+            message = f"lists and mappings nest more than {MAX_DEPTH} levels deep; {_DEPTH_HINT}"
+            raise SpecError([Problem(loc, _deep(path), message)])
+        self.depth += nests
+        if named:
+            self.path.append(part)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= nests
+            if named:
+                self.path.pop()
+
+
+def _deep(path: Path) -> str:
+    """The first few steps of a very deep path."""
+    return dotted(path[:5]) + ("..." if len(path) > 5 else "")
+
+
 class _Walker:
     def __init__(self, file: str) -> None:
         self.file = file
@@ -103,6 +153,7 @@ class _Walker:
         self.marks: dict[Path, Location] = {}
         self.key_marks: dict[Path, Location] = {}
         self.problems: list[Problem] = []
+        self.depth = 0
         self.constructor = yaml.SafeLoader("")
 
     def loc(self, node: yaml.Node) -> Location:
@@ -122,11 +173,43 @@ class _Walker:
                 ]
             )
         self.marks.setdefault(path, self.loc(node))
-        if isinstance(node, yaml.MappingNode):
-            return self.mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node, path)
+        if node.tag not in (f"{_YAML}map", f"{_YAML}seq"):
+            self.problems.append(Problem(self.loc(node), dotted(path), f"YAML tag '{_tag(node.tag)}' is not supported; remove it"))
+        if self.depth >= MAX_DEPTH:  # only aliases get here: the composer stops literal nesting
+            message = f"aliases nest lists and mappings more than {MAX_DEPTH} levels deep (a recursive alias?); {_DEPTH_HINT}"
+            raise SpecError([Problem(self.loc(node), _deep(path), message)])
+        self.depth += 1
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self.mapping(node, path)
             return [self.walk(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self.constructor.construct_object(node, deep=True)
+        finally:
+            self.depth -= 1
+
+    def scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
+        """The constructed value, or None with a problem recorded (unknown tag, impossible date, ...)."""
+        if node.tag in _TEXT_TAGS:
+            return node.value
+        kind = _SCALAR_TAGS.get(node.tag)
+        if kind is None:
+            plain = f"{path[-1]}: {node.value}" if path and isinstance(path[-1], str) else node.value
+            message = f"YAML tag '{_tag(node.tag)}' is not supported; remove it (e.g. {plain})"
+            self.problems.append(Problem(self.loc(node), dotted(path), message))
+            return None
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except (ValueError, TypeError, KeyError, AttributeError, yaml.YAMLError) as exc:
+            short = kind == "timestamp" and isinstance(exc, ValueError) and len(str(exc)) <= 40
+            why = f" ({exc})" if short else ""  # 'month must be in 1..12', not the timezone offset essay
+            implicit = self.constructor.resolve(yaml.ScalarNode, node.value, (True, False)) == node.tag  # type: ignore[no-untyped-call]
+            if implicit:  # a plain scalar PyYAML read as a date/number: quoting keeps the text
+                message = f'{node.value!r} looks like {_KINDS[kind]} but is not one{why}; quote it to keep it as text (e.g. "{node.value}")'
+            else:
+                message = f"{node.value!r} is not a valid {_tag(node.tag)}{why}; remove the tag or fix the value (e.g. {_EXAMPLES[kind]})"
+            self.problems.append(Problem(self.loc(node), dotted(path), message))
+            return None
 
     def mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -136,10 +219,12 @@ class _Walker:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 merged.extend(self.merge_sources(value_node, path))
                 continue
-            key = self.constructor.construct_object(key_node, deep=True)
-            if not isinstance(key, (str, int, float, bool)) or isinstance(key, bool):
-                key = str(key)
-            key = str(key)
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problems.append(Problem(self.loc(key_node), dotted(path), "a key must be a name, not a list or mapping (e.g. api:)"))
+                continue
+            before = len(self.problems)
+            key = self.scalar(key_node, (*path, key_node.value))
+            key = key_node.value if len(self.problems) > before else str(key)
             if key in explicit:
                 first = self.key_marks[(*path, key)]
                 self.problems.append(

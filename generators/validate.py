@@ -14,8 +14,8 @@ from generators import alertmanager_check, scaling_validate, tools
 from generators.grafana import checks as grafana_checks
 from generators.grafana import checks_queries as grafana_queries
 
-# (rendered tree, full) -> problems. full=False is what `render` runs before the swap (seconds);
-# full=True adds the slower checks (`check`, CI): promtool unit tests, amtool route tests, ...
+# (rendered tree, full) -> problems. full=True (`render` before the swap, `check`, CI) adds the slower
+# checks: promtool unit tests, amtool route tests, ...; full=False skips them (tests that render often).
 Validator = Callable[[Path, bool], list[str]]
 
 

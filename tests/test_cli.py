@@ -9,8 +9,12 @@ from pathlib import Path
 import pytest
 
 from generators import cli, writer
+from tests.conftest import require_tool
 
 GOOD = Path(__file__).parent / "fixtures" / "good.yaml"
+# Most tests here are about the tree, not the validators: they skip the slow checks (promtool unit tests,
+# amtool route tests; ~1.5 s per render of good.yaml). The default, full validation, has its own tests below.
+QUICK = "--quick-validation"
 
 
 def tree_digest(root: Path) -> dict[str, str]:
@@ -20,7 +24,7 @@ def tree_digest(root: Path) -> dict[str, str]:
 @pytest.fixture
 def rendered(tmp_path: Path) -> Path:
     out = tmp_path / "out"
-    assert cli.main(["render", "--spec", str(GOOD), "--out", str(out)]) == cli.EXIT_OK
+    assert cli.main(["render", "--spec", str(GOOD), "--out", str(out), QUICK]) == cli.EXIT_OK
     return out
 
 
@@ -40,7 +44,7 @@ def test_render_writes_the_expected_tree(rendered: Path) -> None:
 
 def test_same_spec_gives_the_same_bytes(rendered: Path, tmp_path: Path) -> None:
     again = tmp_path / "again"
-    assert cli.main(["render", "--spec", str(GOOD), "--out", str(again)]) == cli.EXIT_OK
+    assert cli.main(["render", "--spec", str(GOOD), "--out", str(again), QUICK]) == cli.EXIT_OK
     assert tree_digest(rendered) == tree_digest(again)
 
 
@@ -68,6 +72,38 @@ def test_validator_failure_exits_3_and_keeps_previous_output(
     assert not list(rendered.glob(".render-*")), "the scratch folder must be cleaned up"
 
 
+def test_render_runs_the_generated_unit_tests_before_the_swap(rendered: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A custom alert whose user-written test series cannot fire: its generated test fails, so render exits 3."""
+    require_tool("promtool")
+    before = tree_digest(rendered)
+    bad = tmp_path / "bad.yaml"
+    anchor = '    description: "Quota at {{ $value | humanizePercentage }}"\n'
+    assert GOOD.read_text().count(anchor) == 1
+    series = "    test: {series: [{labels: 'quota_ratio{job=\"api\"}', value: '0.1'}]}\n"  # stays below 90%
+    bad.write_text(GOOD.read_text().replace(anchor, anchor + series))
+    assert cli.main(["render", "--spec", str(bad), "--out", str(rendered)]) == cli.EXIT_TOOL
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "promtool test rules:" in err
+    assert "alertname: QuotaHigh" in err
+    assert err.splitlines()[-1] == "the rendered output failed validation; the previous output is unchanged"
+    assert tree_digest(rendered) == before
+    assert not list(rendered.glob(".render-*")), "the scratch folder must be cleaned up"
+    # The same spec with the quick checks only renders: what failed above is the unit test, nothing else.
+    assert cli.main(["render", "--spec", str(bad), "--out", str(tmp_path / "quick"), QUICK]) == cli.EXIT_OK
+
+
+def test_render_validates_fully_by_default(rendered: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generators import validate
+
+    seen: list[bool] = []
+    monkeypatch.setattr(validate, "VALIDATORS", [lambda root, full: seen.append(full) or []])
+    assert cli.main(["render", "--spec", str(GOOD), "--out", str(rendered)]) == cli.EXIT_OK
+    assert cli.main(["render", "--spec", str(GOOD), "--out", str(rendered), QUICK]) == cli.EXIT_OK
+    assert cli.main(["render", "--spec", str(GOOD), "--out", str(rendered), "--skip-validation"]) == cli.EXIT_OK
+    assert seen == [True, False]
+
+
 def test_stale_generated_files_are_removed_and_others_kept(rendered: Path, tmp_path: Path) -> None:
     (rendered / "notes.txt").write_text("mine")
     smaller = tmp_path / "smaller.yaml"
@@ -75,7 +111,7 @@ def test_stale_generated_files_are_removed_and_others_kept(rendered: Path, tmp_p
     start = text.index("  cache:\n")
     end = text.index("custom:\n")
     smaller.write_text(text[:start] + text[end:])
-    assert cli.main(["render", "--spec", str(smaller), "--out", str(rendered)]) == cli.EXIT_OK
+    assert cli.main(["render", "--spec", str(smaller), "--out", str(rendered), QUICK]) == cli.EXIT_OK
     assert not (rendered / "prometheus/rules/cache.rules.yml").exists()
     assert not (rendered / "docs/runbooks/CacheLowCacheHitRatio.md").exists()
     assert (rendered / "notes.txt").read_text() == "mine"
@@ -83,6 +119,44 @@ def test_stale_generated_files_are_removed_and_others_kept(rendered: Path, tmp_p
 
 def test_usage_error_exits_2() -> None:
     assert cli.main(["frobnicate"]) == cli.EXIT_USAGE
+
+
+USAGE_CASES = [
+    (
+        "render --out at an existing file",
+        ["render", "--spec", str(GOOD), "--out", "{tmp}/file"],
+        "python -m generators render: --out {tmp}/file: is a file, not a folder; give the output folder (e.g. --out .)",
+    ),
+    (
+        "render --out below an existing file",
+        ["render", "--spec", str(GOOD), "--out", "{tmp}/file/out"],
+        "python -m generators render: --out {tmp}/file/out: {tmp}/file is a file, not a folder; give the output folder (e.g. --out .)",
+    ),
+    (
+        "check --out at an existing file",
+        ["check", "--spec", str(GOOD), "--out", "{tmp}/file"],
+        "python -m generators check: --out {tmp}/file: is a file, not a folder; give the output folder (e.g. --out .)",
+    ),
+    (
+        "schema --out in a folder that does not exist",
+        ["schema", "--out", "{tmp}/nonexistent/dir/x.json"],
+        "python -m generators schema: --out {tmp}/nonexistent/dir/x.json: cannot write the schema: No such file or directory (the folder {tmp}/nonexistent/dir must exist)",
+    ),
+    (
+        "schema --out at a folder",
+        ["schema", "--out", "{tmp}"],
+        "python -m generators schema: --out {tmp}: cannot write the schema: Is a directory",
+    ),
+]
+
+
+@pytest.mark.parametrize(("argv", "expected"), [c[1:] for c in USAGE_CASES], ids=[c[0] for c in USAGE_CASES])
+def test_bad_out_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], expected: str) -> None:
+    (tmp_path / "file").write_text("mine")
+    assert cli.main([arg.format(tmp=tmp_path) for arg in argv]) == cli.EXIT_USAGE
+    assert capsys.readouterr().err.splitlines() == [expected.format(tmp=tmp_path)]
+    assert (tmp_path / "file").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"], "nothing was written"
 
 
 def test_check_detects_a_hand_edit(rendered: Path, capsys: pytest.CaptureFixture[str]) -> None:

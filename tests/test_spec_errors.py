@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from generators import spec
+from generators import source, spec
 from generators.errors import SpecError
-from tests.conftest import require_tool
+from tests.conftest import ROOT, require_tool
 
 GOOD = (Path(__file__).parent / "fixtures" / "good.yaml").read_text()
 
@@ -88,14 +91,25 @@ CASES = [
         "an unknown top-level key",
         ("routing:\n", "routnig:\n"),
         [
-            "monitoring.yaml:1:1: missing required key 'routing'",
+            "monitoring.yaml:1:1: missing required key 'routing' (example: routing: {critical: [oncall-pager]})",
             "monitoring.yaml:11:1: routnig: unknown key 'routnig'; did you mean 'routing'? (allowed here: business, channels, containers, custom, defaults, ha, hosts, kubernetes, probes, remote_write, routing, services, stack, version)",
         ],
     ),
     (
         "a required key missing",
         ("version: 1\n", ""),
-        "monitoring.yaml:1:1: missing required key 'version'",
+        "monitoring.yaml:1:1: missing required key 'version' (example: version: 1)",
+    ),
+    (
+        "the channels missing",
+        (GOOD[GOOD.index("channels:\n") : GOOD.index("routing:\n")], ""),
+        [
+            "monitoring.yaml:1:1: missing required key 'channels' (example: channels: {oncall-pager: {type: pagerduty, routing_key_secret: pagerduty_routing_key}})",
+            "monitoring.yaml:8:14: routing.critical[0]: channel 'pager' is not defined under channels: (defined: none)",
+            "monitoring.yaml:8:21: routing.critical[1]: channel 'chat' is not defined under channels: (defined: none)",
+            "monitoring.yaml:9:13: routing.warning[0]: channel 'chat' is not defined under channels: (defined: none)",
+            "monitoring.yaml:10:10: routing.info[0]: channel 'mail' is not defined under channels: (defined: none)",
+        ],
     ),
     (
         "a wrong type",
@@ -142,7 +156,7 @@ CASES = [
         "a literal Slack webhook URL",
         ("webhook_secret: slack_hook", "webhook_url: https://hooks.slack.com/services/T0/B0/XYZ"),
         [
-            "monitoring.yaml:9:9: channels.chat: missing required key 'webhook_secret' (example: \"slack_alerts_webhook\")",
+            "monitoring.yaml:9:9: channels.chat: missing required key 'webhook_secret' (example: webhook_secret: slack_alerts_webhook)",
             "monitoring.yaml:9:43: channels.chat.webhook_url: 'webhook_url' would put a secret in the spec; reference a secret file instead: 'webhook_secret: <name>' and store the value in compose/secrets/<name> (git-ignored)",
         ],
     ),
@@ -170,6 +184,51 @@ CASES = [
         "a duplicate mapping key",
         ("  cache:\n", "  api:\n"),
         "monitoring.yaml:24:3: services.api: duplicate key 'api' (first defined at line 16); YAML keeps only the last one, so merge the two entries",
+    ),
+    (
+        "an unknown YAML tag",
+        ("scrape_interval: 15s", "scrape_interval: !foo 15s"),
+        "monitoring.yaml:3:20: stack.scrape_interval: YAML tag '!foo' is not supported; remove it (e.g. scrape_interval: 15s)",
+    ),
+    (
+        "an unknown YAML tag on a mapping",
+        ("stack:\n", "stack: !foo\n"),
+        "monitoring.yaml:2:8: stack: YAML tag '!foo' is not supported; remove it",
+    ),
+    (
+        "a Python object tag",
+        ("scrape_interval: 15s", "scrape_interval: !!python/name:os.system 15s"),
+        "monitoring.yaml:3:20: stack.scrape_interval: YAML tag '!!python/name:os.system' is not supported; remove it (e.g. scrape_interval: 15s)",
+    ),
+    (
+        "an impossible date",
+        ("scrape_interval: 15s", "scrape_interval: 2001-13-45"),
+        "monitoring.yaml:3:20: stack.scrape_interval: '2001-13-45' looks like a date but is not one (month must be in 1..12); quote it to keep it as text (e.g. \"2001-13-45\")",
+    ),
+    (
+        "an impossible timestamp",
+        ("scrape_interval: 15s", "scrape_interval: 2001-02-03 25:00:00"),
+        "monitoring.yaml:3:20: stack.scrape_interval: '2001-02-03 25:00:00' looks like a date but is not one (hour must be in 0..23); quote it to keep it as text (e.g. \"2001-02-03 25:00:00\")",
+    ),
+    (
+        "an impossible date as a key",
+        ("grafana_url: http://grafana.test", "2001-02-30: http://grafana.test"),
+        "monitoring.yaml:5:3: stack.2001-02-30: '2001-02-30' looks like a date but is not one (day is out of range for month); quote it to keep it as text (e.g. \"2001-02-30\")",
+    ),
+    (
+        "a hexadecimal number with no digits",
+        ("scrape_interval: 15s", "scrape_interval: 0x_"),
+        "monitoring.yaml:3:20: stack.scrape_interval: '0x_' looks like an integer but is not one; quote it to keep it as text (e.g. \"0x_\")",
+    ),
+    (
+        "an explicit tag the value does not fit",
+        ("scrape_interval: 15s", "scrape_interval: !!int 15s"),
+        "monitoring.yaml:3:20: stack.scrape_interval: '15s' is not a valid !!int; remove the tag or fix the value (e.g. 5)",
+    ),
+    (
+        "a list as a key",
+        ("grafana_url: http://grafana.test", "[grafana_url]: http://grafana.test"),
+        "monitoring.yaml:5:3: stack: a key must be a name, not a list or mapping (e.g. api:)",
     ),
     (
         "a YAML syntax error",
@@ -209,15 +268,104 @@ def test_non_utf8_bytes(tmp_path: Path) -> None:
     ]
 
 
-def test_alias_bomb_fails_fast(tmp_path: Path) -> None:
+def alias_bomb() -> str:
+    """Nine levels of ten aliases each: 10**9 values if expanded."""
     lines = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
     for i in range(1, 9):
         prev = chr(ord("a") + i - 1)
         cur = chr(ord("a") + i)
         lines.append(f"{cur}: &{cur} [" + ", ".join([f"*{prev}"] * 10) + "]")
-    found = problems_for(tmp_path, "\n".join(lines) + "\n")
-    assert len(found) == 1
-    assert "expands to more than 100000 values (an alias bomb?)" in found[0]
+    return "\n".join(lines) + "\n"
+
+
+# Loads a spec in a fresh process and reports what it cost: how many values PyYAML constructed and how much
+# the peak RSS grew. A fresh process, because ru_maxrss never decreases and xdist workers run other tests.
+_MEASURE = """
+import json, resource, sys
+import yaml
+from generators import spec
+from generators.errors import SpecError
+
+constructed = 0
+original = yaml.constructor.BaseConstructor.construct_object
+
+def counting(self, node, deep=False):
+    global constructed
+    constructed += 1
+    return original(self, node, deep)
+
+yaml.constructor.BaseConstructor.construct_object = counting
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    spec.load(sys.argv[1])
+    problems = []
+except SpecError as exc:
+    problems = [str(p) for p in exc.problems]
+grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+print(json.dumps({"problems": problems, "constructed": constructed, "grown_kib": grown}))
+"""
+
+
+def test_alias_bomb_fails_fast(tmp_path: Path) -> None:
+    path = tmp_path / "monitoring.yaml"
+    path.write_text(alias_bomb())
+    proc = subprocess.run([sys.executable, "-c", _MEASURE, str(path)], cwd=ROOT, capture_output=True, text=True, check=True)
+    report = json.loads(proc.stdout)
+    assert [p.replace(str(path), "monitoring.yaml") for p in report["problems"]] == [
+        "monitoring.yaml:1:53: e[7][8][8][8][9]: the document expands to more than 100000 values (an alias bomb?); write the values out or use fewer nested aliases"
+    ]
+    # Stopped at the budget (10**9 values if expanded), in memory terms too: ~30 MiB here, many GiB unchecked.
+    assert report["constructed"] <= source.MAX_NODES
+    assert report["grown_kib"] < 200 * 1024
+
+
+DOCUMENT_CASES = [
+    (
+        "3,000 nested lists (6 KB)",
+        "x: " + "[" * 3000 + "]" * 3000 + "\n",
+        "monitoring.yaml:1:103: x[0][0][0][0]...: lists and mappings nest more than 100 levels deep; the spec needs about 10 at most (e.g. services.api.thresholds.error_rate.critical is 5)",
+    ),
+    (
+        "3,000 nested flow mappings",
+        "x: " + "{a: " * 3000 + "1" + "}" * 3000 + "\n",
+        "monitoring.yaml:1:400: x.a.a.a.a...: lists and mappings nest more than 100 levels deep; the spec needs about 10 at most (e.g. services.api.thresholds.error_rate.critical is 5)",
+    ),
+    (
+        "150 nested block lists",
+        "x:\n" + "".join("  " * i + "- \n" for i in range(150)),
+        "monitoring.yaml:101:199: x[0][0][0][0]...: lists and mappings nest more than 100 levels deep; the spec needs about 10 at most (e.g. services.api.thresholds.error_rate.critical is 5)",
+    ),
+    (
+        "deep nesting after valid content, path through lists and mappings",
+        "version: 1\nx: [1, [2, " + "{a: [" * 60 + "]}" * 60 + "]]\n",
+        "monitoring.yaml:2:256: x[1][1].a[0]...: lists and mappings nest more than 100 levels deep; the spec needs about 10 at most (e.g. services.api.thresholds.error_rate.critical is 5)",
+    ),
+    (
+        "a recursive alias",
+        "x: &a [*a]\n",
+        "monitoring.yaml:1:4: x[0][0][0][0]...: aliases nest lists and mappings more than 100 levels deep (a recursive alias?); the spec needs about 10 at most (e.g. services.api.thresholds.error_rate.critical is 5)",
+    ),
+    (
+        "a mapping that merges itself",
+        "x: &a {<<: *a}\n",
+        "monitoring.yaml:1:4: x: aliases nest lists and mappings more than 100 levels deep (a recursive alias?); the spec needs about 10 at most (e.g. services.api.thresholds.error_rate.critical is 5)",
+    ),
+    (
+        "a chain of aliases each one level deeper",
+        "".join(f"a{i}: &a{i} [{f'*a{i - 1}' if i else 1}]\n" for i in range(150)),
+        "monitoring.yaml:1:5: a99[0][0][0][0]...: aliases nest lists and mappings more than 100 levels deep (a recursive alias?); the spec needs about 10 at most (e.g. services.api.thresholds.error_rate.critical is 5)",
+    ),
+    (
+        "100 levels are still read (the unknown key is the only problem)",
+        GOOD + "x: " + "[" * 99 + "]" * 99 + "\n",
+        "monitoring.yaml:39:1: x: unknown key 'x' (allowed here: business, channels, containers, custom, defaults, ha, hosts, kubernetes, probes, remote_write, routing, services, stack, version)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [c[1:] for c in DOCUMENT_CASES], ids=[c[0] for c in DOCUMENT_CASES])
+def test_bad_document_is_reported_exactly(tmp_path: Path, text: str, expected: str) -> None:
+    assert problems_for(tmp_path, text) == [expected]
 
 
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
