@@ -77,23 +77,28 @@ def _scalar(value: Any) -> str:
 
 def _emit(value: Any, indent: str, out: list[str]) -> None:
     """Block-style YAML in the layout PyYAML uses (lists not indented under their key)."""
+    append = out.append
     if isinstance(value, dict):
         for key, item in value.items():
             key_text = _string(key) if type(key) is str else _scalar(str(key))
-            if item and isinstance(item, (dict, list)):
-                out.append(f"{indent}{key_text}:\n")
+            if type(item) is str:  # most values: skip the container checks
+                append(f"{indent}{key_text}: {_string(item)}\n")
+            elif item and isinstance(item, (dict, list)):
+                append(f"{indent}{key_text}:\n")
                 _emit(item, indent + ("  " if isinstance(item, dict) else ""), out)
             else:
-                out.append(f"{indent}{key_text}: {_flow_empty(item)}\n")
+                append(f"{indent}{key_text}: {_flow_empty(item)}\n")
         return
+    dash = f"{indent}- "
     for item in value:
-        if item and isinstance(item, (dict, list)):
-            lines: list[str] = []
-            _emit(item, indent + "  ", lines)
-            lines[0] = f"{indent}- " + lines[0][len(indent) + 2 :]
-            out.extend(lines)
+        if type(item) is str:
+            append(dash + _string(item) + "\n")
+        elif item and isinstance(item, (dict, list)):
+            first = len(out)  # the item's first line starts with its indent: replace that with the dash
+            _emit(item, indent + "  ", out)
+            out[first] = dash + out[first][len(indent) + 2 :]
         else:
-            out.append(f"{indent}- {_flow_empty(item)}\n")
+            append(f"{dash}{_flow_empty(item)}\n")
 
 
 def _flow_empty(value: Any) -> str:
