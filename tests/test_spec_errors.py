@@ -105,10 +105,14 @@ CASES = [
         (GOOD[GOOD.index("channels:\n") : GOOD.index("routing:\n")], ""),
         [
             "monitoring.yaml:1:1: missing required key 'channels' (example: channels: {oncall-pager: {type: pagerduty, routing_key_secret: pagerduty_routing_key}})",
-            "monitoring.yaml:8:14: routing.critical[0]: channel 'pager' is not defined under channels: (defined: none)",
-            "monitoring.yaml:8:21: routing.critical[1]: channel 'chat' is not defined under channels: (defined: none)",
-            "monitoring.yaml:9:13: routing.warning[0]: channel 'chat' is not defined under channels: (defined: none)",
-            "monitoring.yaml:10:10: routing.info[0]: channel 'mail' is not defined under channels: (defined: none)",
+            "monitoring.yaml:8:14: routing.critical[0]: channel 'pager' is not defined under channels: (defined: none); "
+            'add it, e.g. channels: {pager: {type: webhook, url: "http://sink:8080/hook"}}',
+            "monitoring.yaml:8:21: routing.critical[1]: channel 'chat' is not defined under channels: (defined: none); "
+            'add it, e.g. channels: {chat: {type: webhook, url: "http://sink:8080/hook"}}',
+            "monitoring.yaml:9:13: routing.warning[0]: channel 'chat' is not defined under channels: (defined: none); "
+            'add it, e.g. channels: {chat: {type: webhook, url: "http://sink:8080/hook"}}',
+            "monitoring.yaml:10:10: routing.info[0]: channel 'mail' is not defined under channels: (defined: none); "
+            'add it, e.g. channels: {mail: {type: webhook, url: "http://sink:8080/hook"}}',
         ],
     ),
     (
@@ -130,17 +134,17 @@ CASES = [
     (
         "a pagerduty channel without its key's secret",
         ("{type: pagerduty, routing_key_secret: pd_key}", "{type: pagerduty}"),
-        "monitoring.yaml:8:10: channels.pager: missing required key 'routing_key_secret' (example: \"pagerduty_routing_key\")",
+        "monitoring.yaml:8:10: channels.pager: missing required key 'routing_key_secret' (example: routing_key_secret: pagerduty_routing_key)",
     ),
     (
         "a slack channel without its webhook's secret",
         (", webhook_secret: slack_hook}", "}"),
-        "monitoring.yaml:9:9: channels.chat: missing required key 'webhook_secret' (example: \"slack_alerts_webhook\")",
+        "monitoring.yaml:9:9: channels.chat: missing required key 'webhook_secret' (example: webhook_secret: slack_alerts_webhook)",
     ),
     (
         "an opsgenie channel without its key's secret",
         ("{type: pagerduty, routing_key_secret: pd_key}", "{type: opsgenie}"),
-        "monitoring.yaml:8:10: channels.pager: missing required key 'api_key_secret' (example: \"opsgenie_api_key\")",
+        "monitoring.yaml:8:10: channels.pager: missing required key 'api_key_secret' (example: api_key_secret: opsgenie_api_key)",
     ),
     (
         "an email password secret that is not a file name",
