@@ -15,6 +15,7 @@ from generators import (  # kubernetes/ and prometheus/ha/ (Scaling out)
     grafana,
     ha,
     kubernetes,
+    parallel,
     prometheus_config,
     promtool_tests,
     rules,
@@ -56,15 +57,36 @@ OUTPUTS += [slo_rules.build, slo_tests.build]
 OUTPUTS += [ha.build, _kubernetes]  # prometheus/ha/ and kubernetes/ (README: Scaling out)
 
 
-def documents(model: Model) -> dict[str, bytes]:
-    files: dict[str, Any] = {}
-    for output in OUTPUTS:
+# Run in a forked child for large specs (parallel.both): dashboards and what wraps them (kubernetes/ reuses
+# the dashboards built in the same process), about half of a 1,000-service render. The promtool tests stay
+# here: the CLI summary reads their cache.
+FORKED: tuple[Output, ...] = (grafana.build, _kubernetes, alertmanager.build, compose.build, ha.build)
+FORK_FROM_SERVICES = 100  # below this a render takes well under a second: not worth a process
+
+
+def _serialized(model: Model, outputs: list[Output]) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    for output in outputs:
         produced = output(model)
         clash = set(files) & set(produced)
         if clash:
             raise RuntimeError(f"two generators write {sorted(clash)}")
-        files.update(produced)
-    return writer.to_bytes(files)
+        files.update({path: writer.serialize(path, doc) for path, doc in produced.items()})
+    return files
+
+
+def documents(model: Model) -> dict[str, bytes]:
+    """Every output file's bytes, sorted by path, then the manifest."""
+    if len(model.services) < FORK_FROM_SERVICES:
+        return writer.with_manifest(_serialized(model, OUTPUTS))
+    there, here = parallel.both(
+        lambda: _serialized(model, [o for o in OUTPUTS if o in FORKED]),
+        lambda: _serialized(model, [o for o in OUTPUTS if o not in FORKED]),
+    )
+    clash = set(there) & set(here)
+    if clash:
+        raise RuntimeError(f"two generators write {sorted(clash)}")
+    return writer.with_manifest({**there, **here})
 
 
 class ValidationFailed(Exception):

@@ -134,8 +134,13 @@ def serialize(path: str, doc: Any) -> bytes:
 
 
 def to_bytes(files: Mapping[str, Any]) -> dict[str, bytes]:
-    out = {path: serialize(path, doc) for path, doc in sorted(files.items())}
-    out[MANIFEST] = ("".join(f"{p}\n" for p in sorted(out))).encode()
+    return with_manifest({path: serialize(path, doc) for path, doc in files.items()})
+
+
+def with_manifest(files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The files sorted by path, then MANIFEST: the list of them (itself excluded)."""
+    out = dict(sorted(files.items()))
+    out[MANIFEST] = "".join(f"{p}\n" for p in out).encode()
     return out
 
 
