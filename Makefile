@@ -20,9 +20,9 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 setup: $(STAMP) ## Create .venv with the pinned dependencies
 
-render: $(STAMP) ## Render every output from the spec (SPEC=path to override)
+render: $(STAMP) ## Render every output from the spec (SPEC=path to override; QUICK=1 skips the unit/route tests)
 	$(PY) -m generators schema
-	$(PY) -m generators render --spec $(SPEC) --out $(OUT)
+	$(PY) -m generators render --spec $(SPEC) --out $(OUT) $(if $(QUICK),--quick-validation)
 
 schema: $(STAMP) ## Write the spec's JSON Schema for editors
 	$(PY) -m generators schema
