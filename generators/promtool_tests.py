@@ -314,7 +314,8 @@ def cases(alert: Alert) -> list[dict[str, Any]]:
     return groups
 
 
-# The last model's test groups per alert: build() and untested() (the CLI summary) both need them.
+# The last model's test groups per alert: build() and untested() (the CLI summary) both need them. Keyed by
+# id(): the alerts live as long as the model this cache holds.
 _LAST: list[tuple[Model, dict[int, list[dict[str, Any]]]]] = []
 
 
@@ -327,8 +328,8 @@ def _cases(model: Model, alert: Alert) -> list[dict[str, Any]]:
     return memo[id(alert)]
 
 
-def build_service(service: Service, model: Model | None = None) -> dict[str, Any] | None:
-    tests = [g for alert in service.alerts for g in (_cases(model, alert) if model is not None else cases(alert))]
+def build_service(model: Model, service: Service) -> dict[str, Any] | None:
+    tests = [g for alert in service.alerts for g in _cases(model, alert)]
     if not tests:
         return None
     return {
@@ -341,7 +342,7 @@ def build_service(service: Service, model: Model | None = None) -> dict[str, Any
 def build(model: Model) -> dict[str, dict[str, Any]]:
     out = {}
     for service in model.services:
-        doc = build_service(service, model)
+        doc = build_service(model, service)
         if doc:
             out[f"prometheus/{conventions.test_file(service.name)}"] = doc
     return out
