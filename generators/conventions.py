@@ -35,9 +35,12 @@ PROMETHEUS_JOB = "prometheus"
 ALERTMANAGER_JOB = "alertmanager"
 PUSHGATEWAY_JOB = "pushgateway"
 
-# Grafana: the datasource uid provisioning sets and every dashboard references.
+# Grafana: the datasource uids provisioning sets. Dashboards reach Prometheus through their datasource
+# variable (type datasource, current value the provisioned uid) as Grafana saves it: uid "${datasource}".
 PROMETHEUS_DATASOURCE_UID = "prometheus"
 ALERTMANAGER_DATASOURCE_UID = "alertmanager"
+DATASOURCE_VARIABLE = "datasource"
+DATASOURCE_VARIABLE_REF = "${" + DATASOURCE_VARIABLE + "}"
 # Compose: where grafana/dashboards is mounted read-only and the dashboard provider reads it (outside the
 # grafana-data volume), and the network alias every Alertmanager peer answers to (the datasource's host).
 GRAFANA_DASHBOARDS_DIR = "/etc/grafana/dashboards"

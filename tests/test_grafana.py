@@ -176,8 +176,27 @@ def test_provisioning_sets_the_uid_the_dashboards_use_and_keeps_the_spec_authori
     assert provider["options"] == {"path": conventions.GRAFANA_DASHBOARDS_DIR, "foldersFromFilesStructure": True}
     assert conventions.GRAFANA_DASHBOARDS_DIR == "/etc/grafana/dashboards"  # a read-only mount, outside the data volume
     assert (provider["allowUiUpdates"], provider["disableDeletion"]) == (False, False)
-    refs = {json.dumps(t["datasource"], sort_keys=True) for b in boards(built).values() for p in b["panels"] for t in p.get("targets", [])}
-    assert refs == {json.dumps({"type": "prometheus", "uid": sources[0]["uid"]}, sort_keys=True)}
+    for board in boards(built).values():  # what ${datasource} resolves to on a fresh Grafana
+        (variable,) = [v for v in board["templating"]["list"] if v["name"] == "datasource"]
+        assert (variable["type"], variable["query"], variable["current"]["value"]) == ("datasource", "prometheus", sources[0]["uid"])
+
+
+def test_panels_targets_and_query_variables_read_through_the_datasource_variable(built: dict[str, Any]) -> None:
+    refs: dict[str, set[str]] = {}
+    for uid, board in boards(built).items():
+        for p in board["panels"]:
+            if p["type"] != "row":
+                for ref in [p["datasource"], *(t["datasource"] for t in p["targets"])]:
+                    refs.setdefault(json.dumps(ref, sort_keys=True), set()).add(uid)
+        for var in board["templating"]["list"]:
+            if var["type"] == "query":
+                refs.setdefault(json.dumps(var["datasource"], sort_keys=True), set()).add(f"{uid} ${var['name']}")
+            else:
+                assert "datasource" not in var, (uid, var["name"])
+    query_variables = {"alerts-overview $service", "infrastructure $instance", "synthetic-probes $instance"}
+    expected = {d.uid for d in conventions.DASHBOARDS.values()} | query_variables
+    assert refs == {'{"type": "prometheus", "uid": "${datasource}"}': expected}
+    assert not any("${DS_" in json.dumps(board) for board in boards(built).values())
 
 
 @pytest.mark.parametrize(

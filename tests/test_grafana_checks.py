@@ -83,10 +83,6 @@ def _overlap(b: dict[str, Any]) -> None:
     panel_by_title(b, "Latency p99")["gridPos"] = dict(panel_by_title(b, "Latency p95")["gridPos"])
 
 
-def _import_placeholder(b: dict[str, Any]) -> None:
-    panel_by_title(b, "Latency p99")["datasource"] = {"type": "prometheus", "uid": "${DS_PROMETHEUS}"}
-
-
 def _stat_option_missing(b: dict[str, Any]) -> None:
     del panel_by_title(b, "Target state")["options"]["wideLayout"]
 
@@ -104,7 +100,6 @@ def _null_title(b: dict[str, Any]) -> None:
         (_duplicate_id, f"{HEALTH}: panel id {P95_ID} used by 'Latency p95' and 'Latency p99'"),
         (_past_grid, f"{HEALTH}: {P99} ends at column 28, past the 24-column grid"),
         (_overlap, f"{HEALTH}: {P99} overlaps 'Latency p95'"),
-        (_import_placeholder, f"{HEALTH}: contains an import placeholder ${{DS_...}}; reference the datasource by uid"),
         (
             _stat_option_missing,
             f"{HEALTH}: panel {conventions.panel_id('api', 'target_down')} (stat).options: 'wideLayout' is a required property",
@@ -118,7 +113,6 @@ def _null_title(b: dict[str, Any]) -> None:
         "two panels with one id are refused",
         "a panel past column 24 is refused",
         "overlapping panels are refused",
-        "an import placeholder datasource is refused",
         "a stat panel without a required option fails the stat plugin schema",
         "null where the schema wants a string is refused",
     ],
@@ -129,10 +123,104 @@ def test_a_broken_dashboard_is_reported(tree: Path, schemas: Path, change: Mutat
     assert expected in problems, "\n".join(problems)
 
 
-def test_a_wrong_datasource_reference_is_reported(tree: Path, schemas: Path) -> None:
-    mutate(tree, lambda b: panel_by_title(b, "Latency p99")["targets"][0].update(datasource={"type": "prometheus", "uid": "other"}))
-    assert checks.grafana_dashboards(tree, True) == [
-        f"{HEALTH}: {P99} references datasource {{'type': 'prometheus', 'uid': 'other'}}, not the provisioned uid 'prometheus'"
+NEITHER = "neither ${datasource} nor the provisioned uid 'prometheus'"
+NEEDS = "(it needs type 'datasource', query 'prometheus' and current value 'prometheus', the provisioned uid)"
+VARIABLE_REF = '"uid": "${datasource}"'  # as writer.serialize spells each reference through the variable
+
+
+def _p99_target_uid(uid: str) -> Mutation:
+    return lambda b: panel_by_title(b, "Latency p99")["targets"][0].update(datasource={"type": "prometheus", "uid": uid})
+
+
+def _p99_panel_placeholder(b: dict[str, Any]) -> None:
+    panel_by_title(b, "Latency p99")["datasource"] = {"type": "prometheus", "uid": "${DS_PROMETHEUS}"}
+
+
+def _datasource_variable(b: dict[str, Any]) -> dict[str, Any]:
+    return next(v for v in b["templating"]["list"] if v["name"] == "datasource")
+
+
+def _no_datasource_variable(b: dict[str, Any]) -> None:
+    b["templating"]["list"].remove(_datasource_variable(b))
+
+
+def _datasource_variable_defaults_elsewhere(b: dict[str, Any]) -> None:
+    _datasource_variable(b)["current"] = {"text": "other", "value": "other"}
+
+
+def _datasource_variable_of_another_type(b: dict[str, Any]) -> None:
+    _datasource_variable(b).update(type="custom", query="prometheus,other")
+
+
+def _fixed_uids(b: dict[str, Any]) -> None:
+    """The provisioned uids stay valid: Prometheus on one panel, Alertmanager on another (and no variable)."""
+    _no_datasource_variable(b)
+    for panel in checks.panels(b):
+        for ref in [panel.get("datasource"), *(t["datasource"] for t in panel.get("targets", []))]:
+            if ref is not None:
+                ref["uid"] = "prometheus"
+    firing = panel_by_title(b, "Firing alerts")
+    firing["datasource"] = {"type": "alertmanager", "uid": "alertmanager"}
+    firing["targets"][0]["datasource"] = {"type": "alertmanager", "uid": "alertmanager"}
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (_p99_target_uid("other"), [f"{HEALTH}: {P99} references datasource {{'type': 'prometheus', 'uid': 'other'}}, {NEITHER}"]),
+        (
+            _p99_panel_placeholder,
+            [
+                f"{HEALTH}: {P99} references datasource {{'type': 'prometheus', 'uid': '${{DS_PROMETHEUS}}'}}, {NEITHER}",
+                f"{HEALTH}: contains an import placeholder ${{DS_...}}; reference the datasource as ${{datasource}} or by uid",
+            ],
+        ),
+        (
+            _no_datasource_variable,
+            [f"{HEALTH}: {{n}} datasource references use ${{datasource}}, but the dashboard has no variable 'datasource' {NEEDS}"],
+        ),
+        (
+            _datasource_variable_defaults_elsewhere,
+            [f"{HEALTH}: {{n}} datasource references use ${{datasource}}, but its variable 'datasource' has current value 'other' {NEEDS}"],
+        ),
+        (
+            _datasource_variable_of_another_type,
+            [
+                f"{HEALTH}: {{n}} datasource references use ${{datasource}}, "
+                f"but its variable 'datasource' has type 'custom' and query 'prometheus,other' {NEEDS}"
+            ],
+        ),
+        (_fixed_uids, []),
+    ],
+    ids=[
+        "another uid is refused",
+        "an import placeholder is refused twice: as a reference and as text",
+        "${datasource} on a dashboard without the variable is refused once, with the count",
+        "${datasource} whose variable defaults to another uid is refused",
+        "${datasource} whose variable is no datasource variable is refused",
+        "the provisioned Prometheus and Alertmanager uids are accepted without the variable",
+    ],
+)
+def test_a_datasource_reference_grafana_cannot_resolve_is_reported(
+    tree: Path, schemas: Path, change: Mutation, expected: list[str]
+) -> None:
+    mutate(tree, change)
+    n = (tree / HEALTH).read_text().count(VARIABLE_REF)  # the dashboard's panels and targets, after the change
+    assert checks.grafana_dashboards(tree, True) == [e.replace("{n}", str(n)) for e in expected]
+
+
+def test_a_query_variable_is_held_to_the_same_datasource_rule() -> None:
+    variable = {"name": "datasource", "type": "datasource", "query": "prometheus", "current": {"text": "prometheus", "value": "prometheus"}}
+    instance = {"name": "instance", "type": "query", "query": "label_values(up, instance)"}
+    good = {"templating": {"list": [variable, {**instance, "datasource": {"type": "prometheus", "uid": "${datasource}"}}]}}
+    assert checks.datasource_problems("b", good) == []
+    bad = {"templating": {"list": [{**instance, "datasource": {"type": "prometheus", "uid": "other"}}]}}
+    assert checks.datasource_problems("b", bad) == [
+        f"b: variable $instance references datasource {{'type': 'prometheus', 'uid': 'other'}}, {NEITHER}"
+    ]
+    unbacked = {"templating": {"list": [{**instance, "datasource": {"type": "prometheus", "uid": "${datasource}"}}]}}
+    assert checks.datasource_problems("b", unbacked) == [
+        f"b: 1 datasource reference uses ${{datasource}}, but the dashboard has no variable 'datasource' {NEEDS}"
     ]
 
 
@@ -212,6 +300,20 @@ def test_grafanalib_output_fails_the_schema_and_the_normalized_output_passes(sch
         {"color": "red", "value": 1000},
     ]
     assert board["schemaVersion"] == normalize.SCHEMA_VERSION and board["id"] is None
+
+
+def test_normalize_points_prometheus_at_the_variable_and_keeps_an_alertmanager_uid() -> None:
+    alertmanager = {"type": "alertmanager", "uid": "alertmanager"}
+    raw = adapter.plain(legacy_dashboard())
+    raw["panels"].append({**raw["panels"][1], "id": 3, "datasource": alertmanager, "targets": [{"refId": "A", "expr": "x"}]})
+    board = normalize.normalize(raw)
+    assert [(p["datasource"], [t["datasource"] for t in p["targets"]]) for p in board["panels"][1:]] == [
+        ({"type": "prometheus", "uid": "${datasource}"}, [{"type": "prometheus", "uid": "${datasource}"}]),
+        (alertmanager, [alertmanager]),
+    ]
+    assert checks.datasource_problems("b", board) == [  # grafanalib's board has no variable; Alertmanager is not counted
+        f"b: 2 datasource references use ${{datasource}}, but the dashboard has no variable 'datasource' {NEEDS}"
+    ]
 
 
 def test_a_second_dashboard_with_the_same_uid_and_title_in_the_folder_is_reported(tree: Path, schemas: Path) -> None:

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from generators import kubernetes, kubernetes_plugins, render, rules, scaling_validate, spec, writer
+from generators.grafana import checks
 from generators.model import HighAvailability, Model
 from tests.conftest import require_shared, require_tool
 
@@ -275,6 +276,23 @@ def test_the_rendered_tree_carries_the_real_alertmanager_config_and_dashboards(t
     assert sorted(k for k in secret["stringData"] if k.endswith(".tmpl")) == sorted(
         p.name for p in (tree / "alertmanager/templates").iterdir()
     )
+
+
+def test_the_dashboard_config_maps_read_through_the_datasource_variable_the_sidecar_datasource_backs(tree: Path) -> None:
+    cm = yaml.safe_load((tree / "kubernetes/grafana/datasources.yaml").read_text())
+    (prometheus,) = [d for d in yaml.safe_load(cm["data"]["datasources.yaml"])["datasources"] if d["type"] == "prometheus"]
+    maps = sorted((tree / "kubernetes" / "grafana" / "dashboards").glob("*.yaml"))
+    assert len(maps) == 8
+    through_variable = 0
+    for path in maps:
+        ((key, text),) = yaml.safe_load(path.read_text())["data"].items()
+        board = json.loads(text)
+        assert board == json.loads(next((tree / "grafana" / "dashboards").rglob(key)).read_text()), key
+        (variable,) = [v for v in board["templating"]["list"] if v["name"] == "datasource"]
+        assert variable["current"]["value"] == prometheus["uid"], key
+        assert "${DS_" not in text and checks.datasource_problems(key, board) == [], key
+        through_variable += text.count('"uid": "${datasource}"')
+    assert through_variable > 0  # the fixture's infrastructure and SLO dashboards have no panel
 
 
 def test_amtool_rejects_a_wrapped_config_with_an_unknown_receiver(tree: Path) -> None:

@@ -205,8 +205,13 @@ def dashboard(
     board: conventions.Dashboard, description: str, tags: Sequence[str], rows: Sequence[Row], variables: Sequence[Variable]
 ) -> dict[str, Any]:
     """A dashboard built with grafanalib and normalized to modern JSON."""
+    # what panels, targets and query variables reference as ${datasource}: a fresh Grafana selects the provisioned uid
     datasource = G.Template(
-        name="datasource", label="Data source", query="prometheus", type="datasource", default=conventions.PROMETHEUS_DATASOURCE_UID
+        name=conventions.DATASOURCE_VARIABLE,
+        label="Data source",
+        query="prometheus",
+        type="datasource",
+        default=conventions.PROMETHEUS_DATASOURCE_UID,
     )
     built = G.Dashboard(
         title=board.title,

@@ -120,13 +120,57 @@ def structure_problems(name: str, board: dict[str, Any]) -> list[str]:
             if _overlap(pos, other):
                 problems.append(f"{name}: panel {pid} ({title!r}) overlaps {other_title!r}")
         placed.append((title, pos))
-        uid = conventions.PROMETHEUS_DATASOURCE_UID
-        refs = [panel.get("datasource")] + [t.get("datasource") for t in panel.get("targets", [])]
-        for ref in refs:
-            if panel.get("type") != "row" and ref != {"type": "prometheus", "uid": uid}:
-                problems.append(f"{name}: panel {pid} ({title!r}) references datasource {ref}, not the provisioned uid {uid!r}")
+    return problems + datasource_problems(name, board)
+
+
+def _datasource_refs(board: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    """(where, reference) of every panel, target and query variable datasource."""
+    for panel in panels(board):
+        if panel.get("type") != "row":
+            where = f"panel {panel.get('id')} ({str(panel.get('title', ''))!r})"
+            for ref in [panel.get("datasource")] + [t.get("datasource") for t in panel.get("targets", [])]:
+                yield where, ref
+    for var in board.get("templating", {}).get("list", []):
+        if var.get("type") == "query":
+            yield f"variable ${var.get('name')}", var.get("datasource")
+
+
+def _variable_problem(board: dict[str, Any]) -> str | None:
+    """Why ${datasource} would not resolve to the provisioned Prometheus on a fresh Grafana (None: it does)."""
+    name = conventions.DATASOURCE_VARIABLE
+    found = [v for v in board.get("templating", {}).get("list", []) if v.get("name") == name]
+    if not found:
+        return f"the dashboard has no variable {name!r}"
+    var = found[0]
+    if (var.get("type"), var.get("query")) != ("datasource", "prometheus"):
+        return f"its variable {name!r} has type {var.get('type')!r} and query {var.get('query')!r}"
+    current = (var.get("current") or {}).get("value")
+    if current != conventions.PROMETHEUS_DATASOURCE_UID:
+        return f"its variable {name!r} has current value {current!r}"
+    return None
+
+
+def datasource_problems(name: str, board: dict[str, Any]) -> list[str]:
+    """Prometheus as ${datasource} (backed by the dashboard's variable) or the provisioned uid; Alertmanager by
+    its provisioned uid; never another uid or an import placeholder ${DS_...}."""
+    uid, variable = conventions.PROMETHEUS_DATASOURCE_UID, conventions.DATASOURCE_VARIABLE_REF
+    fixed = ({"type": "prometheus", "uid": uid}, {"type": "alertmanager", "uid": conventions.ALERTMANAGER_DATASOURCE_UID})
+    problems: list[str] = []
+    through_variable = 0
+    for where, ref in _datasource_refs(board):
+        if ref == {"type": "prometheus", "uid": variable}:
+            through_variable += 1
+        elif ref not in fixed:
+            problems.append(f"{name}: {where} references datasource {ref}, neither {variable} nor the provisioned uid {uid!r}")
+    why = _variable_problem(board) if through_variable else None
+    if why:
+        uses = "reference uses" if through_variable == 1 else "references use"
+        problems.append(
+            f"{name}: {through_variable} datasource {uses} {variable}, but {why} "
+            f"(it needs type 'datasource', query 'prometheus' and current value {uid!r}, the provisioned uid)"
+        )
     if any("${DS_" in text for text in _strings(board)):
-        problems.append(f"{name}: contains an import placeholder ${{DS_...}}; reference the datasource by uid")
+        problems.append(f"{name}: contains an import placeholder ${{DS_...}}; reference the datasource as {variable} or by uid")
     return problems
 
 

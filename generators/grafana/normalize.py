@@ -14,7 +14,10 @@ import orjson
 from generators import conventions
 
 SCHEMA_VERSION = 41  # Grafana 12.0's model; >= 39 so Grafana 11 and 12 migrate nothing
-DATASOURCE = {"type": "prometheus", "uid": conventions.PROMETHEUS_DATASOURCE_UID}
+# Prometheus through the dashboard's `datasource` variable, as Grafana saves a panel that uses it (never the
+# import placeholder ${DS_...}); the variable's current value is the provisioned uid.
+DATASOURCE = {"type": "prometheus", "uid": conventions.DATASOURCE_VARIABLE_REF}
+ALERTMANAGER = {"type": "alertmanager", "uid": conventions.ALERTMANAGER_DATASOURCE_UID}
 
 # Keys grafanalib writes that the current model does not have (or that only repeat a default).
 LEGACY_DASHBOARD = ("__inputs", "rows", "sharedCrosshair", "hideControls", "style", "gnetId", "version")
@@ -54,9 +57,17 @@ def _steps(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _target(target: dict[str, Any]) -> dict[str, Any]:
+def _datasource(ref: Any) -> dict[str, str]:
+    """Prometheus through the variable; an Alertmanager reference keeps the provisioned uid (the variable
+    lists Prometheus datasources only)."""
+    if isinstance(ref, dict) and ref.get("type") == ALERTMANAGER["type"]:
+        return dict(ALERTMANAGER)
+    return dict(DATASOURCE)
+
+
+def _target(target: dict[str, Any], panel_ref: Any) -> dict[str, Any]:
     out = {k: v for k, v in target.items() if k not in LEGACY_TARGET}
-    out["datasource"] = dict(DATASOURCE)
+    out["datasource"] = _datasource(target.get("datasource", panel_ref))
     out["editorMode"] = "code"
     out["range"] = not out.get("instant", False)
     return out
@@ -117,8 +128,8 @@ def _panel(panel: dict[str, Any]) -> dict[str, Any]:
         return row
     out = {k: v for k, v in panel.items() if k not in LEGACY_PANEL}
     mappings = panel.get("fieldConfig", {}).get("defaults", {}).get("mappings")
-    out["datasource"] = dict(DATASOURCE)
-    out["targets"] = [_target(t) for t in out.get("targets", [])]
+    out["datasource"] = _datasource(panel.get("datasource"))
+    out["targets"] = [_target(t, panel.get("datasource")) for t in out.get("targets", [])]
     out["fieldConfig"] = _field_config(out["type"], out.get("fieldConfig", {}))
     if mappings:
         out["fieldConfig"]["defaults"]["mappings"] = mappings
@@ -135,7 +146,7 @@ def _variable(var: dict[str, Any]) -> dict[str, Any]:
     if out.get("includeAll") and not current.get("value"):
         out["current"] = {"text": "All", "value": "$__all"}
     if out["type"] == "query":
-        out["datasource"] = dict(DATASOURCE)
+        out["datasource"] = _datasource(out.get("datasource"))
         out["definition"] = out["query"]
     else:
         out.pop("datasource", None)
