@@ -25,6 +25,9 @@ def _base(metric: str) -> str:
     return metric[: -len("_total")] if metric.endswith("_total") else metric
 
 
+# The catalog's filters; spec templates (generators/spec_templates.py) get the same ones in their sandbox.
+FILTERS = {"base": _base}
+
 _SOURCES: dict[str, str] = {}
 
 
@@ -49,7 +52,7 @@ def environment() -> jinja2.Environment:
         autoescape=False,
         keep_trailing_newline=False,
     )
-    env.filters["base"] = _base
+    env.filters.update(FILTERS)
     return env
 
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-import jinja2
-
-from generators import conventions
+from generators import conventions, spec_templates
 from generators.model import Alert, Service, Stack, Tier
 from generators.source import dotted
 from generators.values import ValueProblem, number, parse_duration, parse_threshold
@@ -54,17 +53,15 @@ def build(b: Builder, stack: Stack, services: list[Service]) -> Service | None:
             try:
                 threshold = parse_threshold(text, raw["unit"], parse_duration("5m"))
                 assert threshold.op is not None
-                expr = (
-                    jinja2.Environment(undefined=jinja2.StrictUndefined)
-                    .from_string(raw["expr"])
-                    .render(op=threshold.op, threshold=number(threshold.value) if threshold.value is not None else "")
-                )
+                value = number(threshold.value) if threshold.value is not None else ""
+                expr = spec_templates.render(raw["expr"], op=threshold.op, threshold=value)
             except ValueProblem as exc:
                 b.problem((*path, "thresholds", severity), str(exc))
                 continue
-            except jinja2.TemplateError as exc:
+            except spec_templates.TemplateProblem as exc:
                 b.problem(
-                    (*path, "expr"), f"template error: {exc.message}; the expression may use only {{{{ op }}}} and {{{{ threshold }}}}"
+                    (*path, "expr"),
+                    f"{exc.message}; the expression may use only {{{{ op }}}} and {{{{ threshold }}}}, e.g. {spec_templates.EXPR_EXAMPLE}",
                 )
                 break
             if "{{ op }}" not in raw["expr"].replace("{{op}}", "{{ op }}") or "threshold" not in raw["expr"]:
@@ -80,6 +77,8 @@ def build(b: Builder, stack: Stack, services: list[Service]) -> Service | None:
             continue
         b.check_order((*path, "thresholds"), tiers, direction)
         service = str(raw.get("service", raw["job"]))
+        test_context = {"job": raw["job"], "service": service, "m": {}, "limit": None}
+        _check_series(b, path, raw.get("test"), test_context, tiers[0].threshold.value)
         alerts.append(
             Alert(
                 name=raw["name"],
@@ -101,7 +100,7 @@ def build(b: Builder, stack: Stack, services: list[Service]) -> Service | None:
                 runbook_url=conventions.runbook_url(stack.runbook_url, raw["name"]),
                 dashboard_url=conventions.dashboard_url(stack.grafana_url, "custom", service, raw["name"]),
                 test=_test(raw.get("test")),
-                test_context={"job": raw["job"], "service": service, "m": {}, "limit": None},
+                test_context=test_context,
                 warmup=parse_duration((raw.get("test") or {}).get("warmup", "1m")),
                 spec_path=dotted(path),
             )
@@ -116,6 +115,41 @@ def _test(raw: Any) -> dict[str, Any] | None:
     if not raw or not raw.get("series"):
         return None
     return {"series": raw["series"], "decoys": False}
+
+
+# An example of right per series key, as written in the spec.
+SERIES_EXAMPLES = {
+    "labels": 'labels: \'llm_quota_used_ratio{job="api", tenant="acme"}\'',
+    "value": 'value: "{{ v }}"',
+    "rate": 'rate: "{{ v * 10 }}"',
+    "values": 'values: "0+1x{{ n }}"',
+}
+SERIES_NAMES = "v (the value under test), job, instance, service, t, n and restarts"
+
+
+def _check_series(b: Builder, path: tuple[str | int, ...], test: Any, context: dict[str, Any], value: Decimal | None) -> None:
+    """Render each series template once now, so a bad one is reported at its line, not while writing the tests."""
+    from generators import promtool_tests
+
+    series = test.get("series") if isinstance(test, dict) else None
+    if not isinstance(series, list):
+        return  # absent, or the schema check reported its type
+    ctx = promtool_tests.series_context(context, str(context["job"]), promtool_tests.INSTANCES[0], value or Decimal(0), 0, 2)
+    for j, entry in enumerate(series):
+        for key, example in SERIES_EXAMPLES.items():
+            if not isinstance(entry, dict) or key not in entry:
+                continue
+            where = (*path, "test", "series", j, key)
+            try:
+                text = spec_templates.render(str(entry[key]), **ctx)
+            except spec_templates.TemplateProblem as exc:
+                b.problem(where, f"{exc.message}; a series template may use {SERIES_NAMES}, e.g. {example}")
+                continue
+            if key in ("value", "rate"):
+                try:
+                    Decimal(text)
+                except InvalidOperation:
+                    b.problem(where, f"renders {text!r}, not a number; e.g. {example}")
 
 
 def _check_promql(b: Builder, alerts: list[Alert]) -> None:

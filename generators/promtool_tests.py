@@ -9,11 +9,13 @@ critical threshold is past the warning one too), with labels and exact annotatio
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from generators import catalog, conventions, gotemplate, rules
+from generators import catalog, conventions, gotemplate, rules, spec_templates
+from generators.errors import Problem, SpecError
 from generators.model import Alert, Model, Service, Tier
 from generators.values import number
 
@@ -32,6 +34,16 @@ class Entity:
 
 def _restarts(v: Decimal, t: Decimal) -> str:
     return f"1000+{1 if v else 0}x{int(t) // STEP}"
+
+
+def series_context(base: Mapping[str, Any], job: str | None, instance: str, v: Decimal, t: int, n: int) -> dict[str, Any]:
+    """What a test series template may use: the alert's context plus the row and time under test."""
+    return {**base, "job": job, "instance": instance, "v": v, "t": Decimal(t), "n": n, "restarts": _restarts}
+
+
+def _renderer(alert: Alert) -> Callable[..., str]:
+    """The catalog's fixtures are trusted; a custom alert's series were written in the spec: sandboxed."""
+    return spec_templates.render if alert.kind == "custom" else catalog.render
 
 
 def fire_value(alert: Alert, tier: Tier) -> Decimal:
@@ -103,43 +115,46 @@ def _series(alert: Alert, case: _Case, t: int, job: str, decoy_value: Decimal | 
     if decoy_value is not None:
         rows.append(("decoy:1", decoy_value, DECOY_JOB))
     seen: set[str] = set()
+    render = _renderer(alert)
     for inst, v, row_job in rows:
-        ctx = {**alert.test_context, "job": row_job, "instance": inst, "v": v, "t": Decimal(t), "n": n, "restarts": _restarts}
+        ctx = series_context(alert.test_context, row_job, inst, v, t, n)
         for spec in test.get("series", ()):
             when = spec.get("present_when")
             if when and when != ("fire" if case.label == "fire" else "silent") and row_job != DECOY_JOB:
                 continue
-            for labels, values in _expand(spec, ctx, n):
+            for labels, values in _expand(spec, ctx, n, render):
                 if labels not in seen:
                     seen.add(labels)
                     out.append({"series": labels, "values": values})
     return out
 
 
-_STATIC: dict[tuple[str, str, str, str, str], str] = {}
+# Keyed by the renderer too: a spec template and a catalog one never share an entry.
+_STATIC: dict[tuple[str, str, str, str, str, Callable[..., str]], str] = {}
 
 
-def _static(text: str, ctx: dict[str, Any]) -> str:
+def _static(text: str, ctx: dict[str, Any], render: Callable[..., str] = catalog.render) -> str:
     """Render a template that does not depend on the value under test (series labels), once."""
-    key = (text, str(ctx["job"]), str(ctx["instance"]), str(ctx["service"]), repr(sorted(ctx["m"].items())))
+    key = (text, str(ctx["job"]), str(ctx["instance"]), str(ctx["service"]), repr(sorted(ctx["m"].items())), render)
     if key not in _STATIC:
-        _STATIC[key] = catalog.render(text, **ctx)
+        _STATIC[key] = render(text, **ctx)
     return _STATIC[key]
 
 
-_VALUES: dict[tuple[str, str, str, int, str], str] = {}
+_VALUES: dict[tuple[str, str, str, int, str, Callable[..., str]], str] = {}
 
 
-def _expand(spec: dict[str, Any], ctx: dict[str, Any], n: int) -> list[tuple[str, str]]:
+def _expand(spec: dict[str, Any], ctx: dict[str, Any], n: int, render: Callable[..., str]) -> list[tuple[str, str]]:
     def r(text: object) -> str:
         """Value templates depend on v, t, n and limit only: render each combination once."""
-        key = (str(text), str(ctx["v"]), str(ctx["t"]), n, str(ctx.get("limit")))
+        key = (str(text), str(ctx["v"]), str(ctx["t"]), n, str(ctx.get("limit")), render)
         if key not in _VALUES:
-            _VALUES[key] = catalog.render(str(text), **ctx)
+            _VALUES[key] = render(str(text), **ctx)
         return _VALUES[key]
 
     if "histogram" in spec:
-        base, labels, q = _static(spec["histogram"], ctx), _static(spec["labels"], ctx), Decimal(str(spec["quantile"]))
+        base, labels = _static(spec["histogram"], ctx, render), _static(spec["labels"], ctx, render)
+        q = Decimal(str(spec["quantile"]))
         upper = (Decimal(r(spec["target"])) / q).quantize(Decimal("1e-6"))
         per_step = Decimal(10 * STEP)
         counter = f"0+{number(per_step)}x{n}"
@@ -149,7 +164,7 @@ def _expand(spec: dict[str, Any], ctx: dict[str, Any], n: int) -> list[tuple[str
             (f"{base}_count{{{labels}}}", counter),
             (f"{base}_sum{{{labels}}}", f"0+{number(per_step * upper / 2)}x{n}"),
         ]
-    labels = _static(str(spec["labels"]), ctx)
+    labels = _static(str(spec["labels"]), ctx, render)
     if "values" in spec:
         return [(labels, r(spec["values"]))]
     if "rate" in spec:
@@ -162,9 +177,9 @@ def _entity_labels(alert: Alert, case: _Case, instance: str) -> dict[str, str]:
     """By-labels of one result, read from the first input series of that instance that has them all."""
     if not alert.by:
         return {}
-    ctx = {**alert.test_context, "instance": instance, "v": case.value, "t": Decimal(0), "n": 1, "restarts": _restarts}
+    ctx = series_context(alert.test_context, alert.test_context.get("job"), instance, case.value, 0, 1)
     for spec in (alert.test or {}).get("series", ()):
-        text = _static(str(spec["labels"]), ctx)
+        text = _static(str(spec["labels"]), ctx, _renderer(alert))
         found = dict(_parse_labels(text))
         if all(b in found for b in alert.by):
             return {b: found[b] for b in alert.by}
@@ -324,7 +339,14 @@ def _cases(model: Model, alert: Alert) -> list[dict[str, Any]]:
         _LAST[:] = [(model, {})]
     memo = _LAST[0][1]
     if id(alert) not in memo:
-        memo[id(alert)] = cases(alert)
+        try:
+            memo[id(alert)] = cases(alert)
+        except (spec_templates.TemplateProblem, ArithmeticError) as exc:
+            if alert.kind != "custom":
+                raise
+            # The spec's series failed on a value the build-time check (custom_alerts) did not try.
+            what = exc.message if isinstance(exc, spec_templates.TemplateProblem) else "a value or rate does not render a number"
+            raise SpecError([Problem(None, f"{alert.spec_path}.test.series", f"{what} (while generating the unit tests)")]) from None
     return memo[id(alert)]
 
 

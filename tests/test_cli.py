@@ -182,3 +182,16 @@ def test_generated_files_say_so(rendered: Path) -> None:
 def test_scratch_folder_is_removed_after_success(rendered: Path) -> None:
     assert not list(rendered.glob(".render-*"))
     shutil.rmtree(rendered)
+
+
+def test_a_series_template_failing_at_render_time_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The build-time check renders each series once; a branch it did not take still fails as a spec error."""
+    bad = tmp_path / "bad.yaml"
+    series = "{% if v > 0.95 %}{{ nope }}{% else %}{{ v }}{% endif %}"
+    bad.write_text(GOOD.read_text() + f'    test: {{series: [{{labels: \'quota_ratio{{job="api"}}\', value: "{series}"}}]}}\n')
+    assert cli.main(["render", "--spec", str(bad), "--out", str(tmp_path / "out"), QUICK]) == cli.EXIT_SPEC
+    assert capsys.readouterr().err.splitlines() == [
+        "custom[0].test.series: template error: 'nope' is undefined (while generating the unit tests)",
+        f"1 problem(s) in {bad}; nothing was written",
+    ]
+    assert not (tmp_path / "out").exists()

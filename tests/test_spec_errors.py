@@ -175,6 +175,55 @@ CASES = [
         'monitoring.yaml:34:11: custom[0].expr: does not parse as PromQL: could not parse expression: 1:33: parse error: unclosed left parenthesis (rendered: max(quota_ratio{job="api"} > 0.9)',
     ),
     (
+        "a custom expression that reaches for Python internals",
+        ('max(quota_ratio{job="api"}) {{ op }}', "{{ cycler.__init__.__globals__ }} {{ op }}"),
+        "monitoring.yaml:34:11: custom[0].expr: the template is refused by the sandbox: access to attribute '__init__' of 'type' object is unsafe; the expression may use only {{ op }} and {{ threshold }}, e.g. \"max by (tenant) (llm_quota_used_ratio{job=\\\"api\\\"}) {{ op }} {{ threshold }}\"",
+    ),
+    (
+        "a custom expression that reads an attribute of a builtin",
+        ('max(quota_ratio{job="api"}) {{ op }}', 'max(quota_ratio{job="api"}) {{ range.__class__ }} {{ op }}'),
+        "monitoring.yaml:34:11: custom[0].expr: the template is refused by the sandbox: access to attribute '__class__' of 'function' object is unsafe; the expression may use only {{ op }} and {{ threshold }}, e.g. \"max by (tenant) (llm_quota_used_ratio{job=\\\"api\\\"}) {{ op }} {{ threshold }}\"",
+    ),
+    (
+        "a custom expression with a misspelt variable",
+        ("{{ op }} {{ threshold }}'", "{{ op }} {{ treshold }}'"),
+        'monitoring.yaml:34:11: custom[0].expr: template error: \'treshold\' is undefined; the expression may use only {{ op }} and {{ threshold }}, e.g. "max by (tenant) (llm_quota_used_ratio{job=\\"api\\"}) {{ op }} {{ threshold }}"',
+    ),
+    (
+        "a custom expression with a template syntax error",
+        ("{{ op }} {{ threshold }}'", "{{ op ) {{ threshold }}'"),
+        'monitoring.yaml:34:11: custom[0].expr: template syntax error: unexpected \')\'; the expression may use only {{ op }} and {{ threshold }}, e.g. "max by (tenant) (llm_quota_used_ratio{job=\\"api\\"}) {{ op }} {{ threshold }}"',
+    ),
+    (
+        "a custom expression that fails to render",
+        ("{{ op }} {{ threshold }}'", "{{ op }} {{ threshold + 1 }}'"),
+        'monitoring.yaml:34:11: custom[0].expr: the template fails to render: TypeError: can only concatenate str (not "int") to str; the expression may use only {{ op }} and {{ threshold }}, e.g. "max by (tenant) (llm_quota_used_ratio{job=\\"api\\"}) {{ op }} {{ threshold }}"',
+    ),
+    (
+        "a custom test series that reaches for Python internals",
+        (
+            'description: "Quota at {{ $value | humanizePercentage }}"\n',
+            'description: "Quota at {{ $value | humanizePercentage }}"\n    test: {series: [{labels: \'quota_ratio{job="api"}\', value: "{{ v.__class__ }}"}]}\n',
+        ),
+        "monitoring.yaml:39:63: custom[0].test.series[0].value: the template is refused by the sandbox: access to attribute '__class__' of 'Decimal' object is unsafe; a series template may use v (the value under test), job, instance, service, t, n and restarts, e.g. value: \"{{ v }}\"",
+    ),
+    (
+        "a custom test series with a misspelt variable",
+        (
+            'description: "Quota at {{ $value | humanizePercentage }}"\n',
+            'description: "Quota at {{ $value | humanizePercentage }}"\n    test: {series: [{labels: \'quota_ratio{job="{{ jbo }}"}\', value: "{{ v }}"}]}\n',
+        ),
+        "monitoring.yaml:39:30: custom[0].test.series[0].labels: template error: 'jbo' is undefined; a series template may use v (the value under test), job, instance, service, t, n and restarts, e.g. labels: 'llm_quota_used_ratio{job=\"api\", tenant=\"acme\"}'",
+    ),
+    (
+        "a custom test series value that is not a number",
+        (
+            'description: "Quota at {{ $value | humanizePercentage }}"\n',
+            'description: "Quota at {{ $value | humanizePercentage }}"\n    test: {series: [{labels: \'quota_ratio{job="api"}\', value: "{{ v }}%"}]}\n',
+        ),
+        "monitoring.yaml:39:63: custom[0].test.series[0].value: renders '0.9%', not a number; e.g. value: \"{{ v }}\"",
+    ),
+    (
         "a custom selector that matches no scrape job",
         ('quota_ratio{job="api"}', 'quota_ratio{job="node"}'),
         'monitoring.yaml:31:5: custom[0]: selector job="node" matches no scrape job of this spec (declared: alertmanager, api, cache, prometheus, pushgateway): the alert could never fire',
