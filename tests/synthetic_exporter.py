@@ -2,6 +2,9 @@
 
 /metrics/<job> serves about 86,000 series in total: API instances x endpoints x status codes, 12-bucket
 histograms, hosts x CPUs x modes, containers, databases and queues. Counters grow at a fixed rate per second.
+The SLO SLIs read the api's http_requests_total (status_code 5xx among the codes) and
+http_request_duration_seconds_bucket{le="0.5"} / _count; tests/test_bench_slo.py checks that every raw selector
+of the spec's SLIs matches series served here, so the SLO rules evaluate real data.
 """
 
 from __future__ import annotations
@@ -92,6 +95,11 @@ def _series(job: str) -> Iterator[tuple[str, float, bool]]:
 
 
 JOBS = ("api", "node", "cadvisor", "postgres", "redis", "worker")
+
+
+def series(job: str) -> list[str]:
+    """The series texts (name{labels}) /metrics/<job> serves."""
+    return [text for text, _, _ in _series(job)]
 
 
 class Exporter:

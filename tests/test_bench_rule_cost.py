@@ -8,7 +8,7 @@ import pytest
 
 from generators import rules, spec, tools, writer
 from generators.model import Model
-from tests.bench_rule_cost import inline, naive_groups
+from tests.bench_rule_cost import generated_groups, inline, naive_groups, report, split, targets
 from tests.conftest import ROOT, require_tool
 
 
@@ -55,3 +55,40 @@ def test_promtool_accepts_the_naive_groups(model: Model, tmp_path: Path) -> None
     (tmp_path / "naive.yml").write_bytes(writer.serialize("naive.yml", {"groups": naive_groups(model)}))
     result = tools.promtool(["check", "rules", "naive.yml"], tmp_path)
     assert result.ok, result.output
+
+
+def test_generated_groups_are_the_service_groups_then_the_slo_groups(model: Model) -> None:
+    names = [g["name"] for g in generated_groups(model)]
+    assert names[-3:] == ["slo-api-availability", "slo-api-latency", "slo-api-error-rate"]
+    assert names[:-3] == [s.name for s in model.services if rules.group(s)["rules"]]
+
+
+DURATIONS = {"api": 0.6, "api-naive": 3.6, "host": 0.4, "host-naive": 0.4, "slo-api-latency": 0.02}
+
+
+def test_split_keeps_the_slo_groups_apart_from_the_naive_comparison() -> None:
+    assert split(DURATIONS, {"slo-api-latency"}) == ({"api": 0.6, "host": 0.4}, {"slo-api-latency": 0.02}, {"api": 3.6, "host": 0.4})
+
+
+@pytest.mark.parametrize(
+    ("slo_seconds", "expected"),
+    [
+        pytest.param(0.02, (0.25, "api", 0.04), id="the ratio is over the service groups only"),
+        pytest.param(3.0, (0.25, "slo-api-latency", 0.2), id="a slow SLO group is the slowest generated group"),
+    ],
+)
+def test_targets(slo_seconds: float, expected: tuple[float, str, float]) -> None:
+    service, slo, naive = split({**DURATIONS, "slo-api-latency": slo_seconds}, {"slo-api-latency"})
+    ratio, worst, share = targets(service, slo, naive, interval=15)
+    assert (round(ratio, 4), worst, round(share, 4)) == expected
+
+
+def test_an_slo_group_over_10_percent_misses_the_target_and_shows_no_naive_twin(capsys: pytest.CaptureFixture[str]) -> None:
+    assert report(DURATIONS, 15, 100_000, {"slo-api-latency"}) is True
+    assert report({**DURATIONS, "slo-api-latency": 1.6}, 15, 100_000, {"slo-api-latency"}) is False
+    out = capsys.readouterr().out
+    assert "slo-api-latency                1600.00           -       -" in out
+    assert (
+        "cost ratio generated/naive: 0.25 (target <= 0.5; service groups only: the 1 SLO groups have no naive twin and are left out)" in out
+    )
+    assert "slowest generated group (SLO groups included): slo-api-latency 1600.0 ms = 10.7% of 15s (target <= 10%)" in out
