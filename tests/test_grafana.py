@@ -155,9 +155,13 @@ def test_alerts_overview_reads_alerts_and_shows_custom_alerts_with_their_thresho
         "Firing warning",
         "Firing info",
         "Pending (waiting for `for`)",
-        "Firing alerts by service",
+        "Firing and pending alerts by service",
         "Firing alerts by severity (history)",
         "Firing alerts by service (history)",
+    ]
+    (table,) = [p for p in board["panels"] if p["title"] == "Firing and pending alerts by service"]
+    assert [t["expr"] for t in table["targets"]] == [
+        'sum by (service, alertname, severity, alertstate) (ALERTS{service=~"$service", severity=~"$severity"})'
     ]
     (custom,) = [a for a in model.alerts if a.kind == "custom"]
     p = alert_panel(built, custom)

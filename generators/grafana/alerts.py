@@ -28,8 +28,9 @@ def summary() -> list[Panel]:
         panels.append(Panel(_id(f"firing_{severity}"), f"Firing {severity}", "stat", (q,), "none", width=6, height=4, steps=steps))
     pending = Query(f'count(ALERTS{{alertstate="pending", {SEL}}}) or vector(0)', "pending")
     panels.append(Panel(_id("pending"), "Pending (waiting for `for`)", "stat", (pending,), "none", width=6, height=4))
-    firing = Query(f'sum by (service, alertname, severity) (ALERTS{{alertstate="firing", {SEL}}})', instant=True, table=True)
-    panels.append(Panel(_id("firing_table"), "Firing alerts by service", "table", (firing,), "short", width=24, height=8))
+    # pending ones too (alertstate column): what is about to page, per service and severity
+    firing = Query(f"sum by (service, alertname, severity, alertstate) (ALERTS{{{SEL}}})", instant=True, table=True)
+    panels.append(Panel(_id("firing_table"), "Firing and pending alerts by service", "table", (firing,), "short", width=24, height=8))
     by_severity = Query(f'count by (severity) (ALERTS{{alertstate="firing", {SEL}}})', "{{severity}}")
     panels.append(
         Panel(_id("history_severity"), "Firing alerts by severity (history)", "timeseries", (by_severity,), "short", width=12, stack=True)
