@@ -175,9 +175,12 @@ def swap(tmp: Path, out: Path, files: Mapping[str, bytes]) -> list[str]:
             (out / rel).unlink()
             removed.append(rel)
             _prune(out, (out / rel).parent)
+    made: set[Path] = set()
     for rel in sorted(files):
         target = out / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
         if target.is_file() and target.read_bytes() == files[rel]:
             continue
         os.replace(tmp / rel, target)
