@@ -1,0 +1,79 @@
+"""promtool_cache: a unit-test file runs again exactly when it, a rule file it loads, or promtool changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generators import promtool_cache, tools, validate
+from tests.conftest import require_tool
+
+RULES = "groups:\n- name: g\n  rules:\n  - alert: Up\n    expr: up == 0\n"
+TEST = """rule_files:
+- ../rules/g.rules.yml
+evaluation_interval: 1m
+tests:
+- interval: 1m
+  input_series:
+  - series: up{job="a"}
+    values: 0x5
+  alert_rule_test:
+  - eval_time: 2m
+    alertname: Up
+    exp_alerts:
+    - exp_labels: {alertname: Up, job: a}
+"""
+
+
+def tree(root: Path, test: str = TEST, rules: str = RULES) -> Path:
+    (root / "prometheus" / "rules").mkdir(parents=True, exist_ok=True)
+    (root / "prometheus" / "tests").mkdir(parents=True, exist_ok=True)
+    (root / "prometheus" / "rules" / "g.rules.yml").write_text(rules)
+    (root / "prometheus" / "tests" / "g.test.yml").write_text(test)
+    return root
+
+
+def test_the_key_follows_the_test_and_its_rule_files(tmp_path: Path) -> None:
+    root = tree(tmp_path)
+    first = promtool_cache.key(root, "prometheus/tests/g.test.yml")
+    assert first is not None and first == promtool_cache.key(root, "prometheus/tests/g.test.yml")
+    tree(root, rules=RULES.replace("up == 0", "up == 1"))
+    second = promtool_cache.key(root, "prometheus/tests/g.test.yml")
+    assert second not in (None, first)
+    tree(root, test=TEST.replace("0x5", "0x6"), rules=RULES)
+    assert promtool_cache.key(root, "prometheus/tests/g.test.yml") not in (None, first, second)
+    tree(root, test=TEST.replace("rule_files:", "rules:"))  # no rule_files header: never cached
+    assert promtool_cache.key(root, "prometheus/tests/g.test.yml") is None
+
+
+def test_passed_keys_are_saved_and_trimmed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(promtool_cache, "MAX_ENTRIES", 3)
+    passed = promtool_cache.Passed(tmp_path)
+    passed.add(["a", "b", None, "a", "c", "d"])
+    passed.save()
+    again = promtool_cache.Passed(tmp_path)
+    assert again.keys == ["b", "c", "d"] and "a" not in again and "d" in again
+
+
+def test_a_passing_file_runs_once_and_a_failing_one_every_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    require_tool("promtool")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    runs: list[list[str]] = []
+    real = tools.promtool
+
+    def counting(args: list[str], cwd: Path) -> tools.Result:
+        runs.append(list(args))
+        return real(args, cwd)
+
+    monkeypatch.setattr(tools, "promtool", counting)
+    root = tree(tmp_path / "out")
+    tests = ["prometheus/tests/g.test.yml"]
+    assert validate._unit_tests(root, tests) == []
+    assert validate._unit_tests(root, tests) == []
+    assert len(runs) == 1  # the second call found the pass on record
+    tree(root, test=TEST.replace("job: a}", "job: b}"))  # now the expected labels are wrong
+    for _ in range(2):
+        (problem,) = validate._unit_tests(root, tests)
+        assert problem.startswith("promtool test rules:") and "FAILED" in problem
+    assert len(runs) == 3  # a failure is never recorded
