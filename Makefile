@@ -22,7 +22,7 @@ setup: $(STAMP) ## Create .venv with the pinned dependencies
 
 render: $(STAMP) ## Render every output from the spec (SPEC=path to override; QUICK=1 skips the unit/route tests)
 	$(PY) -m generators schema
-	$(PY) -m generators render --spec $(SPEC) --out $(OUT) $(if $(QUICK),--quick-validation)
+	$(PY) -m generators render --spec $(SPEC) --out $(OUT) $(if $(filter-out 0,$(QUICK)),--quick-validation)
 
 schema: $(STAMP) ## Write the spec's JSON Schema for editors
 	$(PY) -m generators schema

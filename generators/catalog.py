@@ -13,6 +13,8 @@ from typing import Any
 import jinja2
 import yaml
 
+from generators import conventions
+
 CATALOG_FILE = Path(__file__).with_name("catalog") / "signals.yaml"
 
 # Kinds a service may declare under `services:`; the others are fixed blocks of the spec.
@@ -32,8 +34,7 @@ _SOURCES: dict[str, str] = {}
 
 
 def _cache_dir() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    path = os.path.join(base, "monitoring-generators", "jinja")
+    path = os.path.join(conventions.cache_folder(), "jinja")
     try:
         os.makedirs(path, exist_ok=True)
     except OSError:

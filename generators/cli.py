@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from generators import promtool_tests, render, schema
+from generators import parallel, promtool_tests, render, schema
 from generators.errors import SpecError
 from generators.model import Model
 
@@ -99,8 +99,15 @@ def _run(args: argparse.Namespace, spec_path: Path, out: Path) -> int:
             print(message, file=sys.stderr)
         print("the rendered output failed validation; the previous output is unchanged", file=sys.stderr)
         return EXIT_TOOL
-    except OSError as exc:  # e.g. --out in a read-only place
-        return _usage(args.command, f"--out {out}: cannot write: {exc.strerror}: {exc.filename}")
+    except parallel.WorkerDied as exc:
+        print(f"python -m generators {args.command}: {exc}; the previous output is unchanged", file=sys.stderr)
+        return EXIT_TOOL
+    except OSError as exc:
+        if exc.filename is not None and _inside(Path(exc.filename), out):  # e.g. --out in a read-only place
+            return _usage(args.command, f"--out {out}: cannot write: {exc.strerror}: {exc.filename}")
+        where = f": {exc.filename}" if exc.filename is not None else ""  # the machine, not the spec: no fork, no promtool, ...
+        print(f"python -m generators {args.command}: {exc.strerror or exc}{where}; the previous output is unchanged", file=sys.stderr)
+        return EXIT_TOOL
     if problems:
         for line in problems:
             print(line, file=sys.stderr)
@@ -113,6 +120,10 @@ def _run(args: argparse.Namespace, spec_path: Path, out: Path) -> int:
 def _usage(command: str, message: str) -> int:
     print(f"python -m generators {command}: {message}", file=sys.stderr)
     return EXIT_USAGE
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
 
 
 def _not_a_folder(out: Path) -> str:

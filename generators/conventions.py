@@ -6,6 +6,7 @@ dashboards and the tests cannot disagree about a label or an address.
 
 from __future__ import annotations
 
+import os
 import re
 import zlib
 from dataclasses import dataclass
@@ -142,3 +143,15 @@ def slo_rule_file(slo_id: str) -> str:
 
 def slo_test_file(slo_id: str) -> str:
     return f"tests/slo-{slo_id}.test.yml"
+
+
+CACHE_ENV = "GENERATORS_CACHE_DIR"  # .ci/run points it at a fresh folder
+
+
+def cache_folder() -> str:
+    """Where the generators keep what they can recompute (Jinja bytecode, promtool verdicts)."""
+    explicit = os.environ.get(CACHE_ENV)
+    if explicit:
+        return explicit
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "monitoring-generators")

@@ -147,8 +147,10 @@ def _check_series(b: Builder, path: tuple[str | int, ...], test: Any, context: d
                 continue
             if key in ("value", "rate"):
                 try:
-                    Decimal(text)
+                    finite = Decimal(text).is_finite()
                 except InvalidOperation:
+                    finite = False
+                if not finite:  # nan, inf: Decimal reads them, promtool series do not
                     b.problem(where, f"renders {text!r}, not a number; e.g. {example}")
 
 

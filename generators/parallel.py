@@ -18,20 +18,25 @@ B = TypeVar("B")
 
 
 class WorkerDied(RuntimeError):
-    """The child process ended without sending a result."""
+    """The child process ended without sending a whole result (killed, out of memory, ...)."""
 
 
 class WorkerFailed(RuntimeError):
-    """The child's work raised; the message carries its traceback."""
+    """The child's work raised an exception that cannot cross the pipe; the message carries its traceback."""
 
 
 def both(there: Callable[[], A], here: Callable[[], B]) -> tuple[A, B]:
-    """(there(), here()), with there() run in a forked child; an exception in either is raised here
-    (the child's as WorkerFailed, with its traceback)."""
+    """(there(), here()), with there() run in a forked child. An exception in either is raised here: the
+    child's as itself (its traceback added as a note), or as WorkerFailed when it cannot be pickled."""
     if not hasattr(os, "fork"):
         return there(), here()
     read_fd, write_fd = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        raise
     if pid == 0:  # the child: compute, send, and leave without running the parent's exit handlers
         try:
             os.close(read_fd)
@@ -46,17 +51,31 @@ def both(there: Callable[[], A], here: Callable[[], B]) -> tuple[A, B]:
     finally:
         with os.fdopen(read_fd, "rb") as pipe:
             data = pipe.read()
-        os.waitpid(pid, 0)
-    if not data:
-        raise WorkerDied("the render worker process ended without a result")
-    ok, value = pickle.loads(data)
+        _, status = os.waitpid(pid, 0)
+    try:
+        ok, value = pickle.loads(data)
+    except Exception:  # empty or cut short: the child died before it finished writing
+        raise WorkerDied(f"the render worker process ended without a result ({_ended(status)})") from None
     if not ok:
         raise value
     return value, mine
 
 
+def _ended(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"killed by signal {os.WTERMSIG(status)}; out of memory?"
+    return f"exit status {os.waitstatus_to_exitcode(status)}"
+
+
 def _result(work: Callable[[], object]) -> bytes:
     try:
         return pickle.dumps((True, work()), protocol=pickle.HIGHEST_PROTOCOL)
-    except BaseException:  # the generators raise only on bugs: the parent re-raises it with the child's traceback
-        return pickle.dumps((False, WorkerFailed(f"in the render worker process:\n{traceback.format_exc()}")))
+    except BaseException as exc:  # the generators raise only on bugs: the parent re-raises it
+        where = f"in the render worker process:\n{traceback.format_exc()}"
+        exc.add_note(where)
+        try:
+            payload = pickle.dumps((False, exc))
+            pickle.loads(payload)  # an exception whose __init__ takes other arguments cannot be rebuilt
+            return payload
+        except Exception:
+            return pickle.dumps((False, WorkerFailed(where)))

@@ -2,7 +2,7 @@
 the bytes of a rule file it loads, or the promtool binary changed.
 
 `promtool test rules` is deterministic for the same files and binary, so a pass recorded under the hash of
-all three stays true. The record lives outside the repository (the user's cache folder, like Jinja's
+all three stays true. The record lives outside the repository (conventions.cache_folder(), like Jinja's
 bytecode); a clean machine, as in CI, starts empty and runs everything. Editing one service's threshold then
 re-runs that service's tests only (`make render` on the example: 14 s -> about 4 s).
 """
@@ -17,16 +17,13 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from generators import conventions
+
 MAX_ENTRIES = 20_000  # about 1.3 MB; oldest entries go first
 RULE_FILES = re.compile(r"^rule_files:\n((?:- .*\n)+)", re.MULTILINE)
 
 
-def _folder() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "monitoring-generators"
-
-
-def _binary(promtool: str) -> str:
+def binary(promtool: str = "promtool") -> str:
     """The promtool binary's identity: path, size and modification time (an upgrade changes them)."""
     path = shutil.which(promtool) or promtool
     try:
@@ -36,13 +33,13 @@ def _binary(promtool: str) -> str:
     return f"{os.path.realpath(path)}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def key(root: Path, test: str, promtool: str = "promtool") -> str | None:
-    """Hash of the test file, its rule files and the binary; None when the rule files cannot be read."""
+def key(root: Path, test: str, tool: str) -> str | None:
+    """Hash of the test file, its rule files and the binary (`binary()`); None when a rule file cannot be read."""
     text = (root / test).read_bytes()
     found = RULE_FILES.search(text.decode("utf-8", "replace"))
     if not found:
         return None
-    digest = hashlib.sha256(_binary(promtool).encode() + b"\0" + text)
+    digest = hashlib.sha256(tool.encode() + b"\0" + text)
     for line in found.group(1).splitlines():
         rule_file = (root / test).parent / line[2:].strip().strip("'\"")
         try:
@@ -57,12 +54,13 @@ class Passed:
     leave a torn file; at worst one run's new entries are lost, and those tests run again)."""
 
     def __init__(self, folder: Path | None = None) -> None:
-        self.path = (folder or _folder()) / "promtool-passed.txt"
+        self.path = (folder or Path(conventions.cache_folder())) / "promtool-passed.txt"
         try:
             self.keys = self.path.read_text().split()
-        except OSError:
+        except (OSError, ValueError):  # missing, unreadable or not text: start over
             self.keys = []
         self.known = set(self.keys)
+        self.added = False
 
     def __contains__(self, item: object) -> bool:
         return item in self.known
@@ -72,13 +70,18 @@ class Passed:
             if k is not None and k not in self.known:
                 self.known.add(k)
                 self.keys.append(k)
+                self.added = True
 
     def save(self) -> None:
+        if not self.added:
+            return
+        tmp = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".promtool-passed-")
             with os.fdopen(fd, "w") as handle:
                 handle.write("".join(f"{k}\n" for k in self.keys[-MAX_ENTRIES:]))
             os.replace(tmp, self.path)
-        except OSError:
-            pass  # only a cache: the next run tests everything again
+        except OSError:  # only a cache: the next run tests everything again
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)

@@ -47,7 +47,8 @@ def _unit_tests(root: Path, tests: list[str]) -> list[str]:
     """promtool test rules on every test file that has not passed before with the same bytes (promtool_cache)."""
     tools.which("promtool")
     passed = promtool_cache.Passed()
-    keys = {t: promtool_cache.key(root, t) for t in tests}
+    tool = promtool_cache.binary()
+    keys = {t: promtool_cache.key(root, t, tool) for t in tests}
     todo = [t for t in tests if keys[t] is None or keys[t] not in passed]
     if not todo:
         return []

@@ -60,11 +60,7 @@ def _scalar(value: Any) -> str:
         return "true" if value else "false"
     if value is None:
         return "null"
-    if kind is int:
-        return str(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
+    if isinstance(value, int):  # bool cannot be subclassed: handled above
         return str(value)
     if isinstance(value, float):
         return repr(value)
@@ -102,9 +98,6 @@ def _emit(value: Any, indent: str, out: list[str]) -> None:
 
 
 def _flow_empty(value: Any) -> str:
-    kind = type(value)
-    if kind is str:
-        return _string(value)
     if isinstance(value, dict):
         return "{}"
     if isinstance(value, list):

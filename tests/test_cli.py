@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generators import cli, writer
+from generators import cli, parallel, render, writer
 from tests.conftest import require_tool
 
 GOOD = Path(__file__).parent / "fixtures" / "good.yaml"
@@ -195,3 +195,37 @@ def test_a_series_template_failing_at_render_time_exits_1(tmp_path: Path, capsys
         f"1 problem(s) in {bad}; nothing was written",
     ]
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (
+            parallel.WorkerDied("the render worker process ended without a result (killed by signal 9; out of memory?)"),
+            "python -m generators render: the render worker process ended without a result (killed by signal 9; "
+            "out of memory?); the previous output is unchanged",
+        ),
+        (
+            OSError(12, "Cannot allocate memory"),
+            "python -m generators render: Cannot allocate memory; the previous output is unchanged",
+        ),
+        (
+            FileNotFoundError(2, "No such file or directory", "/usr/bin/promtool"),
+            "python -m generators render: No such file or directory: /usr/bin/promtool; the previous output is unchanged",
+        ),
+    ],
+    ids=["a worker killed", "no memory to fork", "a tool that cannot be started"],
+)
+def test_a_machine_failure_is_one_line_and_exit_3(
+    rendered: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], error: Exception, expected: str
+) -> None:
+    before = tree_digest(rendered)
+
+    def failing(*args: object, **kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setattr(render, "documents", failing)
+    capsys.readouterr()
+    assert cli.main(["render", "--spec", str(GOOD), "--out", str(rendered)]) == cli.EXIT_TOOL
+    assert capsys.readouterr().err.splitlines() == [expected]
+    assert tree_digest(rendered) == before

@@ -16,17 +16,34 @@ def test_both_returns_the_childs_and_the_parents_results() -> None:
     assert there[0] != here == os.getpid()
 
 
-def test_an_exception_in_the_child_is_raised_with_its_traceback() -> None:
+def test_an_exception_in_the_child_is_raised_as_itself_with_its_traceback() -> None:
     def broken() -> None:
         raise ValueError("boom in the child")
 
-    with pytest.raises(parallel.WorkerFailed, match=r"(?s)in the render worker process:.*ValueError: boom in the child"):
+    with pytest.raises(ValueError, match="boom in the child") as caught:
+        parallel.both(broken, lambda: None)
+    (note,) = caught.value.__notes__
+    assert note.startswith("in the render worker process:\nTraceback") and "in broken" in note
+
+
+class _Unrebuildable(Exception):
+    def __init__(self, a: int, b: int) -> None:
+        super().__init__(f"{a}/{b}")  # args != (a, b): unpickling calls _Unrebuildable("1/2") and fails
+
+
+def test_an_exception_that_cannot_cross_the_pipe_arrives_as_worker_failed() -> None:
+    def broken() -> None:
+        raise _Unrebuildable(1, 2)
+
+    with pytest.raises(parallel.WorkerFailed, match=r"(?s)in the render worker process:.*_Unrebuildable: 1/2"):
         parallel.both(broken, lambda: None)
 
 
-def test_a_child_that_dies_is_reported() -> None:
-    with pytest.raises(parallel.WorkerDied):
+def test_a_child_that_dies_is_reported_with_how() -> None:
+    with pytest.raises(parallel.WorkerDied, match=r"ended without a result \(exit status 3\)"):
         parallel.both(lambda: os._exit(3), lambda: None)
+    with pytest.raises(parallel.WorkerDied, match=r"killed by signal 9; out of memory\?"):
+        parallel.both(lambda: os.kill(os.getpid(), 9), lambda: None)
 
 
 def test_an_exception_here_still_reaps_the_child(monkeypatch: pytest.MonkeyPatch) -> None:

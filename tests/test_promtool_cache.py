@@ -36,15 +36,16 @@ def tree(root: Path, test: str = TEST, rules: str = RULES) -> Path:
 
 def test_the_key_follows_the_test_and_its_rule_files(tmp_path: Path) -> None:
     root = tree(tmp_path)
-    first = promtool_cache.key(root, "prometheus/tests/g.test.yml")
-    assert first is not None and first == promtool_cache.key(root, "prometheus/tests/g.test.yml")
+    first = promtool_cache.key(root, "prometheus/tests/g.test.yml", "promtool:1")
+    assert first is not None and first == promtool_cache.key(root, "prometheus/tests/g.test.yml", "promtool:1")
     tree(root, rules=RULES.replace("up == 0", "up == 1"))
-    second = promtool_cache.key(root, "prometheus/tests/g.test.yml")
+    second = promtool_cache.key(root, "prometheus/tests/g.test.yml", "promtool:1")
     assert second not in (None, first)
     tree(root, test=TEST.replace("0x5", "0x6"), rules=RULES)
-    assert promtool_cache.key(root, "prometheus/tests/g.test.yml") not in (None, first, second)
+    assert promtool_cache.key(root, "prometheus/tests/g.test.yml", "promtool:1") not in (None, first, second)
+    assert promtool_cache.key(root, "prometheus/tests/g.test.yml", "promtool:2") not in (None, first, second)  # another binary
     tree(root, test=TEST.replace("rule_files:", "rules:"))  # no rule_files header: never cached
-    assert promtool_cache.key(root, "prometheus/tests/g.test.yml") is None
+    assert promtool_cache.key(root, "prometheus/tests/g.test.yml", "promtool:1") is None
 
 
 def test_passed_keys_are_saved_and_trimmed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -54,11 +55,13 @@ def test_passed_keys_are_saved_and_trimmed(tmp_path: Path, monkeypatch: pytest.M
     passed.save()
     again = promtool_cache.Passed(tmp_path)
     assert again.keys == ["b", "c", "d"] and "a" not in again and "d" in again
+    (tmp_path / "promtool-passed.txt").write_bytes(b"\xff\xfe not text")
+    assert promtool_cache.Passed(tmp_path).keys == []  # a corrupt record is dropped, never an error
 
 
 def test_a_passing_file_runs_once_and_a_failing_one_every_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     require_tool("promtool")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("GENERATORS_CACHE_DIR", str(tmp_path / "cache"))
     runs: list[list[str]] = []
     real = tools.promtool
 

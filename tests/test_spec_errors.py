@@ -224,6 +224,14 @@ CASES = [
         "monitoring.yaml:39:63: custom[0].test.series[0].value: renders '0.9%', not a number; e.g. value: \"{{ v }}\"",
     ),
     (
+        "a custom test series value that is not finite",
+        (
+            'description: "Quota at {{ $value | humanizePercentage }}"\n',
+            'description: "Quota at {{ $value | humanizePercentage }}"\n    test: {series: [{labels: \'quota_ratio{job="api"}\', value: "nan"}]}\n',
+        ),
+        "monitoring.yaml:39:63: custom[0].test.series[0].value: renders 'nan', not a number; e.g. value: \"{{ v }}\"",
+    ),
+    (
         "a custom selector that matches no scrape job",
         ('quota_ratio{job="api"}', 'quota_ratio{job="node"}'),
         'monitoring.yaml:31:5: custom[0]: selector job="node" matches no scrape job of this spec (declared: alertmanager, api, cache, prometheus, pushgateway): the alert could never fire',
