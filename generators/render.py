@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -64,14 +64,17 @@ FORKED: tuple[Output, ...] = (grafana.build, _kubernetes, alertmanager.build, co
 FORK_FROM_SERVICES = 100  # below this a render takes well under a second: not worth a process
 
 
+def _merge(files: dict[str, Any], more: Mapping[str, Any]) -> None:
+    clash = set(files) & set(more)
+    if clash:
+        raise RuntimeError(f"two generators write {sorted(clash)}")
+    files.update(more)
+
+
 def _serialized(model: Model, outputs: list[Output]) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for output in outputs:
-        produced = output(model)
-        clash = set(files) & set(produced)
-        if clash:
-            raise RuntimeError(f"two generators write {sorted(clash)}")
-        files.update({path: writer.serialize(path, doc) for path, doc in produced.items()})
+        _merge(files, {path: writer.serialize(path, doc) for path, doc in output(model).items()})
     return files
 
 
@@ -83,10 +86,8 @@ def documents(model: Model) -> dict[str, bytes]:
         lambda: _serialized(model, [o for o in OUTPUTS if o in FORKED]),
         lambda: _serialized(model, [o for o in OUTPUTS if o not in FORKED]),
     )
-    clash = set(there) & set(here)
-    if clash:
-        raise RuntimeError(f"two generators write {sorted(clash)}")
-    return writer.with_manifest({**there, **here})
+    _merge(there, here)
+    return writer.with_manifest(there)
 
 
 class ValidationFailed(Exception):

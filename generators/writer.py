@@ -41,15 +41,17 @@ def _plain(value: str) -> bool:
     return bool(_RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str")  # type: ignore[no-untyped-call]
 
 
-def _string(value: str) -> str:
-    if len(value) > 256:  # dashboard JSON in ConfigMaps: megabytes, seen once; not worth caching
-        return value if _plain(value) else json.dumps(value, ensure_ascii=False)
-    return _short_string(value)
-
-
-@functools.lru_cache(maxsize=65536)  # label values, durations, names: the same strings over and over
-def _short_string(value: str) -> str:
+def _quoted(value: str) -> str:
     return value if _plain(value) else json.dumps(value, ensure_ascii=False)
+
+
+# label values, durations, names: the same strings over and over
+_short_string = functools.lru_cache(maxsize=65536)(_quoted)
+
+
+def _string(value: str) -> str:
+    # dashboard JSON in ConfigMaps: megabytes, seen once; not worth caching
+    return _quoted(value) if len(value) > 256 else _short_string(value)
 
 
 def _scalar(value: Any) -> str:
