@@ -54,7 +54,7 @@ COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compos
 COMPOSE_FILE := compose/docker-compose.yml
 
 secrets: $(STAMP) ## Create missing compose/secrets/* (random passwords, placeholders); never overwrites
-	$(PY) -m generators.stack_ops secrets --compose $(COMPOSE_FILE)
+	$(PY) -m generators.stack.stack_ops secrets --compose $(COMPOSE_FILE)
 
 up: secrets ## Start the compose stack (Grafana on :3000, everything else on 127.0.0.1 only)
 	$(COMPOSE) -f $(COMPOSE_FILE) up -d --build
@@ -63,7 +63,7 @@ down: ## Stop the compose stack (named volumes are kept)
 	$(COMPOSE) -f $(COMPOSE_FILE) down
 
 reload: $(STAMP) ## After make render: POST /-/reload to Prometheus and both Alertmanagers
-	$(PY) -m generators.stack_ops reload
+	$(PY) -m generators.stack.stack_ops reload
 
 demo: $(STAMP) ## The same stack without Docker: Debian binaries, demo app, notification sinks (Ctrl-C stops)
-	$(PY) -m generators.demo --spec $(SPEC)
+	$(PY) -m generators.stack.demo --spec $(SPEC)

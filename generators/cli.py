@@ -14,9 +14,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from generators import parallel, promtool_tests, render, schema
 from generators.errors import SpecError
-from generators.model import Model
+from generators.model.types import Model
+from generators.outputs.prometheus import promtool_tests
+from generators.pipeline import parallel, render
+from generators.spec import schema
 
 EXIT_OK, EXIT_SPEC, EXIT_USAGE, EXIT_TOOL, EXIT_DRIFT = 0, 1, 2, 3, 4
 SCHEMA_FILE = Path(__file__).with_name("schema") / "monitoring.schema.json"
@@ -143,7 +145,7 @@ def _why(exc: OSError, target: Path) -> str:
 
 
 def _slo_summary(model: Model) -> str:
-    from generators import slo_tests
+    from generators.outputs.prometheus import slo_tests
 
     if not model.slos:
         return ""

@@ -12,8 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from generators import demo
-from generators.sinks import Received
+from generators.stack import demo
+from generators.stack.sinks import Received
 from tests import e2e_stack as e2e
 
 RUNS = 5

@@ -29,9 +29,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from generators import rules, spec, writer
-from generators.model import Model
-from generators.values import parse_duration
+from generators.model.types import Model
+from generators.model.values import parse_duration
+from generators.outputs.prometheus import rules
+from generators.pipeline import spec, writer
 from tests import bench_slo
 from tests.synthetic_exporter import JOBS, Exporter
 

@@ -18,9 +18,9 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-from generators import slo_rules
-from generators.model import Model
-from generators.values import parse_duration
+from generators.model.types import Model
+from generators.model.values import parse_duration
+from generators.outputs.prometheus import slo_rules
 
 _RANGE = re.compile(r"\[(\d+[smhdwy])\]")
 _RECORDING_RANGE = re.compile(r"slo:[\w:]+\{[^}]*\}\[(\d+[smhdwy])\]")

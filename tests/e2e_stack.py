@@ -17,10 +17,11 @@ from typing import Any, TypeVar
 
 import yaml
 
-from generators import demo, spec, writer
-from generators.model import Model
-from generators.sinks import Received
-from generators.values import parse_duration
+from generators.model.types import Model
+from generators.model.values import parse_duration
+from generators.pipeline import spec, writer
+from generators.stack import demo
+from generators.stack.sinks import Received
 
 ROOT = Path(__file__).resolve().parent.parent
 OVERRIDES = ROOT / "tests" / "fixtures" / "e2e" / "overrides.yaml"

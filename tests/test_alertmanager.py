@@ -15,10 +15,13 @@ from typing import Any
 import pytest
 import yaml
 
-from generators import alertmanager, alertmanager_check, render, runbooks, spec, writer
-from generators import alertmanager_routes as am_routes
 from generators.errors import SpecError
-from generators.model import Model
+from generators.model.types import Model
+from generators.outputs.alertmanager import alertmanager
+from generators.outputs.alertmanager import alertmanager_routes as am_routes
+from generators.outputs.docs import runbooks
+from generators.pipeline import render, spec, writer
+from generators.validate import alertmanager_check
 from tests.conftest import ROOT, require_tool
 
 FIXTURE = ROOT / "tests" / "cases" / "alertmanager" / "spec.yaml"

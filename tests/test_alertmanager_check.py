@@ -9,8 +9,12 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from generators import alertmanager, alertmanager_check, build_model, source, writer
-from generators import alertmanager_routes as am_routes
+from generators.model import build_model
+from generators.outputs.alertmanager import alertmanager
+from generators.outputs.alertmanager import alertmanager_routes as am_routes
+from generators.pipeline import writer
+from generators.spec import source
+from generators.validate import alertmanager_check
 from tests.conftest import require_tool
 
 SPEC = """\

@@ -13,9 +13,14 @@ from typing import Any
 import pytest
 import yaml
 
-from generators import alertmanager, alertmanager_check, build_model, slo_rules, source, writer
-from generators import alertmanager_routes as am_routes
-from generators.model import Model
+from generators.model import build_model
+from generators.model.types import Model
+from generators.outputs.alertmanager import alertmanager
+from generators.outputs.alertmanager import alertmanager_routes as am_routes
+from generators.outputs.prometheus import slo_rules
+from generators.pipeline import writer
+from generators.spec import source
+from generators.validate import alertmanager_check
 from tests.conftest import ROOT, require_tool
 from tests.test_alertmanager import inhibited
 

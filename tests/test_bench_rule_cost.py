@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from generators import rules, spec, tools, writer
-from generators.model import Model
+from generators.model.types import Model
+from generators.outputs.prometheus import rules
+from generators.pipeline import spec, writer
+from generators.validate import tools
 from tests.bench_rule_cost import generated_groups, inline, naive_groups, report, split, targets
 from tests.conftest import ROOT, require_tool
 

@@ -7,8 +7,8 @@ import re
 import pytest
 import yaml
 
-from generators import spec, writer
-from generators.model import Model
+from generators.model.types import Model
+from generators.pipeline import spec, writer
 from tests import bench_slo
 from tests.conftest import ROOT
 from tests.synthetic_exporter import series

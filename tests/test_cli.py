@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generators import cli, parallel, render, writer
+from generators import cli
+from generators.pipeline import parallel, render, writer
 from tests.conftest import require_tool
 
 GOOD = Path(__file__).parent / "fixtures" / "good.yaml"
@@ -62,7 +63,7 @@ def test_invalid_spec_exits_1_and_keeps_previous_output(rendered: Path, tmp_path
 def test_validator_failure_exits_3_and_keeps_previous_output(
     rendered: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from generators import validate
+    from generators.validate import suite as validate
 
     before = tree_digest(rendered)
     monkeypatch.setattr(validate, "VALIDATORS", [lambda root, full: ["promtool check config:\nbroken on purpose"]])
@@ -94,7 +95,7 @@ def test_render_runs_the_generated_unit_tests_before_the_swap(rendered: Path, tm
 
 
 def test_render_validates_fully_by_default(rendered: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generators import validate
+    from generators.validate import suite as validate
 
     seen: list[bool] = []
     monkeypatch.setattr(validate, "VALIDATORS", [lambda root, full: seen.append(full) or []])

@@ -13,9 +13,14 @@ from typing import Any
 import pytest
 import yaml
 
-from generators import build_model, compose, compose_base, prometheus_config, secrets_check, source, validate, writer
-from generators.grafana import provisioning
-from generators.model import Model
+from generators.model import build_model
+from generators.model.types import Model
+from generators.outputs.compose import compose, compose_base
+from generators.outputs.grafana import provisioning
+from generators.outputs.prometheus import prometheus_config
+from generators.pipeline import writer
+from generators.spec import secrets_check, source
+from generators.validate import suite as validate
 from tests.conftest import ROOT, require_tool
 
 SPEC = ROOT / "monitoring.yaml"

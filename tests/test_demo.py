@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 import yaml
 
-from generators import demo, demo_databases, render, spec
-from generators.model import Model
+from generators.model.types import Model
+from generators.pipeline import render, spec
+from generators.stack import demo, demo_databases
 from tests.conftest import ROOT, require_tool
 
 NATIVE_DATABASES = [k for k in ("postgres", "redis") if not demo_databases.missing(k)]

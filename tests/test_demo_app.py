@@ -18,8 +18,9 @@ from typing import Any
 
 import pytest
 
-from generators import compose, spec
-from generators.model import Model
+from generators.model.types import Model
+from generators.outputs.compose import compose
+from generators.pipeline import spec
 from tests.conftest import IN_CI, ROOT
 
 APP = ROOT / "compose" / "demo-app" / "app.py"

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from generators import demo
-from generators.grafana.checks import dashboards, panels
-from generators.model import Model
+from generators.model.types import Model
+from generators.stack import demo
+from generators.validate.grafana_checks import dashboards, panels
 from tests import e2e_stack as e2e
 from tests.conftest import ROOT, require_tool
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from generators import gotemplate
+from generators.outputs.prometheus import gotemplate
 
 CASES = [
     ("humanize", 0, "0"),

@@ -10,9 +10,12 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from generators import conventions, grafana, rules, spec, writer
-from generators.grafana import adapter, signals
-from generators.model import Alert, Model
+from generators.model import conventions
+from generators.model.types import Alert, Model
+from generators.outputs import grafana
+from generators.outputs.grafana import adapter, signals
+from generators.outputs.prometheus import rules
+from generators.pipeline import spec, writer
 from tests.conftest import ROOT
 
 SPEC = ROOT / "monitoring.yaml"

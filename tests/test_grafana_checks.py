@@ -13,8 +13,11 @@ from typing import Any
 import pytest
 from grafanalib import core as G
 
-from generators import conventions, render, spec, writer
-from generators.grafana import adapter, checks, checks_queries, normalize
+from generators.model import conventions
+from generators.outputs.grafana import adapter, normalize
+from generators.pipeline import render, spec, writer
+from generators.validate import grafana_checks as checks
+from generators.validate import grafana_queries as checks_queries
 from tests.conftest import ROOT, require_shared, require_tool
 
 HEALTH = "grafana/dashboards/Services/service-health.json"

@@ -13,9 +13,13 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import yaml
 
-from generators import build_model, conventions, grafana, render, source, spec, writer
-from generators.grafana import checks, checks_queries
-from generators.model import Model
+from generators.model import build_model, conventions
+from generators.model.types import Model
+from generators.outputs import grafana
+from generators.pipeline import render, spec, writer
+from generators.spec import source
+from generators.validate import grafana_checks as checks
+from generators.validate import grafana_queries as checks_queries
 from tests.conftest import ROOT, require_shared, require_tool
 from tests.test_grafana import panel, steps
 from tests.test_slo_model import GOOD, mutate

@@ -22,7 +22,8 @@ from typing import Any
 
 import pytest
 
-from generators import ha, render, spec, writer
+from generators.outputs.prometheus import ha
+from generators.pipeline import render, spec, writer
 from tests.bench_rule_cost import free_port, wait_ready
 from tests.conftest import require_tool
 

@@ -12,9 +12,12 @@ from typing import Any
 import pytest
 import yaml
 
-from generators import kubernetes, kubernetes_plugins, render, rules, scaling_validate, spec, writer
-from generators.grafana import checks
-from generators.model import HighAvailability, Model
+from generators.model.types import HighAvailability, Model
+from generators.outputs.kubernetes import kubernetes, kubernetes_plugins
+from generators.outputs.prometheus import rules
+from generators.pipeline import render, spec, writer
+from generators.validate import grafana_checks as checks
+from generators.validate import scaling_validate
 from tests.conftest import require_shared, require_tool
 
 FIXTURE = Path(__file__).parent / "fixtures" / "scaling.yaml"

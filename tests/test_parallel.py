@@ -6,7 +6,9 @@ import os
 
 import pytest
 
-from generators import grafana, parallel, promtool_tests, render, spec
+from generators.outputs import grafana
+from generators.outputs.prometheus import promtool_tests
+from generators.pipeline import parallel, render, spec
 from tests.conftest import ROOT
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from generators import promtool_cache, tools, validate
+from generators.validate import promtool_cache, tools
+from generators.validate import suite as validate
 from tests.conftest import require_tool
 
 RULES = "groups:\n- name: g\n  rules:\n  - alert: Up\n    expr: up == 0\n"

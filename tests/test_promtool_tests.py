@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from generators import cli, promtool_tests, spec
+from generators import cli
+from generators.outputs.prometheus import promtool_tests
+from generators.pipeline import spec
 from tests.conftest import require_tool
 
 GOOD = Path(__file__).parent / "fixtures" / "good.yaml"

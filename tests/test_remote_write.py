@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from generators import ha, prometheus_config, remote_write, render, scaling_validate, spec, tools, writer
 from generators.errors import SpecError
-from generators.model import Model, RemoteWrite
+from generators.model.types import Model, RemoteWrite
+from generators.outputs.prometheus import ha, prometheus_config, remote_write
+from generators.pipeline import render, spec, writer
+from generators.validate import scaling_validate, tools
 from tests.conftest import require_tool
 
 FIXTURE = Path(__file__).parent / "fixtures" / "scaling.yaml"

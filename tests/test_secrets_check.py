@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from generators import secrets_check, source
+from generators.spec import secrets_check, source
 from tests.test_spec_errors import mutate
 
 STORE = "and store the value in compose/secrets/<name> (git-ignored)"

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from generators import demo, sinks
+from generators.stack import demo, sinks
 
 GOOD_EVENT = {
     "routing_key": "oncall-pager",

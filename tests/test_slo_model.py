@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 import yaml
 
-from generators import build_model, source
 from generators.errors import SpecError
-from generators.slo_model import SLO, decimal_text
+from generators.model import build_model
+from generators.model.slo_model import SLO, decimal_text
+from generators.spec import source
 
 GOOD = """\
 version: 1

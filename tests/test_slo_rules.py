@@ -7,8 +7,11 @@ from pathlib import Path
 
 import yaml
 
-from generators import build_model, slo_rules, slo_tests, source, writer
-from generators.model import Model
+from generators.model import build_model
+from generators.model.types import Model
+from generators.outputs.prometheus import slo_rules, slo_tests
+from generators.pipeline import writer
+from generators.spec import source
 from tests.conftest import require_tool
 from tests.test_slo_model import GOOD, mutate
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generators import slo_rules, slo_tests
+from generators.outputs.prometheus import slo_rules, slo_tests
 from tests.conftest import require_tool
 from tests.test_slo_rules import model, write
 

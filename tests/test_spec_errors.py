@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from generators import source, spec
 from generators.errors import SpecError
+from generators.pipeline import spec
+from generators.spec import source
 from tests.conftest import ROOT, require_tool
 
 GOOD = (Path(__file__).parent / "fixtures" / "good.yaml").read_text()
@@ -344,7 +345,7 @@ def alias_bomb() -> str:
 _MEASURE = """
 import json, resource, sys
 import yaml
-from generators import spec
+from generators.pipeline import spec
 from generators.errors import SpecError
 
 constructed = 0

@@ -6,7 +6,8 @@ import jinja2
 import pytest
 from jinja2.sandbox import SandboxedEnvironment
 
-from generators import catalog, spec_templates
+from generators import catalog
+from generators.spec import spec_templates
 
 REFUSED = [
     (

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generators import compose, stack_ops
+from generators.outputs.compose import compose
+from generators.stack import stack_ops
 from tests.conftest import ROOT
 
 

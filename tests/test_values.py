@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from generators.values import ValueProblem, format_duration, number, parse_duration, parse_threshold
+from generators.model.values import ValueProblem, format_duration, number, parse_duration, parse_threshold
 
 GOOD = [
     ("> 5% for 5m", "percent", ">", "0.05", "5%", 300),

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
-from generators import conventions, render, spec, writer
+from generators.model import conventions
+from generators.pipeline import render, spec, writer
 from tests.conftest import ROOT
 
 TRICKY = [

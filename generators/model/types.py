@@ -1,0 +1,211 @@
+"""The internal model: frozen, fully resolved (defaults applied, templates rendered, references checked).
+
+Generators read only this, never the raw spec.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from generators.model.values import Threshold
+
+if TYPE_CHECKING:
+    from generators.model.slo_model import SLO
+
+
+@dataclass(frozen=True)
+class Tier:
+    """One alerting rule: a severity, its threshold, and the PromQL it renders to."""
+
+    severity: str
+    threshold: Threshold
+    expr: str
+    labels: tuple[tuple[str, str], ...] = ()  # extra labels, e.g. escalation
+
+    @property
+    def for_(self) -> Decimal:
+        return self.threshold.for_
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One signal of one service: one alert name with one or more severity tiers."""
+
+    name: str
+    service: str
+    team: str
+    kind: str
+    signal: str
+    unit: str
+    direction: str
+    has_value: bool
+    tiers: tuple[Tier, ...]
+    by: tuple[str, ...]
+    summary: str
+    description: str  # Go template, without the threshold sentence
+    causes: tuple[str, ...]
+    checks: tuple[tuple[str, str], ...]
+    notes: str
+    job: str | None
+    runbook_url: str
+    dashboard_url: str
+    test: Mapping[str, Any] | None
+    test_context: Mapping[str, Any]
+    warmup: Decimal
+    spec_path: str
+
+    def labels(self, tier: Tier) -> dict[str, str]:
+        """Labels the rule sets (the expression may add more: see `by`)."""
+        out = {"severity": tier.severity, "service": self.service, "team": self.team}
+        out.update(tier.labels)
+        return out
+
+
+@dataclass(frozen=True)
+class Recording:
+    record: str
+    expr: str
+    labels: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class ScrapeJob:
+    name: str
+    targets: tuple[str, ...]
+    metrics_path: str = "/metrics"
+    module: str | None = None  # blackbox module: targets are probed through the exporter
+    labels: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    kind: str
+    team: str
+    job: str | None
+    metrics: Mapping[str, str]
+    recordings: tuple[Recording, ...]
+    alerts: tuple[Alert, ...]
+    notes: str = ""
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str
+    type: str
+    settings: Mapping[str, Any]
+    send_resolved: bool
+
+
+@dataclass(frozen=True)
+class TimeInterval:
+    name: str
+    weekdays: str | None = None
+    times: str | None = None
+    days_of_month: str | None = None
+    months: str | None = None
+    location: str | None = None
+
+
+@dataclass(frozen=True)
+class Escalation:
+    severity: str
+    after: Decimal
+    notify: tuple[str, ...]
+    team: str | None = None
+
+    @property
+    def label(self) -> str:
+        from generators.model.values import format_duration
+
+        return f"after-{format_duration(self.after)}"
+
+
+@dataclass(frozen=True)
+class Routing:
+    severities: Mapping[str, tuple[str, ...]]
+    watchdog: str | None
+    default: str | None
+    group_by: tuple[str, ...]
+    timings: Mapping[str, Mapping[str, str]]
+    teams: Mapping[str, Mapping[str, Any]]
+    escalations: tuple[Escalation, ...]
+    business_hours: TimeInterval | None
+    maintenance: tuple[TimeInterval, ...]
+
+
+@dataclass(frozen=True)
+class Stack:
+    scrape_interval: str = "15s"
+    evaluation_interval: str = "15s"
+    retention: str = "15d"
+    external_labels: Mapping[str, str] = field(default_factory=dict)
+    grafana_url: str = "http://localhost:3000"
+    alertmanager_url: str = "http://localhost:9093"
+    runbook_url: str = "docs/runbooks"
+    team: str = "platform"
+
+
+@dataclass(frozen=True)
+class Kubernetes:
+    """Where and how the prometheus-operator objects are rendered (spec `kubernetes:`)."""
+
+    namespace: str = "monitoring"
+    release: str = "kube-prometheus-stack"
+    labels: Mapping[str, str] = field(default_factory=dict)
+    service_label: str = "app.kubernetes.io/name"
+    port: str = "metrics"
+    prober: str = "blackbox-exporter:9115"
+    credentials_secret: str = "monitoring-credentials"
+
+
+@dataclass(frozen=True)
+class RemoteWrite:
+    """One remote_write endpoint (spec `remote_write:`); secrets are names, never values."""
+
+    name: str
+    url: str
+    username: str | None = None
+    password_secret: str | None = None
+    bearer_token_secret: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    queue: Mapping[str, Any] = field(default_factory=dict)
+    drop_metrics: tuple[str, ...] = ()
+    drop_labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HighAvailability:
+    replicas: int = 1
+    replica_label: str = "replica"
+
+
+@dataclass(frozen=True)
+class Model:
+    spec_file: str
+    stack: Stack
+    channels: Mapping[str, Channel]
+    routing: Routing
+    services: tuple[Service, ...]
+    jobs: tuple[ScrapeJob, ...]
+    slos: tuple[SLO, ...] = ()  # from services.<name>.slos (generators/slo_model.py)
+    kubernetes: Kubernetes = field(default_factory=Kubernetes)
+    remote_write: tuple[RemoteWrite, ...] = ()
+    ha: HighAvailability = field(default_factory=HighAvailability)
+
+    @functools.cached_property
+    def alerts(self) -> tuple[Alert, ...]:
+        return tuple(a for s in self.services for a in s.alerts)
+
+    @functools.cached_property
+    def watchdog_names(self) -> frozenset[str]:
+        return frozenset(a.name for a in self.alerts if a.kind == "watchdog")
+
+    @property
+    def teams(self) -> frozenset[str]:
+        return frozenset(s.team for s in self.services) | frozenset(a.team for a in self.alerts)

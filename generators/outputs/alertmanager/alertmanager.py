@@ -1,0 +1,229 @@
+"""alertmanager/alertmanager.yml, its templates and its route tests, from the spec's channels and routing.
+
+The output is valid for Alertmanager 0.25 (the tested Debian binary) and >= 0.28: classic
+`matchers` syntax with quoted values, top-level `time_intervals`, `*_file` secrets that 0.25 knows.
+Only a webhook `url_secret` renders `url_file`, which needs Alertmanager >= 0.27 (warned at load).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from generators.model import conventions
+from generators.model.types import Channel, Model, Routing, TimeInterval
+from generators.outputs.alertmanager import alertmanager_routes as am_routes
+from generators.outputs.alertmanager import alertmanager_templates
+from generators.outputs.prometheus import slo_rules
+
+CONFIG = "alertmanager/alertmanager.yml"
+ROUTE_TESTS = "alertmanager/tests/routes.yml"
+SECRETS_DIR = "/run/secrets"
+BUSINESS_HOURS = TimeInterval("business-hours", "monday:friday", "09:00-18:00", location="UTC")
+
+# Per severity (overridable in routing.timings): pages fast and often, digests slowly and rarely.
+TIMINGS: Mapping[str, Mapping[str, str]] = {
+    "root": {"group_wait": "30s", "group_interval": "5m", "repeat_interval": "4h"},
+    "critical": {"group_wait": "30s", "group_interval": "5m", "repeat_interval": "4h"},
+    "warning": {"group_wait": "1m", "group_interval": "10m", "repeat_interval": "12h"},
+    "info": {"group_wait": "5m", "group_interval": "1h", "repeat_interval": "24h"},
+    "watchdog": {"group_wait": "0s", "group_interval": "1m", "repeat_interval": "1m"},
+}
+
+
+def _secret(name: str) -> str:
+    return f"{SECRETS_DIR}/{name}"
+
+
+def _tmpl(name: str) -> str:
+    return "{{ template " + f'"{name}"' + " . }}"
+
+
+def channel_config(channel: Channel) -> tuple[str, dict[str, Any]]:
+    """The `<type>_configs` entry of one spec channel; secrets only as /run/secrets/<name> paths."""
+    s = channel.settings
+    out: dict[str, Any] = {"send_resolved": channel.send_resolved}
+    if channel.type == "pagerduty":
+        out["routing_key_file"] = _secret(s["routing_key_secret"])
+        out["description"] = _tmpl("pagerduty.monitoring.description")
+        out["severity"] = (
+            '{{ if eq .CommonLabels.severity "critical" "warning" "info" }}{{ .CommonLabels.severity }}{{ else }}error{{ end }}'
+        )
+    elif channel.type == "slack":
+        out["api_url_file"] = _secret(s["webhook_secret"])
+        out["channel"] = s["channel"]
+        out["title"] = _tmpl("slack.monitoring.title")
+        out["text"] = _tmpl("slack.monitoring.text")
+    elif channel.type == "email":
+        out.update({"to": s["to"], "from": s["from"], "smarthost": s["smarthost"], "require_tls": s.get("require_tls", True)})
+        if "auth_username" in s:
+            out["auth_username"] = s["auth_username"]
+        if "auth_password_secret" in s:
+            out["auth_password_file"] = _secret(s["auth_password_secret"])
+        out["headers"] = {"Subject": _tmpl("email.monitoring.subject")}
+        out["html"] = _tmpl("email.monitoring.html")
+        out["text"] = _tmpl("email.monitoring.text")
+    elif channel.type == "webhook":
+        if "url_secret" in s:
+            out["url_file"] = _secret(s["url_secret"])  # Alertmanager >= 0.27
+        else:
+            out["url"] = s["url"]
+        if "max_alerts" in s:
+            out["max_alerts"] = s["max_alerts"]
+    elif channel.type == "opsgenie":
+        out["api_key_file"] = _secret(s["api_key_secret"])
+        out["message"] = _tmpl("slack.monitoring.title")
+        out["description"] = _tmpl("email.monitoring.text")
+        if s.get("responders"):
+            out["responders"] = [{"name": r, "type": "team"} for r in s["responders"]]
+    else:
+        raise ValueError(f"unknown channel type {channel.type!r}")  # the schema rejects it first
+    return f"{channel.type}_configs", out
+
+
+def receiver(name: str, channels: Iterable[str], model: Model) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": name}
+    for channel in sorted(set(channels)):
+        key, config = channel_config(model.channels[channel])
+        out.setdefault(key, []).append(config)
+    return out
+
+
+def _timings(routing: Routing, severity: str) -> dict[str, str]:
+    return {k: routing.timings.get(severity, {}).get(k, v) for k, v in TIMINGS[severity].items()}
+
+
+def _matchers(**labels: str | None) -> list[str]:
+    return [f'{k}="{v}"' for k, v in labels.items() if v is not None]
+
+
+def routes(model: Model) -> tuple[list[dict[str, Any]], list[tuple[str, ...]]]:
+    """Child routes in match order (watchdog, SLO tier extras, escalations, teams, severities) and their channel sets.
+
+    An SLO tier with `channels:` gets a route with `continue: true` right after the watchdog, so the alert
+    also goes on to the team and severity routes (a team route without `continue` would otherwise stop it).
+    """
+    routing = model.routing
+    muted = [m.name for m in routing.maintenance]
+    out: list[dict[str, Any]] = []
+    used: list[tuple[str, ...]] = []
+
+    def add(channels: tuple[str, ...], matchers: list[str], severity: str, cont: bool = False) -> None:
+        route: dict[str, Any] = {"matchers": matchers, "receiver": am_routes.receiver_name(channels)}
+        if cont:
+            route["continue"] = True
+        route.update(_timings(routing, severity))
+        if severity == "info":
+            route["active_time_intervals"] = [(routing.business_hours or BUSINESS_HOURS).name]
+        if muted and severity != "watchdog":
+            route["mute_time_intervals"] = muted
+        out.append(route)
+        used.append(channels)
+
+    for name in am_routes.watchdog_names(model):
+        add((routing.watchdog,) if routing.watchdog else (), _matchers(alertname=name), "watchdog")
+    for extra in slo_rules.extra_routes(model):
+        add(tuple(extra["channels"]), list(extra["matchers"]), extra["severity"], cont=True)
+    groups: dict[tuple[str, str], list[Any]] = {}
+    for esc in routing.escalations:
+        groups.setdefault((esc.severity, esc.label), []).append(esc)
+    for (severity, label), escs in groups.items():
+        shared = [c for e in escs if e.team is None for c in e.notify]
+        for team in sorted({e.team for e in escs if e.team}):
+            channels = shared + [c for e in escs if e.team == team for c in e.notify]
+            add(tuple(dict.fromkeys(channels)), _matchers(escalation=label, severity=severity, team=team), severity)
+        if shared:
+            add(tuple(dict.fromkeys(shared)), _matchers(escalation=label, severity=severity), severity)
+    for team, spec in sorted(routing.teams.items()):
+        for severity in conventions.SEVERITIES:
+            if spec.get(severity):
+                add(tuple(spec[severity]), _matchers(team=team, severity=severity), severity, bool(spec.get("continue")))
+    for severity in conventions.SEVERITIES:
+        if routing.severities.get(severity):
+            add(tuple(routing.severities[severity]), _matchers(severity=severity), severity)
+    return out, used
+
+
+def inhibit_rules(model: Model) -> list[dict[str, Any]]:
+    """Critical mutes warning/info of the same alert and service; a faster SLO tier mutes the slower tiers of
+    its SLO; a target down mutes the rest of its instance."""
+    rules: list[dict[str, Any]] = [
+        {
+            "source_matchers": ['severity="critical"'],
+            "target_matchers": ['severity=~"warning|info"'],
+            "equal": ["alertname", "service"],
+        }
+    ]
+    down = sorted({a.name for a in model.alerts if a.signal == "target_down"})
+    if down:
+        names = "|".join(down)
+        rules.append(
+            {
+                "source_matchers": [f'alertname=~"{names}"'],
+                # instance=~".+": alerts without an instance label must not count as "the same instance"
+                "target_matchers": [f'alertname!~"{names}"', 'instance=~".+"'],
+                "equal": ["instance"],
+            }
+        )
+    return rules + slo_rules.inhibit_rules(model)  # a faster burn-rate tier mutes the slower tiers of its SLO
+
+
+def time_interval(interval: TimeInterval) -> dict[str, Any]:
+    spec: dict[str, Any] = {}
+    if interval.weekdays:
+        spec["weekdays"] = _split(interval.weekdays)
+    if interval.times:
+        spec["times"] = [dict(zip(("start_time", "end_time"), t.split("-"), strict=True)) for t in _split(interval.times)]
+    if interval.days_of_month:
+        spec["days_of_month"] = _split(interval.days_of_month)
+    if interval.months:
+        spec["months"] = _split(interval.months)
+    if interval.location:
+        spec["location"] = interval.location
+    return {"name": interval.name, "time_intervals": [spec]}
+
+
+def _split(text: str) -> list[str]:
+    return [p.strip() for p in text.split(",")]
+
+
+def config(model: Model) -> dict[str, Any]:
+    routing = model.routing
+    children, used = routes(model)
+    default = am_routes.default_channels(routing)
+    names: dict[str, tuple[str, ...]] = {}
+    for channels in [default, *used]:
+        names.setdefault(am_routes.receiver_name(channels), channels)
+    intervals = list(routing.maintenance)
+    if any("active_time_intervals" in r for r in children):
+        intervals.insert(0, routing.business_hours or BUSINESS_HOURS)
+    doc: dict[str, Any] = {
+        "global": {"resolve_timeout": "5m"},
+        "templates": [f"templates/{name}" for name in sorted(alertmanager_templates.FILES)],
+        "route": {
+            "receiver": am_routes.receiver_name(default),
+            "group_by": list(routing.group_by),
+            **_timings(routing, "root"),
+            "routes": children,
+        },
+        "inhibit_rules": inhibit_rules(model),
+        "receivers": [receiver(name, names[name], model) for name in sorted(names)],
+    }
+    if intervals:
+        doc["time_intervals"] = [time_interval(i) for i in intervals]
+    return doc
+
+
+def build(model: Model) -> dict[str, Any]:
+    doc = config(model)
+    tests = am_routes.cases(model)
+    report = am_routes.coverage(doc, tests)
+    files: dict[str, Any] = {
+        CONFIG: doc,
+        ROUTE_TESTS: {
+            "coverage": {k: v for k, v in report.items() if k != "mismatched"},
+            "tests": tests,
+        },
+    }
+    files.update({f"alertmanager/templates/{name}": text for name, text in alertmanager_templates.files(model).items()})
+    return files

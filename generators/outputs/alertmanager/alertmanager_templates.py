@@ -1,0 +1,28 @@
+"""alertmanager/templates/*.tmpl: the Slack/PagerDuty/Opsgenie and email messages.
+
+The message templates are static Go templates (generators/templates/alertmanager/); the one value
+from the spec, the Alertmanager address used in silence links, goes into a small generated file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generators.model import conventions
+from generators.model.types import Model
+
+SOURCE = Path(__file__).with_name("templates")
+STATIC = ("email.tmpl", "slack.tmpl")
+LINKS = "links.tmpl"
+FILES = (*STATIC, LINKS)
+
+
+def links(model: Model) -> str:
+    url = model.stack.alertmanager_url.rstrip("/")
+    return f'{{{{/* {conventions.GENERATED_HEADER} */}}}}\n{{{{ define "monitoring.alertmanager_url" }}}}{url}{{{{ end }}}}\n'
+
+
+def files(model: Model) -> dict[str, str]:
+    out = {name: (SOURCE / name).read_text() for name in STATIC}
+    out[LINKS] = links(model)
+    return out

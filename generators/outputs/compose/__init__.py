@@ -1,0 +1,1 @@
+"""compose/: the docker-compose stack, hardened, with the exporters the spec monitors."""

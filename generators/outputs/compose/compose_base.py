@@ -1,0 +1,50 @@
+"""Building blocks of compose services: pinned images (catalog/images.yaml), hardening, healthchecks."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+IMAGES_FILE = Path(__file__).parents[2] / "catalog" / "images.yaml"
+NOBODY = "65534:65534"
+
+
+@functools.cache
+def images() -> dict[str, str]:
+    data = yaml.safe_load(IMAGES_FILE.read_text())
+    assert isinstance(data, dict)
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def hardened(memory: str, user: str | None = NOBODY, tmpfs: tuple[str, ...] = ("/tmp",)) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if user is not None:
+        out["user"] = user
+    out.update(
+        read_only=True,
+        tmpfs=list(tmpfs),
+        security_opt=["no-new-privileges:true"],
+        cap_drop=["ALL"],
+        mem_limit=memory,
+        restart="unless-stopped",
+    )
+    return out
+
+
+def health(*test: str) -> dict[str, Any]:
+    return {"test": ["CMD", *test], "interval": "10s", "timeout": "5s", "retries": 5, "start_period": "20s"}
+
+
+def http_health(port: int, path: str) -> dict[str, Any]:
+    return health("wget", "-q", "--spider", f"http://127.0.0.1:{port}{path}")
+
+
+def healthy(*services: str) -> dict[str, Any]:
+    return {name: {"condition": "service_healthy"} for name in services}
+
+
+def local(host_port: int, port: int) -> str:
+    return f"127.0.0.1:{host_port}:{port}"

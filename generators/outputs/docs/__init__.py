@@ -1,0 +1,1 @@
+"""docs/: runbooks for every alert and the signal reference."""

@@ -1,0 +1,57 @@
+"""docs/signals.md: the catalog as a reference table (threshold names per kind, units, defaults)."""
+
+from __future__ import annotations
+
+from generators import catalog
+from generators.model import conventions
+from generators.model.types import Model
+
+_KIND_TITLES = {
+    "target": "Every scrape target (all services and exporters)",
+    "http": "`kind: http` services",
+    "host": "`hosts:` (node-exporter)",
+    "container": "`containers:` (cAdvisor)",
+    "postgres": "`kind: postgres` services (postgres-exporter)",
+    "redis": "`kind: redis` services (redis-exporter)",
+    "queue": "`kind: queue` services",
+    "external_api": "`kind: external_api` services",
+    "connections": "`kind: connections` services",
+    "probe": "`probes:` (blackbox-exporter)",
+    "business": "`business:` counters",
+    "prometheus": "Prometheus itself (`defaults.prometheus`)",
+    "alertmanager": "Alertmanager itself (`defaults.alertmanager`)",
+    "watchdog": "The Watchdog (dead man's switch)",
+}
+
+
+def render() -> str:
+    lines = [
+        f"<!-- {conventions.GENERATED_HEADER} -->",
+        "# Signal catalog",
+        "",
+        "Threshold names you can set per service under `thresholds:` (or for every service of a kind under",
+        "`defaults.<kind>:`). Set a signal to `false` to disable it. Source: `generators/catalog/signals.yaml`.",
+        "",
+    ]
+    for kind, title in _KIND_TITLES.items():
+        signals = catalog.signals(kind)
+        if not signals:
+            continue
+        lines += [f"## {title}", "", "| threshold | alert | unit | default | meaning |", "|---|---|---|---|---|"]
+        for name, signal in signals.items():
+            unit = catalog.signal_unit(signal) if catalog.has_value(signal) else "none (write `for 5m`)"
+            defaults = ", ".join(f'{sev}: "{text}"' for sev, text in (signal.get("defaults") or {}).items()) or "opt-in"
+            summary = (
+                signal["summary"]
+                .replace("{{ service }}: ", "")
+                .replace("{{ limit }}", "the limit")
+                .replace("{{ m.required }}", "(the kind's main metric)")
+            )
+            lines.append(f"| `{name}` | `<Service>{signal['alert']}` | {unit} | {defaults} | {summary} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def build(model: Model) -> dict[str, str]:
+    del model  # the catalog, not the spec, defines this page
+    return {"docs/signals.md": render()}

@@ -1,0 +1,113 @@
+"""Infrastructure: hosts (node exporter) and containers (cAdvisor)."""
+
+from __future__ import annotations
+
+from generators.outputs.grafana.adapter import Variable
+from generators.outputs.grafana.signals import RATIO, Board
+
+KEY = "infrastructure"
+DESCRIPTION = (
+    "Hosts: CPU, memory, disk space and I/O, network throughput and errors, filesystem fill prediction. "
+    "Containers: CPU, memory, throttling, restarts."
+)
+FS = 'fstype!~"tmpfs|overlay|squashfs|nsfs|ramfs"'
+INSTANCE = 'instance=~"$instance"'
+
+
+def hosts(board: Board) -> None:
+    for service in board.services("host"):
+        s = board.section(service)
+        s.targets()
+        sel = f'job="{{{{ job }}}}", {INSTANCE}'
+        s.signal(
+            "cpu",
+            "CPU utilisation",
+            [s.query(f"instance:node_cpu_utilisation:rate5m{{{sel}}}", "{{instance}}")],
+            "percentunit",
+            bounds=RATIO,
+        )
+        s.signal(
+            "memory",
+            "Memory utilisation",
+            [s.query(f"instance:node_memory_utilisation:ratio{{{sel}}}", "{{instance}}")],
+            "percentunit",
+            bounds=RATIO,
+        )
+        s.signal(
+            "disk_free",
+            "Filesystem space free",
+            [s.query(f"instance_mountpoint:node_filesystem_avail:ratio{{{sel}}}", "{{instance}} {{mountpoint}}")],
+            "percentunit",
+            bounds=RATIO,
+        )
+        avail = f"node_filesystem_avail_bytes{{{sel}, {FS}}}"
+        fill = s.query(f"({avail} / -deriv({avail}[6h])) > 0", "{{instance}} {{mountpoint}}")
+        s.signal("disk_fill", "Filesystem time until full (6h trend)", [fill], "s")
+        inodes = f"node_filesystem_files_free{{{sel}, {FS}}} / node_filesystem_files{{{sel}, {FS}}}"
+        s.signal("inodes_free", "Inodes free", [s.query(inodes, "{{instance}} {{mountpoint}}")], "percentunit", bounds=RATIO)
+        io = [
+            s.query(f"sum by (instance) (rate(node_disk_read_bytes_total{{{sel}}}[$__rate_interval]))", "{{instance}} read"),
+            s.query(f"sum by (instance) (rate(node_disk_written_bytes_total{{{sel}}}[$__rate_interval]))", "{{instance}} written"),
+        ]
+        s.panel("disk_io", "Disk I/O", io, "Bps")
+        net = [
+            s.query(
+                f'sum by (instance) (rate(node_network_receive_bytes_total{{{sel}, device!="lo"}}[$__rate_interval]))',
+                "{{instance}} received",
+            ),
+            s.query(
+                f'sum by (instance) (rate(node_network_transmit_bytes_total{{{sel}, device!="lo"}}[$__rate_interval]))', "{{instance}} sent"
+            ),
+        ]
+        s.panel("network_throughput", "Network throughput", net, "Bps")
+        rate = "rate(node_network_METRIC_total{" + sel + "}[$__rate_interval])"
+        errs, packets = (
+            f"({rate.replace('METRIC', 'receive_' + x)} + {rate.replace('METRIC', 'transmit_' + x)})" for x in ("errs", "packets")
+        )
+        errors = f"{errs} / {packets}"
+        s.signal("network_errors", "Network error ratio", [s.query(errors, "{{instance}} {{device}}")], "percentunit")
+        s.signal("clock_skew", "Clock offset", [s.query(f"abs(node_timex_offset_seconds{{{sel}}})", "{{instance}}")], "s")
+        board.add(f"Hosts ({service.team})", service.name, s.rest())
+
+
+def containers(board: Board) -> None:
+    for service in board.services("container"):
+        s = board.section(service)
+        s.targets()
+        s.panel(
+            "cpu", "CPU per container (cores)", [s.query('name:container_cpu_usage:rate5m{service="{{ service }}"}', "{{name}}")], "short"
+        )
+        s.panel(
+            "memory",
+            "Memory working set",
+            [s.query('sum by (instance, name) (container_memory_working_set_bytes{job="{{ job }}", name!=""})', "{{name}}")],
+            "bytes",
+        )
+        s.signal(
+            "memory_near_limit",
+            "Memory used of limit",
+            [s.query('name:container_memory_limit_usage:ratio{service="{{ service }}"}', "{{name}}")],
+            "percentunit",
+            bounds=RATIO,
+        )
+        throttled = (
+            'sum by (instance, name) (rate(container_cpu_cfs_throttled_periods_total{job="{{ job }}", name!=""}[$__rate_interval]))'
+            ' / sum by (instance, name) (rate(container_cpu_cfs_periods_total{job="{{ job }}", name!=""}[$__rate_interval]))'
+        )
+        s.signal("cpu_throttling", "CPU throttled periods", [s.query(throttled, "{{name}}")], "percentunit")
+        restarts = 'sum by (instance, name) (changes(container_start_time_seconds{job="{{ job }}", name!=""}[15m]))'
+        s.signal("restarts", "Restarts (15m window)", [s.query(restarts, "{{name}}")], "short")
+        board.add(f"Containers ({service.team})", service.name, s.rest())
+
+
+def variables(board: Board) -> list[Variable]:
+    hosts = board.services("host")
+    if not hosts:
+        return []
+    return [Variable("instance", "Host", query=f'label_values(up{{job="{hosts[0].job}"}}, instance)')]
+
+
+def rows(board: Board) -> None:
+    hosts(board)
+    containers(board)
+    board.leftovers()

@@ -1,0 +1,63 @@
+"""grafana/provisioning/: the datasources every dashboard references and the file provider that loads them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generators.model import conventions
+from generators.model.types import Model
+
+
+def datasources(model: Model) -> dict[str, Any]:
+    """Prometheus (default) and Alertmanager with the fixed uids the dashboards use; URLs inside the compose network."""
+    return {
+        "apiVersion": 1,
+        "deleteDatasources": [],
+        "datasources": [
+            {
+                "name": "Prometheus",
+                "type": "prometheus",
+                "uid": conventions.PROMETHEUS_DATASOURCE_UID,
+                "access": "proxy",
+                "url": "http://prometheus:9090",
+                "isDefault": True,
+                "editable": False,
+                "jsonData": {"timeInterval": model.stack.scrape_interval, "httpMethod": "POST"},
+            },
+            {
+                "name": "Alertmanager",
+                "type": "alertmanager",
+                "uid": conventions.ALERTMANAGER_DATASOURCE_UID,
+                "access": "proxy",
+                "url": f"http://{conventions.ALERTMANAGER_ALIAS}:9093",  # every peer: compose network alias
+                "isDefault": False,
+                "editable": False,
+                "jsonData": {"implementation": "prometheus", "handleGrafanaManagedAlerts": False},
+            },
+        ],
+    }
+
+
+def dashboards() -> dict[str, Any]:
+    """One file provider; folders mirror grafana/dashboards/<folder>/; the spec is the source of truth."""
+    return {
+        "apiVersion": 1,
+        "providers": [
+            {
+                "name": "monitoring-as-code",
+                "orgId": 1,
+                "type": "file",
+                "disableDeletion": False,  # a dashboard removed from the spec disappears from Grafana
+                "allowUiUpdates": False,  # UI edits cannot be saved: edit monitoring.yaml and re-render
+                "updateIntervalSeconds": 30,
+                "options": {"path": conventions.GRAFANA_DASHBOARDS_DIR, "foldersFromFilesStructure": True},
+            }
+        ],
+    }
+
+
+def build(model: Model) -> dict[str, Any]:
+    return {
+        "grafana/provisioning/datasources/datasources.yml": datasources(model),
+        "grafana/provisioning/dashboards/dashboards.yml": dashboards(),
+    }

@@ -1,0 +1,1 @@
+"""prometheus/: prometheus.yml, rule files, HA replicas, remote_write, and the promtool unit tests of every rule."""

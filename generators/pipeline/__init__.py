@@ -1,0 +1,1 @@
+"""Stage 4, pipeline: spec -> model -> documents -> bytes -> scratch tree -> validators -> swap."""

@@ -1,0 +1,141 @@
+"""The pipeline: spec -> model -> documents -> bytes -> scratch tree -> validators -> swap."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+from generators.model.types import Model
+from generators.outputs import grafana
+from generators.outputs.alertmanager import alertmanager, alertmanager_templates  # kubernetes/ and prometheus/ha/ (Scaling out)
+from generators.outputs.compose import compose
+from generators.outputs.docs import runbooks, signal_docs
+from generators.outputs.grafana import provisioning
+from generators.outputs.kubernetes import kubernetes
+from generators.outputs.prometheus import ha, prometheus_config, promtool_tests, rules, slo_rules, slo_tests
+from generators.pipeline import parallel, spec, writer
+from generators.validate import suite as validate
+from generators.validate import tools
+
+Output = Callable[[Model], dict[str, Any]]
+
+
+def _prometheus(model: Model) -> dict[str, Any]:
+    return {"prometheus/prometheus.yml": prometheus_config.build(model)}
+
+
+def _kubernetes(model: Model) -> dict[str, Any]:
+    """kubernetes/: the same rules, monitors, Alertmanager config and dashboards, wrapped for prometheus-operator."""
+    return kubernetes.build(
+        model,
+        alertmanager=alertmanager.config,
+        alertmanager_templates=alertmanager_templates.files,
+        dashboards=grafana.dashboards,
+        datasources=provisioning.datasources,
+    )
+
+
+# Every generator that contributes files; later issues append theirs.
+OUTPUTS: list[Output] = [_prometheus, rules.build, promtool_tests.build, runbooks.build, signal_docs.build, alertmanager.build]
+OUTPUTS.append(grafana.build)  # grafana/dashboards and grafana/provisioning
+OUTPUTS.append(compose.build)
+OUTPUTS += [slo_rules.build, slo_tests.build]
+OUTPUTS += [ha.build, _kubernetes]  # prometheus/ha/ and kubernetes/ (README: Scaling out)
+
+
+# Run in a forked child for large specs (parallel.both): dashboards and what wraps them (kubernetes/ reuses
+# the dashboards built in the same process), about half of a 1,000-service render. The promtool tests stay
+# here: the CLI summary reads their cache.
+FORKED: tuple[Output, ...] = (grafana.build, _kubernetes, alertmanager.build, compose.build, ha.build)
+FORK_FROM_SERVICES = 100  # below this a render takes well under a second: not worth a process
+
+
+def _merge(files: dict[str, Any], more: Mapping[str, Any]) -> None:
+    clash = set(files) & set(more)
+    if clash:
+        raise RuntimeError(f"two generators write {sorted(clash)}")
+    files.update(more)
+
+
+def _serialized(model: Model, outputs: list[Output]) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    for output in outputs:
+        _merge(files, {path: writer.serialize(path, doc) for path, doc in output(model).items()})
+    return files
+
+
+def documents(model: Model) -> dict[str, bytes]:
+    """Every output file's bytes, sorted by path, then the manifest."""
+    if len(model.services) < FORK_FROM_SERVICES:
+        return writer.with_manifest(_serialized(model, OUTPUTS))
+    there, here = parallel.both(
+        lambda: _serialized(model, [o for o in OUTPUTS if o in FORKED]),
+        lambda: _serialized(model, [o for o in OUTPUTS if o not in FORKED]),
+    )
+    _merge(there, here)
+    return writer.with_manifest(there)
+
+
+class ValidationFailed(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def validate_tree(root: Path, strict: bool, log: TextIO, full: bool = False) -> None:
+    """Run every validator; missing tools fail in strict mode and are reported otherwise."""
+    problems: list[str] = []
+    for validator in validate.VALIDATORS:
+        try:
+            problems.extend(validator(root, full))
+        except tools.ToolMissing as exc:
+            if strict:
+                problems.append(str(exc))
+            else:
+                print(f"warning: {exc}; skipped {validator.__name__} validation", file=log)
+    if problems:
+        raise ValidationFailed(problems)
+
+
+def render(
+    spec_path: Path, out: Path, log: TextIO = sys.stderr, strict: bool = False, validate: bool = True, full: bool = True
+) -> tuple[Model, dict[str, bytes]]:
+    """Render, validate in a scratch folder, then swap in. Raises SpecError or ValidationFailed.
+
+    full runs every validator check, as `check` does, the generated promtool unit tests included (custom
+    alerts carry user-written test series that can fail): nothing is swapped in before all of it passed.
+    """
+    model, warnings = spec.load(spec_path)
+    for warning in warnings:
+        print(warning, file=log)
+    files = documents(model)
+    tmp = writer.scratch(out)
+    try:
+        writer.write_tree(tmp, files)
+        if validate:
+            validate_tree(tmp, strict, log, full=full)
+        removed = writer.swap(tmp, out, files)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    for rel in removed:
+        print(f"removed stale {rel}", file=log)
+    return model, files
+
+
+def check(spec_path: Path, out: Path, log: TextIO = sys.stderr) -> list[str]:
+    """Drift (a fresh render must change nothing) plus every validator on the committed tree."""
+    model, _ = spec.load(spec_path)
+    files = documents(model)
+    problems = writer.drift(out, files)
+    from generators import cli
+
+    if cli.SCHEMA_FILE.read_text() != cli.schema_text():
+        problems.append(f"{cli.SCHEMA_FILE}: stale, the catalog changed (run make render)")
+    try:
+        validate_tree(out, strict=True, log=log, full=True)
+    except ValidationFailed as exc:
+        problems.extend(exc.problems)
+    return problems

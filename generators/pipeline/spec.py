@@ -1,0 +1,20 @@
+"""Read a spec file into the model: the one entry point the CLI and the tests use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generators.errors import Location, Problem, SpecError
+from generators.model import build_model
+from generators.model.types import Model
+from generators.spec import source
+
+
+def load(path: str | Path) -> tuple[Model, list[Problem]]:
+    """Model and warnings; SpecError with every problem found otherwise."""
+    name = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise SpecError([Problem(Location(name, 1, 1), "", f"cannot read the spec: {exc.strerror}")]) from None
+    return build_model.build(source.load(name, raw))

@@ -1,0 +1,294 @@
+"""The spec's JSON Schema, built from the catalog so threshold names can never drift from the signals.
+
+`python -m generators schema` writes it to generators/schema/monitoring.schema.json for editors
+(yaml-language-server); the validator uses the same dict.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from generators import catalog
+from generators.model import conventions
+from generators.spec import scaling_schema
+
+SCHEMA_ID = "https://github.com/acme/monitoring/generators/schema/monitoring.schema.json"
+SEVERITIES = ("critical", "warning", "info")
+CHANNEL_TYPES = ("pagerduty", "slack", "email", "webhook", "opsgenie")
+
+_DURATION = {"type": "string", "description": "Prometheus duration", "examples": ["30s", "5m", "1h30m"]}
+_SECRET = {
+    "type": "string",
+    "pattern": "^[A-Za-z0-9_.-]+$",
+    "description": "name of a secret file under compose/secrets/ (mounted at /run/secrets/<name>)",
+    "examples": ["slack_alerts_webhook"],
+}
+
+
+def _secret(key: str) -> dict[str, Any]:
+    """A `*_secret` key of a channel, with its own example name (missing-key errors quote it)."""
+    return {**_SECRET, "examples": [conventions.SECRET_EXAMPLES[key]]}
+
+
+_NAME = {"type": "string", "pattern": "^[a-z][a-z0-9-]*$", "examples": ["api", "payments-worker"]}
+_TEAM = {"type": "string", "pattern": "^[a-z][a-z0-9-]*$", "examples": ["backend"]}
+_TARGETS = {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1, "examples": [["api:8000"]]}
+_CHANNEL_LIST = {"type": "array", "items": {"type": "string"}, "examples": [["oncall-pager", "alerts-slack"]]}
+_LABELS = {"type": "object", "additionalProperties": {"type": "string"}, "examples": [{"cluster": "prod"}]}
+_TIME_INTERVAL = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "name": _NAME,
+        "weekdays": {"type": "string", "examples": ["monday:friday"]},
+        "times": {"type": "string", "examples": ["09:00-18:00"]},
+        "days_of_month": {"type": "string", "examples": ["1:7"]},
+        "months": {"type": "string", "examples": ["december"]},
+        "location": {"type": "string", "examples": ["Europe/Paris", "UTC"]},
+    },
+}
+
+
+def _obj(properties: dict[str, Any], required: tuple[str, ...] = (), **extra: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "object", "additionalProperties": False, "properties": properties}
+    if required:
+        out["required"] = list(required)
+    out.update(extra)
+    return out
+
+
+def _thresholds(kind: str) -> dict[str, Any]:
+    props = {}
+    for name, signal in catalog.signals(kind).items():
+        example = '"for 5m"' if not catalog.has_value(signal) else '"> 5% for 5m"'
+        props[name] = {
+            "type": ["object", "boolean"],
+            "not": {"const": True},
+            "description": f"{signal['summary']} (unit: {catalog.signal_unit(signal)}; false disables it)",
+            "additionalProperties": False,
+            "properties": {s: {"type": "string", "examples": [example]} for s in (*SEVERITIES, "none")},
+        }
+    return {"type": "object", "additionalProperties": False, "properties": props}
+
+
+def _metrics(kind: str) -> dict[str, Any]:
+    defaults = catalog.kind(kind).get("metrics", {})
+    props = {k: {"type": "string", "default": v, "examples": [v]} for k, v in defaults.items()}
+    if kind == "external_api":
+        props["quota"] = {"type": "string", "examples": ["llm_quota_used_ratio"]}
+    return {"type": "object", "additionalProperties": False, "properties": props}
+
+
+def _slos() -> dict[str, Any]:
+    """services.<name>.slos: values are checked (with located messages) by generators/slo_model.py."""
+    from generators.model import slo_model
+
+    tier = {
+        "type": ["object", "boolean"],
+        "not": {"const": True},
+        "description": "false disables the tier",
+        "additionalProperties": False,
+        "properties": {"for": _DURATION, "severity": {"examples": list(SEVERITIES)}, "channels": _CHANNEL_LIST},
+    }
+    slo = _obj(
+        {
+            "sli": {
+                "description": "availability (requests by status) or latency (requests under a bucket boundary)",
+                "examples": list(slo_model.SLI_KINDS),
+            },
+            "objective": {"description": "share of good requests, below 100%", "examples": ["99.5%", "95%"]},
+            "window": {"description": "whole days", "examples": ["30d", "28d"]},
+            "bad_status": {"description": "availability: status regex of bad requests (default: error_status)", "examples": ["5.."]},
+            "good_status": {"description": "availability: status regex of good requests (instead of bad_status)", "examples": ["2..|3.."]},
+            "le": {"description": "latency: the histogram bucket boundary, quoted exactly as the exporter writes it", "examples": ["0.5"]},
+            "tiers": _obj({t["name"]: tier for t in slo_model.tier_data()["tiers"]}),
+        },
+        ("sli", "objective", "window"),
+    )
+    return {"type": "object", "additionalProperties": slo, "propertyNames": _NAME}
+
+
+def _service() -> dict[str, Any]:
+    base = {
+        "team": _TEAM,
+        "kind": {"enum": list(catalog.SERVICE_KINDS)},
+        "job": {**_NAME, "description": "scrape job whose series this service reads (default: the service name)"},
+        "targets": _TARGETS,
+        "metrics_path": {"type": "string", "examples": ["/metrics"]},
+        "labels": _LABELS,
+        "limit": {"type": "integer", "minimum": 1, "description": "connections: the maximum the service allows"},
+        "notes": {"type": "string", "description": "added to every runbook of this service"},
+        "metrics": {"type": "object"},
+        "thresholds": {"type": "object"},
+        "slos": _slos(),
+    }
+    branches = [
+        {
+            "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
+            "then": {"properties": {"metrics": _metrics(kind), "thresholds": _thresholds(kind)}},
+        }
+        for kind in catalog.SERVICE_KINDS
+    ]
+    return _obj(base, ("team", "kind"), allOf=branches)
+
+
+def _block(kind: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    props = {"team": _TEAM, "job": _NAME, "targets": _TARGETS, "thresholds": _thresholds(kind), "notes": {"type": "string"}}
+    props.update(extra or {})
+    return _obj(props, ("targets",))
+
+
+def _channel() -> dict[str, Any]:
+    fields: dict[str, dict[str, Any]] = {
+        "pagerduty": {"routing_key_secret": _secret("routing_key_secret")},
+        "slack": {"channel": {"type": "string", "examples": ["#alerts"]}, "webhook_secret": _secret("webhook_secret")},
+        "email": {
+            "to": {"type": "string", "examples": ["sre@example.com"]},
+            "from": {"type": "string", "examples": ["alertmanager@example.com"]},
+            "smarthost": {"type": "string", "examples": ["smtp.example.com:587"]},
+            "auth_username": {"type": "string"},
+            "auth_password_secret": _secret("auth_password_secret"),
+            "require_tls": {"type": "boolean"},
+        },
+        "webhook": {
+            "url": {"type": "string", "examples": ["http://sink:8080/hook"]},
+            "url_secret": {**_secret("url_secret"), "description": "Alertmanager >= 0.27 only (url_file)"},
+            "max_alerts": {"type": "integer", "minimum": 0},
+        },
+        "opsgenie": {"api_key_secret": _secret("api_key_secret"), "responders": {"type": "array", "items": {"type": "string"}}},
+    }
+    required = {
+        "pagerduty": ("routing_key_secret",),
+        "slack": ("channel", "webhook_secret"),
+        "email": ("to", "from", "smarthost"),
+        "webhook": (),
+        "opsgenie": ("api_key_secret",),
+    }
+    all_props: dict[str, Any] = {"type": {"enum": list(CHANNEL_TYPES)}, "send_resolved": {"type": "boolean"}}
+    for props in fields.values():
+        all_props.update(props)
+    branches = [
+        {
+            "if": {"properties": {"type": {"const": t}}, "required": ["type"]},
+            "then": {
+                "required": list(required[t]),
+                "propertyNames": {"enum": ["type", "send_resolved", *fields[t]]},
+            },
+        }
+        for t in CHANNEL_TYPES
+    ]
+    return _obj(all_props, ("type",), allOf=branches)
+
+
+def _custom() -> dict[str, Any]:
+    series = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "labels": {"type": "string", "examples": ['my_metric{job="api"}']},
+            "value": {"type": "string"},
+            "rate": {"type": "string"},
+            "values": {"type": "string"},
+        },
+        "required": ["labels"],
+    }
+    return _obj(
+        {
+            "name": {"type": "string", "pattern": "^[A-Z][A-Za-z0-9]*$", "examples": ["LLMQuotaNearlyExhausted"]},
+            "team": _TEAM,
+            "service": _NAME,
+            "job": _NAME,
+            "expr": {"type": "string", "examples": ['max(my_ratio{job="api"}) {{ op }} {{ threshold }}']},
+            "unit": {"enum": ["percent", "seconds", "per_second", "per_minute", "count"]},
+            "thresholds": _obj({s: {"type": "string", "examples": ["> 90% for 5m"]} for s in SEVERITIES}),
+            "summary": {"type": "string"},
+            "description": {"type": "string"},
+            "by": {"type": "array", "items": {"type": "string"}},
+            "notes": {"type": "string"},
+            "test": _obj({"series": {"type": "array", "items": series}, "warmup": _DURATION}),
+        },
+        ("name", "team", "job", "expr", "unit", "thresholds", "summary", "description"),
+    )
+
+
+@functools.cache
+def build() -> dict[str, Any]:
+    timing = _obj({"group_wait": _DURATION, "group_interval": _DURATION, "repeat_interval": _DURATION})
+    routing = _obj(
+        {
+            **{s: _CHANNEL_LIST for s in SEVERITIES},
+            "watchdog": {"type": "string"},
+            "default": {"type": "string"},
+            "group_by": {"type": "array", "items": {"type": "string"}},
+            "timings": _obj({s: timing for s in SEVERITIES}),
+            "teams": {
+                "type": "object",
+                "additionalProperties": _obj({**{s: _CHANNEL_LIST for s in SEVERITIES}, "continue": {"type": "boolean"}}),
+            },
+            "escalations": {
+                "type": "array",
+                "items": _obj(
+                    {"severity": {"enum": list(SEVERITIES)}, "after": _DURATION, "notify": _CHANNEL_LIST, "team": _TEAM},
+                    ("severity", "after", "notify"),
+                ),
+            },
+            "business_hours": _TIME_INTERVAL,
+            "maintenance": {"type": "array", "items": {**_TIME_INTERVAL, "required": ["name"]}},
+        },
+        ("critical",),
+        examples=[{"critical": ["oncall-pager"]}],
+    )
+    stack = _obj(
+        {
+            "scrape_interval": _DURATION,
+            "evaluation_interval": _DURATION,
+            "retention": _DURATION,
+            "external_labels": _LABELS,
+            "grafana_url": {"type": "string", "examples": ["http://localhost:3000"]},
+            "alertmanager_url": {"type": "string", "examples": ["http://localhost:9093"]},
+            "runbook_url": {"type": "string", "examples": ["https://github.com/acme/monitoring/blob/main/docs/runbooks"]},
+            "team": _TEAM,
+        }
+    )
+    business = _obj(
+        {
+            "name": _NAME,
+            "team": _TEAM,
+            "job": _NAME,
+            "metric": {"type": "string", "examples": ["recommendations_served_total"]},
+            "description": {"type": "string"},
+            "notes": {"type": "string"},
+            "thresholds": _thresholds("business"),
+        },
+        ("name", "team", "job", "metric", "thresholds"),
+    )
+    kinds = list(catalog.load())
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "monitoring.yaml",
+        "description": "Thresholds and notification channels of the monitoring stack (version 1)",
+        **_obj(
+            {
+                "version": {"const": 1, "examples": [1]},
+                "stack": stack,
+                "channels": {
+                    "type": "object",
+                    "additionalProperties": _channel(),
+                    "propertyNames": _NAME,
+                    "examples": [{"oncall-pager": {"type": "pagerduty", "routing_key_secret": "pagerduty_routing_key"}}],
+                },
+                "routing": routing,
+                "defaults": _obj({k: _thresholds(k) for k in kinds if catalog.signals(k)}),
+                "hosts": _block("host"),
+                "containers": _block("container"),
+                "probes": _block("probe", {"module": {"type": "string", "examples": ["http_2xx"]}}),
+                "services": {"type": "object", "additionalProperties": _service(), "propertyNames": _NAME},
+                "business": {"type": "array", "items": business},
+                "custom": {"type": "array", "items": _custom()},
+                **scaling_schema.properties(_DURATION, _SECRET, _LABELS),
+            },
+            ("version", "channels", "routing"),
+        ),
+    }

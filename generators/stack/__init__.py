@@ -1,0 +1,1 @@
+"""Running the stack, apart from rendering: the native demo on loopback, notification sinks, secrets and reload."""

@@ -1,0 +1,106 @@
+"""Operating the compose stack: `make secrets` and `make reload`.
+
+python -m generators.stack.stack_ops secrets [--compose FILE]   create missing secret files, never overwrite
+python -m generators.stack.stack_ops reload [URL ...]           POST /-/reload to Prometheus and the Alertmanagers
+
+Exit codes: 0 ok, 1 a reload failed (each failure printed), 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+import yaml
+
+from generators.outputs.compose import compose
+
+RANDOM = (*compose.GRAFANA_SECRETS, compose.POSTGRES_SECRET)  # values nobody needs to know in advance
+
+
+def secret_names(compose_file: Path) -> list[str]:
+    """The secrets the rendered compose file declares (the file is the truth, not the spec)."""
+    doc = yaml.safe_load(compose_file.read_text()) or {}
+    return sorted(doc.get("secrets") or {})
+
+
+def create_secrets(compose_file: Path, out: TextIO) -> list[str]:
+    """Create each missing secret file next to the compose file; returns the names created."""
+    folder = compose_file.parent / "secrets"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    folder.chmod(0o700)
+    created = []
+    for name in secret_names(compose_file):
+        target = folder / name
+        example = folder / f"{name}.example"
+        if name in RANDOM or not example.is_file():
+            value, note = secrets.token_urlsafe(32) + "\n", "random value"
+        else:
+            value, note = example.read_text(), f"PLACEHOLDER copied from {example.name}: put the real value in"
+        try:
+            # O_EXCL: never overwrite, even when two runs race. 0644: containers read secrets as non-root
+            # users through a bind mount; the folder itself is 0700, so other host users cannot.
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            continue
+        with os.fdopen(fd, "w") as handle:
+            handle.write(value)
+        created.append(name)
+        print(f"created {target} ({note})", file=out)
+    if not created:
+        print(f"every secret in {folder} already exists; nothing changed", file=out)
+    return created
+
+
+def reload_all(urls: Sequence[str], out: TextIO, timeout: float = 10.0) -> list[str]:
+    """POST <url>/-/reload to each; returns the failures (also printed), empty when every reload worked."""
+    failures = []
+    for url in urls:
+        endpoint = url.rstrip("/") + "/-/reload"
+        request = urllib.request.Request(endpoint, data=b"", method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                print(f"reloaded {endpoint} (HTTP {response.status})", file=out)
+                continue
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode(errors="replace").strip()
+            reason = f"HTTP {exc.code}: {detail or exc.reason} (the new configuration was rejected; the old one stays active)"
+        except (urllib.error.URLError, OSError) as exc:
+            cause = getattr(exc, "reason", exc)
+            reason = f"not reachable ({cause}); is the stack running? (make up)"
+        failures.append(f"{endpoint}: {reason}")
+        print(f"FAILED {endpoint}: {reason}", file=out)
+    return failures
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m generators.stack.stack_ops")
+    sub = parser.add_subparsers(dest="command", required=True)
+    cmd = sub.add_parser("secrets", help="create missing compose/secrets/* files (never overwrites)")
+    cmd.add_argument("--compose", default=compose.COMPOSE_FILE, help=f"compose file (default {compose.COMPOSE_FILE})")
+    cmd = sub.add_parser("reload", help="POST /-/reload to Prometheus and both Alertmanagers")
+    cmd.add_argument("urls", nargs="*", default=list(compose.reload_urls()), help="base URLs (default: the published ports)")
+    args = parser.parse_args(argv)
+    if args.command == "secrets":
+        path = Path(args.compose)
+        if not path.is_file():
+            print(f"{path}: missing; run make render first", file=sys.stderr)
+            return 2
+        create_secrets(path, sys.stdout)
+        return 0
+    failures = reload_all(args.urls, sys.stdout)
+    if failures:
+        print(f"{len(failures)} of {len(args.urls)} reloads failed", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

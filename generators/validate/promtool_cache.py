@@ -1,0 +1,87 @@
+"""Which promtool unit-test files already passed, by content: a test file is run again only when its bytes,
+the bytes of a rule file it loads, or the promtool binary changed.
+
+`promtool test rules` is deterministic for the same files and binary, so a pass recorded under the hash of
+all three stays true. The record lives outside the repository (conventions.cache_folder(), like Jinja's
+bytecode); a clean machine, as in CI, starts empty and runs everything. Editing one service's threshold then
+re-runs that service's tests only (`make render` on the example: 14 s -> about 4 s).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from generators.model import conventions
+
+MAX_ENTRIES = 20_000  # about 1.3 MB; oldest entries go first
+RULE_FILES = re.compile(r"^rule_files:\n((?:- .*\n)+)", re.MULTILINE)
+
+
+def binary(promtool: str = "promtool") -> str:
+    """The promtool binary's identity: path, size and modification time (an upgrade changes them)."""
+    path = shutil.which(promtool) or promtool
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return path
+    return f"{os.path.realpath(path)}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def key(root: Path, test: str, tool: str) -> str | None:
+    """Hash of the test file, its rule files and the binary (`binary()`); None when a rule file cannot be read."""
+    text = (root / test).read_bytes()
+    found = RULE_FILES.search(text.decode("utf-8", "replace"))
+    if not found:
+        return None
+    digest = hashlib.sha256(tool.encode() + b"\0" + text)
+    for line in found.group(1).splitlines():
+        rule_file = (root / test).parent / line[2:].strip().strip("'\"")
+        try:
+            digest.update(b"\0" + rule_file.read_bytes())
+        except OSError:
+            return None
+    return digest.hexdigest()
+
+
+class Passed:
+    """The set of keys that passed, loaded once and saved whole (atomic rename: concurrent runs never
+    leave a torn file; at worst one run's new entries are lost, and those tests run again)."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.path = (folder or Path(conventions.cache_folder())) / "promtool-passed.txt"
+        try:
+            self.keys = self.path.read_text().split()
+        except (OSError, ValueError):  # missing, unreadable or not text: start over
+            self.keys = []
+        self.known = set(self.keys)
+        self.added = False
+
+    def __contains__(self, item: object) -> bool:
+        return item in self.known
+
+    def add(self, keys: Iterable[str | None]) -> None:
+        for k in keys:
+            if k is not None and k not in self.known:
+                self.known.add(k)
+                self.keys.append(k)
+                self.added = True
+
+    def save(self) -> None:
+        if not self.added:
+            return
+        tmp = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".promtool-passed-")
+            with os.fdopen(fd, "w") as handle:
+                handle.write("".join(f"{k}\n" for k in self.keys[-MAX_ENTRIES:]))
+            os.replace(tmp, self.path)
+        except OSError:  # only a cache: the next run tests everything again
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)

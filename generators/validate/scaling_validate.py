@@ -1,0 +1,141 @@
+"""Validators for kubernetes/ and prometheus/ha/: CRD schemas, DNS-1123 names, promtool on both rule wrappers.
+
+Every PrometheusRule group equals its compose rule group byte for byte, and every compose group has a PrometheusRule.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from generators.outputs.kubernetes.kubernetes_plugins import AM_CONFIG_DIR
+from generators.pipeline import writer
+from generators.validate import tools
+
+K8S_SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "k8s-schema"
+CRD_FILES = {
+    "PrometheusRule": "monitoring.coreos.com_prometheusrules.yaml",
+    "ServiceMonitor": "monitoring.coreos.com_servicemonitors.yaml",
+    "Probe": "monitoring.coreos.com_probes.yaml",
+    "AlertmanagerConfig": "monitoring.coreos.com_alertmanagerconfigs.yaml",
+}
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_CONFIGMAP_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+_NOT_OBJECTS = ("kustomization.yaml", "prometheus-values.yaml")
+
+
+class _CrdLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """SafeLoader that reads a bare `=` (YAML 1.1 'value' tag, in the alertmanagerconfigs enum) as a string."""
+
+
+_CrdLoader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))  # type: ignore[arg-type]
+
+
+@functools.cache
+def spec_schema(kind: str, schema_dir: Path = K8S_SCHEMA) -> dict[str, Any]:
+    """openAPIV3Schema.properties.spec of the CRD's served version for `kind`."""
+    path = schema_dir / CRD_FILES[kind]
+    if not path.is_file():
+        raise tools.ToolMissing(f"{path} is missing (the prometheus-operator CRDs live in ../shared/k8s-schema)")
+    crd = yaml.load(path.read_text(), Loader=_CrdLoader)
+    version = next(v for v in crd["spec"]["versions"] if v.get("served", True))
+    spec: dict[str, Any] = version["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    return spec
+
+
+def dns1123(name: str) -> bool:
+    return len(name) <= 253 and bool(_DNS_SUBDOMAIN.match(name))
+
+
+def object_problems(rel: str, obj: dict[str, Any]) -> list[str]:
+    problems = []
+    name = str(obj.get("metadata", {}).get("name", ""))
+    if not dns1123(name):
+        problems.append(f"{rel}: metadata.name '{name}' is not a DNS-1123 subdomain (lower case letters, digits, '-', '.')")
+    kind = obj.get("kind", "")
+    if kind in CRD_FILES:
+        validator = jsonschema.Draft7Validator(spec_schema(kind))
+        for error in sorted(validator.iter_errors(obj.get("spec", {})), key=lambda e: list(e.absolute_path)):
+            where = ".".join(str(p) for p in error.absolute_path)
+            problems.append(f"{rel}: spec.{where}: {error.message} ({kind} CRD schema)")
+    elif kind in ("ConfigMap", "Secret"):
+        data = obj.get("data") or obj.get("stringData") or {}
+        problems += [f"{rel}: data key '{k}' is not a valid ConfigMap/Secret key" for k in data if not _CONFIGMAP_KEY.match(k)]
+    else:
+        problems.append(f"{rel}: unexpected kind '{kind}'")
+    return problems
+
+
+def _compose_group(root: Path, name: str) -> str | None:
+    path = root / "prometheus" / "rules" / f"{name}.rules.yml"
+    return path.read_text().split("\n", 1)[1] if path.is_file() else None
+
+
+def _without_prometheus_rule(root: Path, operator_groups: set[str]) -> list[str]:
+    """The other direction: every group of prometheus/rules/ must be carried by a PrometheusRule."""
+    problems = []
+    for path in sorted((root / "prometheus" / "rules").glob("*.rules.yml")):
+        for group in (yaml.safe_load(path.read_text()) or {}).get("groups", []):
+            if str(group["name"]) not in operator_groups:
+                problems.append(f"{path.relative_to(root)}: group '{group['name']}' has no PrometheusRule under kubernetes/")
+    return problems
+
+
+def kubernetes(root: Path, full: bool) -> list[str]:
+    folder = root / "kubernetes"
+    if not folder.is_dir():
+        return []
+    problems: list[str] = []
+    groups: list[dict[str, Any]] = []
+    for path in sorted(folder.rglob("*.yaml")):
+        if path.name in _NOT_OBJECTS:
+            continue
+        rel = str(path.relative_to(root))
+        obj = yaml.safe_load(path.read_text())
+        problems += object_problems(rel, obj)
+        if obj.get("kind") == "Secret" and "alertmanager.yaml" in obj.get("stringData", {}):
+            problems += alertmanager_secret(rel, obj["stringData"])
+        if obj.get("kind") != "PrometheusRule":
+            continue
+        for group in obj["spec"]["groups"]:
+            groups.append(group)
+            compose = _compose_group(root, group["name"])
+            if compose is None:
+                problems.append(f"{rel}: group '{group['name']}' has no compose rule file prometheus/rules/{group['name']}.rules.yml")
+            elif compose != writer.dump_yaml({"groups": [group]}):
+                problems.append(f"{rel}: group '{group['name']}' differs from prometheus/rules/{group['name']}.rules.yml")
+    problems += _without_prometheus_rule(root, {str(g["name"]) for g in groups})
+    if groups:
+        with tempfile.TemporaryDirectory() as tmp:
+            (Path(tmp) / "operator.rules.yml").write_bytes(writer.serialize("x.yml", {"groups": groups}))
+            result = tools.promtool(["check", "rules", "operator.rules.yml"], Path(tmp))
+            if not result.ok:
+                problems.append(f"promtool check rules (groups from PrometheusRule objects):\n{result.output}")
+    return problems
+
+
+def alertmanager_secret(rel: str, data: dict[str, str]) -> list[str]:
+    """amtool check-config on the Secret's alertmanager.yaml, its templates read from the Secret's other keys."""
+    config = yaml.safe_load(data["alertmanager.yaml"])
+    missing = [t for t in config.get("templates", []) if not t.startswith(AM_CONFIG_DIR) or Path(t).name not in data]
+    if missing:
+        return [f"{rel}: templates {missing} are not keys of this Secret (mounted at {AM_CONFIG_DIR})"]
+    with tempfile.TemporaryDirectory() as tmp:
+        for key, text in data.items():
+            (Path(tmp) / key).write_text(text.replace(f"{AM_CONFIG_DIR}/", "") if key == "alertmanager.yaml" else text)
+        result = tools.run("amtool", ["check-config", "alertmanager.yaml"], Path(tmp))
+    return [] if result.ok else [f"{rel}: amtool check-config:\n{result.output}"]
+
+
+def ha(root: Path, full: bool) -> list[str]:
+    configs = sorted(str(p.relative_to(root)) for p in (root / "prometheus" / "ha").glob("*.yml"))
+    if not configs:
+        return []
+    result = tools.promtool(["check", "config", *configs], root)
+    return [] if result.ok else [f"promtool check config (HA replicas):\n{result.output}"]

@@ -1,0 +1,85 @@
+"""Validators run on a rendered tree: each returns the problems the real tool reported."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import yaml
+
+from generators.validate import alertmanager_check, grafana_checks, grafana_queries, promtool_cache, scaling_validate, tools
+
+# (rendered tree, full) -> problems. full=True (`render` before the swap, `check`, CI) adds the slower
+# checks: promtool unit tests, amtool route tests, ...; full=False skips them (tests that render often).
+Validator = Callable[[Path, bool], list[str]]
+
+
+def _split(items: list[str], parts: int) -> list[list[str]]:
+    return [chunk for chunk in (items[i::parts] for i in range(parts)) if chunk]
+
+
+def prometheus(root: Path, full: bool) -> list[str]:
+    """promtool check config (which checks the rule files it loads) and the generated unit tests."""
+    problems = []
+    config = root / "prometheus" / "prometheus.yml"
+    if not config.is_file():
+        return []
+    result = tools.promtool(["check", "config", "prometheus/prometheus.yml"], root)
+    if not result.ok:
+        problems.append(f"promtool check config:\n{result.output}")
+    rule_files = sorted(str(p.relative_to(root)) for p in (root / "prometheus" / "rules").glob("*.yml"))
+    if rule_files:
+        result = tools.promtool(["check", "rules", *rule_files], root)
+        if not result.ok:
+            problems.append(f"promtool check rules:\n{result.output}")
+    tests = sorted(str(p.relative_to(root)) for p in (root / "prometheus" / "tests").glob("*.yml"))
+    if full and tests and not problems:
+        problems.extend(_unit_tests(root, tests))
+    return problems
+
+
+def _unit_tests(root: Path, tests: list[str]) -> list[str]:
+    """promtool test rules on every test file that has not passed before with the same bytes (promtool_cache)."""
+    tools.which("promtool")
+    passed = promtool_cache.Passed()
+    tool = promtool_cache.binary()
+    keys = {t: promtool_cache.key(root, t, tool) for t in tests}
+    todo = [t for t in tests if keys[t] is None or keys[t] not in passed]
+    if not todo:
+        return []
+    chunks = _split(todo, 2)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # promtool test is single-threaded; use both cores
+        results = list(pool.map(lambda chunk: tools.promtool(["test", "rules", *chunk], root), chunks))
+    for chunk, result in zip(chunks, results, strict=True):
+        if result.ok:  # a failed chunk records nothing: which of its files failed is in promtool's output
+            passed.add(keys[t] for t in chunk)
+    passed.save()
+    return [f"promtool test rules:\n{r.output}" for r in results if not r.ok]
+
+
+def compose(root: Path, full: bool) -> list[str]:
+    """docker-compose config -q on a copy of compose/ with placeholder secrets (never written into root)."""
+    source = root / "compose" / "docker-compose.yml"
+    if not source.is_file():
+        return []
+    tools.which("docker-compose")
+    secrets = (yaml.safe_load(source.read_text()) or {}).get("secrets") or {}
+    with tempfile.TemporaryDirectory(prefix="compose-check-") as tmp:
+        folder = Path(tmp) / "compose"
+        (folder / "secrets").mkdir(parents=True)
+        (folder / "demo-app").mkdir()  # build context must exist; its content is not checked here
+        shutil.copy(source, folder / "docker-compose.yml")
+        for name in secrets:
+            (folder / "secrets" / name).write_text("placeholder\n")
+        result = tools.run("docker-compose", ["-f", "docker-compose.yml", "config", "-q"], folder)
+    return [] if result.ok else [f"docker-compose config -q:\n{result.output}"]
+
+
+# Validators for every output kind; each generator module's issue adds its own here.
+VALIDATORS: list[Validator] = [prometheus, alertmanager_check.validate]
+VALIDATORS += [grafana_checks.grafana_dashboards, grafana_queries.grafana_queries]  # schema/layout/uids, then PromQL and metrics
+VALIDATORS.append(compose)
+VALIDATORS += [scaling_validate.ha, scaling_validate.kubernetes]
