@@ -137,7 +137,7 @@ def test_every_image_is_pinned_to_an_exact_version(services: dict[str, Any]) -> 
             assert "image" not in service and service["build"]["args"]["PYTHON_IMAGE"] == compose_base.images()["demo-app-base"]
             continue
         image = service["image"]
-        assert image == compose_base.images()[re.sub(r"-\d+$", "", name)], f"{name} must take its image from images.yaml"
+        assert image == compose_base.images()[re.sub(r"-\d+$", "", name)], f"{name} must take its image from versions.yaml"
         assert ":" in image.rsplit("/", 1)[-1] and not image.endswith((":latest", ":main")), image
         assert len(_version(image)) == 3, image
 

@@ -1,6 +1,6 @@
 """compose/docker-compose.yml: the whole stack, hardened, with exporters following what the spec monitors.
 
-Images come from catalog/images.yaml (the one place to bump them). Every service runs as a non-root
+Images come from catalog/versions.yaml (the one place to bump them). Every service runs as a non-root
 user with `read_only`, `no-new-privileges`, `cap_drop: [ALL]` and a memory limit, except where the
 `x-hardening-exceptions` block of the rendered file says why not.
 """

@@ -1,22 +1,17 @@
-"""Building blocks of compose services: pinned images (catalog/images.yaml), hardening, healthchecks."""
+"""Building blocks of compose services: pinned images (catalog/versions.yaml), hardening, healthchecks."""
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
 from typing import Any
 
-import yaml
+from generators.catalog import versions
 
-IMAGES_FILE = Path(__file__).parents[2] / "catalog" / "images.yaml"
 NOBODY = "65534:65534"
 
 
-@functools.cache
 def images() -> dict[str, str]:
-    data = yaml.safe_load(IMAGES_FILE.read_text())
-    assert isinstance(data, dict)
-    return {str(k): str(v) for k, v in data.items()}
+    """Image per compose name: `<image>:v<current>` of each tested component, then the untested images."""
+    return versions.table().images()
 
 
 def hardened(memory: str, user: str | None = NOBODY, tmpfs: tuple[str, ...] = ("/tmp",)) -> dict[str, Any]:
