@@ -66,7 +66,7 @@ def test_validator_failure_exits_3_and_keeps_previous_output(
     from generators.validate import suite as validate
 
     before = tree_digest(rendered)
-    monkeypatch.setattr(validate, "VALIDATORS", [lambda root, full: ["promtool check config:\nbroken on purpose"]])
+    monkeypatch.setattr(validate, "VALIDATORS", [lambda root, full, toolset: ["promtool check config:\nbroken on purpose"]])
     assert cli.main(["render", "--spec", str(GOOD), "--out", str(rendered)]) == cli.EXIT_TOOL
     assert "broken on purpose" in capsys.readouterr().err
     assert tree_digest(rendered) == before
@@ -97,12 +97,12 @@ def test_render_runs_the_generated_unit_tests_before_the_swap(rendered: Path, tm
 def test_render_validates_fully_by_default(rendered: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from generators.validate import suite as validate
 
-    seen: list[bool] = []
-    monkeypatch.setattr(validate, "VALIDATORS", [lambda root, full: seen.append(full) or []])
+    seen: list[tuple[bool, str]] = []
+    monkeypatch.setattr(validate, "VALIDATORS", [lambda root, full, toolset: seen.append((full, toolset)) or []])
     assert cli.main(["render", "--spec", str(GOOD), "--out", str(rendered)]) == cli.EXIT_OK
     assert cli.main(["render", "--spec", str(GOOD), "--out", str(rendered), QUICK]) == cli.EXIT_OK
     assert cli.main(["render", "--spec", str(GOOD), "--out", str(rendered), "--skip-validation"]) == cli.EXIT_OK
-    assert seen == [True, False]
+    assert seen == [(True, "stable"), (True, "current"), (False, "stable"), (False, "current")]  # every validator on both sets
 
 
 def test_stale_generated_files_are_removed_and_others_kept(rendered: Path, tmp_path: Path) -> None:

@@ -58,6 +58,7 @@ def test_the_rendered_dashboards_pass_every_grafana_check(tmp_path: Path, files:
     require_tool("promtool")
     writer.write_tree(tmp_path, {k: v for k, v in files.items() if k.startswith(("grafana/", "prometheus/"))})
     assert len(checks.dashboards(tmp_path)) == 8  # seven families + SLOs and error budgets
+    assert checks.grafana_schemas(tmp_path, True) == []
     assert checks.grafana_dashboards(tmp_path, True) == []
     assert checks_queries.grafana_queries(tmp_path, True) == []
 
@@ -122,7 +123,7 @@ def _null_title(b: dict[str, Any]) -> None:
 )
 def test_a_broken_dashboard_is_reported(tree: Path, schemas: Path, change: Mutation, expected: str) -> None:
     mutate(tree, change)
-    problems = checks.grafana_dashboards(tree, True)
+    problems = checks.grafana_schemas(tree, True) + checks.grafana_dashboards(tree, True)
     assert expected in problems, "\n".join(problems)
 
 
@@ -273,11 +274,12 @@ def test_metric_names_ignore_functions_labels_ranges_and_grouping() -> None:
     assert checks_queries.metric_names(expr) == {"d_bucket", "x:y:z"}
 
 
-def test_missing_schemas_are_a_missing_tool(tmp_path: Path, tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_schemas_stop_the_schema_check_only(tmp_path: Path, tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(checks, "SCHEMA_DIR", tmp_path / "nowhere")
     checks._validator.cache_clear()
-    with pytest.raises(checks.tools.ToolMissing, match="Grafana JSON Schema not found in"):
-        checks.grafana_dashboards(tree, False)
+    with pytest.raises(checks.tools.SchemaMissing, match=f"^Grafana JSON Schema not found in {tmp_path}/nowhere \\(set GRAFANA_SCHEMA_DIR"):
+        checks.grafana_schemas(tree, False)
+    assert checks.grafana_dashboards(tree, False) == []  # layout, uids and datasources need no schema
     checks._validator.cache_clear()
 
 

@@ -125,6 +125,7 @@ def test_the_slo_dashboards_pass_the_schema_and_query_checks(tmp_path: Path) -> 
         files = render.documents(model)
         writer.write_tree(root, {k: v for k, v in files.items() if k == PATH or k.startswith("prometheus/")})
         assert [n for n, _ in checks.dashboards(root)] == [PATH]
+        assert checks.grafana_schemas(root, True) == []
         assert checks.grafana_dashboards(root, True) == []
         assert checks_queries.grafana_queries(root, True) == []
 

@@ -121,6 +121,7 @@ def test_with_the_ha_pair_both_replicas_send_to_a_cluster_of_two_alertmanagers(m
 def test_every_rendered_object_passes_its_crd_schema_and_promtool(tree: Path) -> None:
     require_shared("k8s-schema/monitoring.coreos.com_prometheusrules.yaml")
     require_tool("promtool")
+    assert scaling_validate.crd_schemas(tree, True) == []
     assert scaling_validate.kubernetes(tree, True) == []
 
 

@@ -66,9 +66,9 @@ def test_a_passing_file_runs_once_and_a_failing_one_every_time(tmp_path: Path, m
     runs: list[list[str]] = []
     real = tools.promtool
 
-    def counting(args: list[str], cwd: Path) -> tools.Result:
+    def counting(args: list[str], cwd: Path, toolset: str = tools.STABLE) -> tools.Result:
         runs.append(list(args))
-        return real(args, cwd)
+        return real(args, cwd, toolset)
 
     monkeypatch.setattr(tools, "promtool", counting)
     root = tree(tmp_path / "out")

@@ -116,12 +116,12 @@ def known_metrics(root: Path) -> set[str]:
     return known
 
 
-def _promtool(items: list[tuple[str, str]]) -> list[str]:
+def _promtool(items: list[tuple[str, str]], toolset: str) -> list[str]:
     rules: list[dict[str, Any]] = [{"record": f"grafana_panel:query:{i}", "expr": substitute(expr)} for i, (_, expr) in enumerate(items)]
     with tempfile.TemporaryDirectory(prefix="grafana-queries-") as tmp:
         file = Path(tmp) / "queries.yml"
         file.write_text(writer.dump_yaml({"groups": [{"name": "grafana-panels", "rules": rules}]}))
-        result = tools.promtool(["check", "rules", str(file)], Path(tmp))
+        result = tools.promtool(["check", "rules", str(file)], Path(tmp), toolset)
     if result.ok:
         return []
     located = [
@@ -137,12 +137,12 @@ def scrape_jobs(root: Path) -> set[str]:
     return {str(c["job_name"]) for c in _load(config).get("scrape_configs", [])} if config.is_file() else set()
 
 
-def grafana_queries(root: Path, full: bool) -> list[str]:
+def grafana_queries(root: Path, full: bool, toolset: str = tools.STABLE) -> list[str]:
     del full  # one promtool call for all queries: fast enough for render too
     items = queries(root)
     if not items:
         return []
-    problems = _promtool(items)
+    problems = _promtool(items, toolset)
     known = known_metrics(root)
     jobs = scrape_jobs(root)
     for where, expr in items:

@@ -14,15 +14,33 @@ _ERROR = re.compile(r'group "g(\d+)", rule \d+, "[^"]*": (.*)$')
 
 
 def parse_errors(exprs: Sequence[str]) -> dict[int, str]:
-    """Index -> promtool's message for every expression that does not parse. Raises ToolMissing."""
+    """Index -> promtool's message for every expression that does not parse on a version set (the message
+    names the set when the other parses it; a set not installed is left to render's validation). Raises
+    ToolMissing when no promtool is installed."""
+    found: dict[str, dict[int, str]] = {}
+    for toolset in tools.SETS:
+        try:
+            found[toolset] = _parse_errors(exprs, toolset)
+        except tools.ToolMissing:
+            if toolset == tools.STABLE:
+                raise
+    errors: dict[int, str] = {}
+    for toolset, messages in found.items():
+        for index, message in messages.items():
+            alone = len(found) == 2 and index not in found[tools.CURRENT if toolset == tools.STABLE else tools.STABLE]
+            errors.setdefault(index, f"{message} (on the {tools.label(toolset)})" if alone else message)
+    return errors
+
+
+def _parse_errors(exprs: Sequence[str], toolset: str) -> dict[int, str]:
     if not exprs:
         return {}
-    tools.which("promtool")
+    tools.which("promtool", toolset)
     groups = [{"name": f"g{i}", "rules": [{"record": f"check:expr{i}", "expr": e}]} for i, e in enumerate(exprs)]
     with tempfile.TemporaryDirectory(prefix="promql-") as tmp:
         path = Path(tmp) / "exprs.yml"
         writer.write_tree(Path(tmp), {"exprs.yml": writer.serialize("exprs.yml", {"groups": groups})})
-        result = tools.promtool(["check", "rules", path.name], Path(tmp))
+        result = tools.promtool(["check", "rules", path.name], Path(tmp), toolset)
     if result.ok:
         return {}
     errors = {}

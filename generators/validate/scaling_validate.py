@@ -6,6 +6,7 @@ Every PrometheusRule group equals its compose rule group byte for byte, and ever
 from __future__ import annotations
 
 import functools
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -18,7 +19,7 @@ from generators.outputs.kubernetes.kubernetes_plugins import AM_CONFIG_DIR
 from generators.pipeline import writer
 from generators.validate import tools
 
-K8S_SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "k8s-schema"
+K8S_SCHEMA = Path(os.environ.get("K8S_SCHEMA_DIR") or Path(__file__).resolve().parents[3] / "shared" / "k8s-schema")
 CRD_FILES = {
     "PrometheusRule": "monitoring.coreos.com_prometheusrules.yaml",
     "ServiceMonitor": "monitoring.coreos.com_servicemonitors.yaml",
@@ -42,7 +43,7 @@ def spec_schema(kind: str, schema_dir: Path = K8S_SCHEMA) -> dict[str, Any]:
     """openAPIV3Schema.properties.spec of the CRD's served version for `kind`."""
     path = schema_dir / CRD_FILES[kind]
     if not path.is_file():
-        raise tools.ToolMissing(f"{path} is missing (the prometheus-operator CRDs live in ../shared/k8s-schema)")
+        raise tools.SchemaMissing("prometheus-operator CRDs", schema_dir, "K8S_SCHEMA_DIR")
     crd = yaml.load(path.read_text(), Loader=_CrdLoader)
     version = next(v for v in crd["spec"]["versions"] if v.get("served", True))
     spec: dict[str, Any] = version["schema"]["openAPIV3Schema"]["properties"]["spec"]
@@ -53,17 +54,25 @@ def dns1123(name: str) -> bool:
     return len(name) <= 253 and bool(_DNS_SUBDOMAIN.match(name))
 
 
-def object_problems(rel: str, obj: dict[str, Any]) -> list[str]:
+def crd_problems(rel: str, obj: dict[str, Any]) -> list[str]:
+    """The object's spec against its CRD's schema ([] for kinds without a CRD). Raises SchemaMissing."""
+    kind = obj.get("kind", "")
+    if kind not in CRD_FILES:
+        return []
+    validator = jsonschema.Draft7Validator(spec_schema(kind))
+    errors = sorted(validator.iter_errors(obj.get("spec", {})), key=lambda e: list(e.absolute_path))
+    return [f"{rel}: spec.{'.'.join(str(p) for p in e.absolute_path)}: {e.message} ({kind} CRD schema)" for e in errors]
+
+
+def object_problems(rel: str, obj: dict[str, Any], schemas: bool = True) -> list[str]:
+    """Name, kind and data keys; with schemas, the CRD schema too (crd_problems)."""
     problems = []
     name = str(obj.get("metadata", {}).get("name", ""))
     if not dns1123(name):
         problems.append(f"{rel}: metadata.name '{name}' is not a DNS-1123 subdomain (lower case letters, digits, '-', '.')")
     kind = obj.get("kind", "")
     if kind in CRD_FILES:
-        validator = jsonschema.Draft7Validator(spec_schema(kind))
-        for error in sorted(validator.iter_errors(obj.get("spec", {})), key=lambda e: list(e.absolute_path)):
-            where = ".".join(str(p) for p in error.absolute_path)
-            problems.append(f"{rel}: spec.{where}: {error.message} ({kind} CRD schema)")
+        problems += crd_problems(rel, obj) if schemas else []
     elif kind in ("ConfigMap", "Secret"):
         data = obj.get("data") or obj.get("stringData") or {}
         problems += [f"{rel}: data key '{k}' is not a valid ConfigMap/Secret key" for k in data if not _CONFIGMAP_KEY.match(k)]
@@ -87,20 +96,28 @@ def _without_prometheus_rule(root: Path, operator_groups: set[str]) -> list[str]
     return problems
 
 
-def kubernetes(root: Path, full: bool) -> list[str]:
+def _objects(root: Path) -> list[tuple[str, dict[str, Any]]]:
     folder = root / "kubernetes"
-    if not folder.is_dir():
+    paths = sorted(p for p in folder.rglob("*.yaml") if p.name not in _NOT_OBJECTS) if folder.is_dir() else []
+    return [(str(p.relative_to(root)), yaml.safe_load(p.read_text())) for p in paths]
+
+
+def crd_schemas(root: Path, full: bool, toolset: str = tools.STABLE) -> list[str]:
+    """Validator: every prometheus-operator object's spec against its CRD schema (SchemaMissing without them)."""
+    del full, toolset  # no promtool/amtool involved
+    return [problem for rel, obj in _objects(root) for problem in crd_problems(rel, obj)]
+
+
+def kubernetes(root: Path, full: bool, toolset: str = tools.STABLE) -> list[str]:
+    """Validator: names, kinds, keys, rule groups equal to the compose ones, promtool and amtool on what they wrap."""
+    if not (root / "kubernetes").is_dir():
         return []
     problems: list[str] = []
     groups: list[dict[str, Any]] = []
-    for path in sorted(folder.rglob("*.yaml")):
-        if path.name in _NOT_OBJECTS:
-            continue
-        rel = str(path.relative_to(root))
-        obj = yaml.safe_load(path.read_text())
-        problems += object_problems(rel, obj)
+    for rel, obj in _objects(root):
+        problems += object_problems(rel, obj, schemas=False)  # crd_schemas, a validator of its own, does those
         if obj.get("kind") == "Secret" and "alertmanager.yaml" in obj.get("stringData", {}):
-            problems += alertmanager_secret(rel, obj["stringData"])
+            problems += alertmanager_secret(rel, obj["stringData"], toolset)
         if obj.get("kind") != "PrometheusRule":
             continue
         for group in obj["spec"]["groups"]:
@@ -114,13 +131,13 @@ def kubernetes(root: Path, full: bool) -> list[str]:
     if groups:
         with tempfile.TemporaryDirectory() as tmp:
             (Path(tmp) / "operator.rules.yml").write_bytes(writer.serialize("x.yml", {"groups": groups}))
-            result = tools.promtool(["check", "rules", "operator.rules.yml"], Path(tmp))
+            result = tools.promtool(["check", "rules", "operator.rules.yml"], Path(tmp), toolset)
             if not result.ok:
                 problems.append(f"promtool check rules (groups from PrometheusRule objects):\n{result.output}")
     return problems
 
 
-def alertmanager_secret(rel: str, data: dict[str, str]) -> list[str]:
+def alertmanager_secret(rel: str, data: dict[str, str], toolset: str = tools.STABLE) -> list[str]:
     """amtool check-config on the Secret's alertmanager.yaml, its templates read from the Secret's other keys."""
     config = yaml.safe_load(data["alertmanager.yaml"])
     missing = [t for t in config.get("templates", []) if not t.startswith(AM_CONFIG_DIR) or Path(t).name not in data]
@@ -129,13 +146,13 @@ def alertmanager_secret(rel: str, data: dict[str, str]) -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         for key, text in data.items():
             (Path(tmp) / key).write_text(text.replace(f"{AM_CONFIG_DIR}/", "") if key == "alertmanager.yaml" else text)
-        result = tools.run("amtool", ["check-config", "alertmanager.yaml"], Path(tmp))
+        result = tools.run("amtool", ["check-config", "alertmanager.yaml"], Path(tmp), toolset=toolset)
     return [] if result.ok else [f"{rel}: amtool check-config:\n{result.output}"]
 
 
-def ha(root: Path, full: bool) -> list[str]:
+def ha(root: Path, full: bool, toolset: str = tools.STABLE) -> list[str]:
     configs = sorted(str(p.relative_to(root)) for p in (root / "prometheus" / "ha").glob("*.yml"))
     if not configs:
         return []
-    result = tools.promtool(["check", "config", *configs], root)
+    result = tools.promtool(["check", "config", *configs], root, toolset)
     return [] if result.ok else [f"promtool check config (HA replicas):\n{result.output}"]

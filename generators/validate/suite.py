@@ -12,47 +12,48 @@ import yaml
 
 from generators.validate import alertmanager_check, grafana_checks, grafana_queries, promtool_cache, scaling_validate, tools
 
-# (rendered tree, full) -> problems. full=True (`render` before the swap, `check`, CI) adds the slower
-# checks: promtool unit tests, amtool route tests, ...; full=False skips them (tests that render often).
-Validator = Callable[[Path, bool], list[str]]
+# (rendered tree, full, version set) -> problems. full=True (`render` before the swap, `check`, CI) adds the
+# slower checks: promtool unit tests, amtool route tests, ...; full=False skips them (tests that render often).
+# The set (tools.STABLE or tools.CURRENT, catalog/versions.yaml) says which promtool/amtool judge.
+Validator = Callable[[Path, bool, str], list[str]]
 
 
 def _split(items: list[str], parts: int) -> list[list[str]]:
     return [chunk for chunk in (items[i::parts] for i in range(parts)) if chunk]
 
 
-def prometheus(root: Path, full: bool) -> list[str]:
+def prometheus(root: Path, full: bool, toolset: str = tools.STABLE) -> list[str]:
     """promtool check config (which checks the rule files it loads) and the generated unit tests."""
     problems = []
     config = root / "prometheus" / "prometheus.yml"
     if not config.is_file():
         return []
-    result = tools.promtool(["check", "config", "prometheus/prometheus.yml"], root)
+    result = tools.promtool(["check", "config", "prometheus/prometheus.yml"], root, toolset)
     if not result.ok:
         problems.append(f"promtool check config:\n{result.output}")
     rule_files = sorted(str(p.relative_to(root)) for p in (root / "prometheus" / "rules").glob("*.yml"))
     if rule_files:
-        result = tools.promtool(["check", "rules", *rule_files], root)
+        result = tools.promtool(["check", "rules", *rule_files], root, toolset)
         if not result.ok:
             problems.append(f"promtool check rules:\n{result.output}")
     tests = sorted(str(p.relative_to(root)) for p in (root / "prometheus" / "tests").glob("*.yml"))
     if full and tests and not problems:
-        problems.extend(_unit_tests(root, tests))
+        problems.extend(_unit_tests(root, tests, toolset))
     return problems
 
 
-def _unit_tests(root: Path, tests: list[str]) -> list[str]:
-    """promtool test rules on every test file that has not passed before with the same bytes (promtool_cache)."""
-    tools.which("promtool")
+def _unit_tests(root: Path, tests: list[str], toolset: str = tools.STABLE) -> list[str]:
+    """promtool test rules on every test file that has not passed before with the same bytes and the same
+    promtool binary (promtool_cache: each set's verdicts are kept apart)."""
     passed = promtool_cache.Passed()
-    tool = promtool_cache.binary()
+    tool = promtool_cache.binary(tools.which("promtool", toolset))
     keys = {t: promtool_cache.key(root, t, tool) for t in tests}
     todo = [t for t in tests if keys[t] is None or keys[t] not in passed]
     if not todo:
         return []
     chunks = _split(todo, 2)
     with ThreadPoolExecutor(max_workers=2) as pool:  # promtool test is single-threaded; use both cores
-        results = list(pool.map(lambda chunk: tools.promtool(["test", "rules", *chunk], root), chunks))
+        results = list(pool.map(lambda chunk: tools.promtool(["test", "rules", *chunk], root, toolset), chunks))
     for chunk, result in zip(chunks, results, strict=True):
         if result.ok:  # a failed chunk records nothing: which of its files failed is in promtool's output
             passed.add(keys[t] for t in chunk)
@@ -60,7 +61,7 @@ def _unit_tests(root: Path, tests: list[str]) -> list[str]:
     return [f"promtool test rules:\n{r.output}" for r in results if not r.ok]
 
 
-def compose(root: Path, full: bool) -> list[str]:
+def compose(root: Path, full: bool, toolset: str = tools.STABLE) -> list[str]:
     """docker-compose config -q on a copy of compose/ with placeholder secrets (never written into root)."""
     source = root / "compose" / "docker-compose.yml"
     if not source.is_file():
@@ -78,8 +79,28 @@ def compose(root: Path, full: bool) -> list[str]:
     return [] if result.ok else [f"docker-compose config -q:\n{result.output}"]
 
 
-# Validators for every output kind; each generator module's issue adds its own here.
+# Validators for every output kind; each generator module's issue adds its own here. Each runs once per version
+# set, except those in ONE_SET, which call no promtool/amtool.
 VALIDATORS: list[Validator] = [prometheus, alertmanager_check.validate]
-VALIDATORS += [grafana_checks.grafana_dashboards, grafana_queries.grafana_queries]  # schema/layout/uids, then PromQL and metrics
+VALIDATORS += [grafana_checks.grafana_schemas, grafana_checks.grafana_dashboards]  # Grafana's schema, then layout/uids
+VALIDATORS.append(grafana_queries.grafana_queries)  # PromQL and metrics of every panel
 VALIDATORS.append(compose)
-VALIDATORS += [scaling_validate.ha, scaling_validate.kubernetes]
+VALIDATORS += [scaling_validate.ha, scaling_validate.kubernetes, scaling_validate.crd_schemas]
+ONE_SET: tuple[Validator, ...] = (grafana_checks.grafana_schemas, grafana_checks.grafana_dashboards, compose, scaling_validate.crd_schemas)
+
+
+def on_every_set(validator: Validator, root: Path, full: bool) -> tuple[list[str], list[tools.ToolMissing]]:
+    """The validator's problems on each version set, and what was missing. A problem both sets report is
+    listed once; one only a set reports (the file is valid on the other, or only that set ran) names the set."""
+    found: dict[str, list[str]] = {}
+    missing: list[tools.ToolMissing] = []
+    for toolset in (tools.STABLE,) if validator in ONE_SET else tools.SETS:
+        try:
+            found[toolset] = validator(root, full, toolset)
+        except tools.ToolMissing as exc:
+            missing.append(exc)
+    if validator in ONE_SET:
+        return found.get(tools.STABLE, []), missing
+    common = [p for p in found.get(tools.STABLE, []) if all(p in problems for problems in found.values())] if len(found) == 2 else []
+    named = [f"{tools.label(toolset)}: {p}" for toolset, problems in found.items() for p in problems if p not in common]
+    return common + named, missing

@@ -1,4 +1,8 @@
-"""Run the owners' validators (promtool, amtool, docker-compose) and report their verdicts."""
+"""Run the owners' validators (promtool, amtool, docker-compose) and report their verdicts.
+
+Every Prometheus-side tool exists in two version sets (catalog/versions.yaml): `stable`, Debian's packages on
+PATH, and `current`, Debian unstable's, unpacked by `make tools` into .cache/tools/. A call names its set.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from generators.catalog import versions
+
+STABLE, CURRENT, SETS = versions.STABLE, versions.CURRENT, versions.SETS
+
 
 class ToolMissing(Exception):
     """A validator binary is not installed."""
+
+
+class SchemaMissing(ToolMissing):
+    """Reference schemas (Grafana's JSON Schema, prometheus-operator's CRDs) are not found. Outside CI the
+    checks that need them are skipped with one line (render and check); under CI=true it is a failure."""
+
+    def __init__(self, what: str, where: Path, variable: str) -> None:
+        super().__init__(f"{what} not found in {where} (set {variable} or put ../shared/ beside the project)")
+        self.what, self.where, self.variable = what, where, variable
 
 
 @dataclass(frozen=True)
@@ -19,21 +36,39 @@ class Result:
     output: str
 
 
-def which(name: str) -> str:
+_PACKAGES = {"promtool": "prometheus", "amtool": "prometheus-alertmanager", "docker-compose": "docker-compose"}
+
+
+def which(name: str, toolset: str = STABLE) -> str:
+    """Path of `name` in the set: on PATH for stable, under .cache/tools for current. Raises ToolMissing."""
+    if toolset == CURRENT:
+        return _current(name)
     path = shutil.which(name)
     if path is None:
         raise ToolMissing(f"{name} is not installed (Debian: apt-get install -y {_PACKAGES.get(name, name)})")
     return path
 
 
-_PACKAGES = {"promtool": "prometheus", "amtool": "prometheus-alertmanager", "docker-compose": "docker-compose"}
+def _current(name: str) -> str:
+    component = versions.table().owner(name)
+    path = versions.unpacked(component) / "usr" / "bin" / name
+    if not path.is_file():
+        raise ToolMissing(f"{name} {component.current} (current set) is not in {versions.tools_dir()}: run make tools")
+    return str(path)
 
 
-def run(tool: str, args: Sequence[str], cwd: Path, timeout: int = 300) -> Result:
-    binary = which(tool)
+def label(toolset: str) -> str:
+    """How a message names a set: `current set (promtool 3.5.3, amtool 0.33.1)`."""
+    table = versions.table()
+    promtool, amtool = table.owner("promtool"), table.owner("amtool")
+    return f"{toolset} set (promtool {promtool.version(toolset)}, amtool {amtool.version(toolset)})"
+
+
+def run(tool: str, args: Sequence[str], cwd: Path, timeout: int = 300, toolset: str = STABLE) -> Result:
+    binary = which(tool, toolset)
     proc = subprocess.run([binary, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
     return Result(proc.returncode == 0, (proc.stdout + proc.stderr).strip())
 
 
-def promtool(args: Sequence[str], cwd: Path) -> Result:
-    return run("promtool", args, cwd)
+def promtool(args: Sequence[str], cwd: Path, toolset: str = STABLE) -> Result:
+    return run("promtool", args, cwd, toolset=toolset)
