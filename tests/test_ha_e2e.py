@@ -22,6 +22,8 @@ from typing import Any
 
 import pytest
 
+from generators.catalog import versions
+from generators.model import prom_compat
 from generators.outputs.prometheus import ha
 from generators.pipeline import render, spec, writer
 from tests.bench_rule_cost import free_port, wait_ready
@@ -117,6 +119,7 @@ def test_both_replicas_fire_and_one_notification_arrives(tmp_path: Path, process
             f"--storage.tsdb.path={tmp_path / f'data-{i}'}",
             f"--web.listen-address=127.0.0.1:{port}",
             "--rules.alert.resend-delay=2s",  # the first send can precede Alertmanager discovery (default resend: 1m)
+            *prom_compat.prometheus_flags(versions.reported_version(prometheus)),  # reads $$ in external labels as 3.x does
         ]
         _start(processes, cmd, tmp_path / f"prometheus-{i}.log", tmp_path)
 

@@ -144,9 +144,12 @@ BAD_CASES = [
     (
         {"sli": "latency", "le": 0.5},
         f"{SLO_PATH}.le: 0.5 (a number: YAML may rewrite it) is not a bucket boundary; "
-        'quote it exactly as the exporter writes it, e.g. le: "0.5"',
+        'quote it, e.g. le: "0.5" (any spelling: "1" and "1.0" select the same bucket)',
     ),
-    ({"sli": "latency"}, f'{SLO_PATH}.le: None is not a bucket boundary; quote it exactly as the exporter writes it, e.g. le: "0.5"'),
+    (
+        {"sli": "latency"},
+        f'{SLO_PATH}.le: None is not a bucket boundary; quote it, e.g. le: "0.5" (any spelling: "1" and "1.0" select the same bucket)',
+    ),
     ({"bad_status": "5..", "good_status": "2.."}, f'{SLO_PATH}: set either bad_status or good_status, not both, e.g. bad_status: "5.."'),
     (
         {"tiers": {"page-1h": {"severity": "page"}}},

@@ -6,7 +6,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from generators.model import conventions
+from generators.model import conventions, prom_compat
 from generators.model.types import Alert, Service, Stack, Tier
 from generators.model.values import ValueProblem, number, parse_duration, parse_threshold
 from generators.spec import spec_templates
@@ -75,6 +75,11 @@ def build(b: Builder, stack: Stack, services: list[Service]) -> Service | None:
             direction = "below" if threshold.op in ("<", "<=") else "above"
             tiers.append(Tier(severity, threshold, expr))
         if not tiers:
+            continue
+        spelled = prom_compat.equality_problems(tiers[0].expr)  # le="1" never matches on Prometheus 3
+        for problem in spelled:
+            b.problem((*path, "expr"), problem)
+        if spelled:
             continue
         b.check_order((*path, "thresholds"), tiers, direction)
         service = str(raw.get("service", raw["job"]))

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from generators.model import conventions, routing_model
+from generators.model import conventions, prom_compat, routing_model
 from generators.model.types import Service
 from generators.model.values import ValueProblem, format_duration, parse_amount, parse_duration
 
@@ -225,12 +225,14 @@ def _selectors(
     le = spec.get("le")
     if not isinstance(le, str) or not _LE.match(le) or le == "+Inf":
         shown = f"{le!r} (a number: YAML may rewrite it)" if not isinstance(le, str) and le is not None else repr(le)
-        b.problem((*path, "le"), f'{shown} is not a bucket boundary; quote it exactly as the exporter writes it, e.g. le: "0.5"')
+        example = 'e.g. le: "0.5" (any spelling: "1" and "1.0" select the same bucket)'
+        b.problem((*path, "le"), f"{shown} is not a bucket boundary; quote it, {example}")
         return None
     duration = m["duration"]
     inputs.update(metric=duration, le=le)
     total = f"sum(rate({duration}_count{{{base}}}[5m]))"
-    return f'{total} - sum(rate({duration}_bucket{{{base}, le="{le}"}}[5m]))', total, inputs
+    bucket = prom_compat.matcher("le", le)  # le=~"1|1\\.0": Prometheus 3 stores le="1" as le="1.0"
+    return f"{total} - sum(rate({duration}_bucket{{{base}, {bucket}}}[5m]))", total, inputs
 
 
 def _tiers(b: Builder, path: tuple[str, ...], overrides: Any, days: int, objective: Fraction) -> tuple[BurnTier, ...] | None:

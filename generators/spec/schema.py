@@ -101,7 +101,10 @@ def _slos() -> dict[str, Any]:
             "window": {"description": "whole days", "examples": ["30d", "28d"]},
             "bad_status": {"description": "availability: status regex of bad requests (default: error_status)", "examples": ["5.."]},
             "good_status": {"description": "availability: status regex of good requests (instead of bad_status)", "examples": ["2..|3.."]},
-            "le": {"description": "latency: the histogram bucket boundary, quoted exactly as the exporter writes it", "examples": ["0.5"]},
+            "le": {
+                "description": 'latency: the histogram bucket boundary, quoted ("1" and "1.0" select the same bucket)',
+                "examples": ["0.5"],
+            },
             "tiers": _obj({t["name"]: tier for t in slo_model.tier_data()["tiers"]}),
         },
         ("sli", "objective", "window"),

@@ -25,8 +25,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from generators.catalog import versions
 from generators.errors import SpecError
-from generators.model import build_model
+from generators.model import build_model, prom_compat
 from generators.model.types import Model
 from generators.outputs.compose import compose
 from generators.outputs.prometheus import prometheus_config
@@ -127,6 +128,7 @@ def plan(model: Model, work: Path) -> Plan:
                 f"--web.listen-address={addresses['prometheus']}",
                 "--web.enable-lifecycle",
                 "--storage.tsdb.retention.time=1d",
+                *prom_compat.prometheus_flags(versions.reported_version(tools.which("prometheus"))),  # $$ in external labels
             ],
             f"http://{addresses['prometheus']}",
             "/-/ready",

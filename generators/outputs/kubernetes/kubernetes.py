@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from generators.model import build_model, conventions
+from generators.model import build_model, conventions, prom_compat
 from generators.model.types import Model, ScrapeJob
 from generators.outputs.kubernetes import kubernetes_plugins
 from generators.outputs.prometheus import remote_write, rules, slo_rules
@@ -121,7 +121,7 @@ def prometheus_values(model: Model, alertmanager_secret: str | None) -> dict[str
         "replicaExternalLabelName": model.ha.replica_label,
     }
     if stack.external_labels:
-        spec["externalLabels"] = dict(stack.external_labels)
+        spec["externalLabels"] = {k: prom_compat.external_label_value(v) for k, v in stack.external_labels.items()}
     if model.remote_write:
         spec["remoteWrite"] = [remote_write.operator(rw, k8s.credentials_secret) for rw in model.remote_write]
     am_spec: dict[str, Any] = {"portName": WEB_PORT, "secrets": [k8s.credentials_secret]}

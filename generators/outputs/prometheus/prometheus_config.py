@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generators.model import build_model, conventions
+from generators.model import build_model, conventions, prom_compat
 from generators.model.types import Model, ScrapeJob
 from generators.outputs.prometheus import remote_write
 
@@ -16,7 +16,8 @@ def build(model: Model, alertmanagers: tuple[str, ...] | None = None) -> dict[st
         "evaluation_interval": stack.evaluation_interval,
     }
     if stack.external_labels:
-        global_["external_labels"] = dict(stack.external_labels)
+        # Prometheus 3 expands $VAR in these values; $$ keeps a `$` literal (prom_compat)
+        global_["external_labels"] = {k: prom_compat.external_label_value(v) for k, v in stack.external_labels.items()}
     targets = alertmanagers or build_model.STACK_TARGETS[conventions.ALERTMANAGER_JOB]
     out: dict[str, Any] = {
         "global": global_,

@@ -24,7 +24,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from generators.model import conventions
+from generators.model import conventions, prom_compat
 from generators.model.slo_model import SLO, BurnTier, decimal_text
 from generators.model.types import Model
 from generators.model.values import format_duration, number
@@ -33,6 +33,7 @@ from generators.outputs.prometheus import gotemplate, slo_rules
 STEP = 60  # seconds between input samples
 GRIDS = (60, 300, 600, 1200, 1800, 3600)
 RATES = {"instance-1": Decimal(6), "instance-2": Decimal(4)}  # requests per second
+LE_AS_STORED_BY_PROMETHEUS_3 = "instance-2"
 DECOY_JOB = "decoy-job"
 START = Decimal(1000)  # counters start above 0: Prometheus' rate() never clamps the extrapolation at 0
 RAMP = 300 + STEP  # the 5m rate needs its window filled, and one more evaluation
@@ -109,7 +110,9 @@ def series(slo: SLO, segments: list[Segment]) -> list[dict[str, str]]:
         per_step = rate * STEP
         base = f'job="{row_job}", instance="{inst}"'
         if slo.sli == "latency":
-            le = slo.inputs["le"]
+            # instance-2 carries the bucket as Prometheus 3 stores it (le="1.0" for le: "1"): the SLO must count both
+            spellings = prom_compat.spellings(slo.inputs["le"])
+            le = spellings[-1] if inst == LE_AS_STORED_BY_PROMETHEUS_3 else spellings[0]
             out += [
                 {"series": f'{metric}_bucket{{{base}, le="{le}"}}', "values": _values(segs, per_step, "good")},
                 {"series": f'{metric}_bucket{{{base}, le="+Inf"}}', "values": _values(segs, per_step, "total")},
