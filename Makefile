@@ -6,8 +6,11 @@ PY := $(VENV)/bin/python
 SPEC ?= monitoring.yaml
 OUT ?= .
 STAMP := $(VENV)/.installed
+# The current version set (generators/catalog/versions.yaml), unpacked by `make tools`; docs/versions.md
+TOOLS_DIR := $(or $(GENERATORS_TOOLS_DIR),.cache/tools)
+TOOLS_STAMP := $(TOOLS_DIR)/.fetched
 
-.PHONY: help setup render check test lint bench e2e schema clean
+.PHONY: help setup tools render check test lint bench e2e schema clean
 .PHONY: secrets up down reload demo
 
 help: ## List the targets
@@ -18,7 +21,16 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
-setup: $(STAMP) ## Create .venv with the pinned dependencies
+setup: $(STAMP) tools ## Create .venv with the pinned dependencies and fetch the current version set (make tools)
+
+tools: $(STAMP) ## Fetch the current version set (Debian unstable's Prometheus, Alertmanager, ...) into .cache/tools
+	$(PY) -m generators.stack.fetch_tools --dir $(TOOLS_DIR)
+	@touch $(TOOLS_STAMP)
+
+# check and test need both sets: fetch again only when the table changed
+$(TOOLS_STAMP): generators/catalog/versions.yaml | $(STAMP)
+	$(PY) -m generators.stack.fetch_tools --dir $(TOOLS_DIR)
+	@touch $(TOOLS_STAMP)
 
 render: $(STAMP) ## Render every output from the spec (SPEC=path to override; QUICK=1 skips the unit/route tests)
 	$(PY) -m generators schema
@@ -27,10 +39,10 @@ render: $(STAMP) ## Render every output from the spec (SPEC=path to override; QU
 schema: $(STAMP) ## Write the spec's JSON Schema for editors
 	$(PY) -m generators schema
 
-check: $(STAMP) ## Validate the committed output with promtool/amtool and fail when it is stale
+check: $(STAMP) $(TOOLS_STAMP) ## Validate the committed output with promtool/amtool and fail when it is stale
 	$(PY) -m generators check --spec $(SPEC) --out $(OUT)
 
-test: $(STAMP) ## Run the test suite (includes make check)
+test: $(STAMP) $(TOOLS_STAMP) ## Run the test suite (includes make check)
 	$(MAKE) --no-print-directory check
 	$(PY) -m pytest -q -n 2
 
@@ -46,8 +58,8 @@ bench: $(STAMP) ## Benchmarks: render time, memory, rules/s; breach -> notificat
 	$(PY) -m tests.bench
 	$(PY) -m tests.bench_rule_cost
 
-clean: ## Remove the venv and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+clean: ## Remove the venv and caches (the fetched tools too)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .cache
 
 # -- The stack (docker compose) ------------------------------------------------------------------
 COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)

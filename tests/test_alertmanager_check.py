@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,10 +16,11 @@ from generators.catalog import versions
 from generators.model import build_model
 from generators.outputs.alertmanager import alertmanager
 from generators.outputs.alertmanager import alertmanager_routes as am_routes
+from generators.pipeline import spec as pipeline_spec
 from generators.pipeline import writer
 from generators.spec import source
-from generators.validate import alertmanager_check, tools
-from tests.conftest import require_set_tool, require_tool
+from generators.validate import alertmanager_check, suite, tools
+from tests.conftest import ROOT, require_set_tool, require_tool
 
 SPEC = """\
 version: 1
@@ -80,3 +82,61 @@ def test_no_warning_once_an_alert_reaches_the_route(tmp_path: Path) -> None:
     log = io.StringIO()
     assert alertmanager_check.validate(tmp_path, full=False, log=log) == []
     assert log.getvalue() == ""
+
+
+# -- both version sets: a template one Alertmanager lacks, a template that fails only when executed ---------------------------
+def example_tree(tmp_path: Path, title: str) -> Path:
+    """The example spec's alertmanager/ tree with the Slack title's alert name (its first one) written as `title`."""
+    model, _ = pipeline_spec.load(ROOT / "monitoring.yaml")
+    files = writer.to_bytes(alertmanager.build(model))
+    slack = "alertmanager/templates/slack.tmpl"
+    assert files[slack].decode().split("\n")[3].startswith("{{ .CommonLabels.alertname }}")  # in slack.monitoring.title
+    files[slack] = files[slack].decode().replace("{{ .CommonLabels.alertname }}", title, 1).encode()
+    writer.write_tree(tmp_path, files)
+    return tmp_path
+
+
+def test_a_template_function_only_the_current_alertmanager_has_fails_on_the_stable_set_by_name(tmp_path: Path) -> None:
+    for toolset in tools.SETS:
+        require_set_tool("amtool", toolset)
+    root = example_tree(tmp_path, "{{ .CommonLabels.alertname | trimSpace }}")  # added after Alertmanager 0.25
+    problems, missing = suite.on_every_set(alertmanager_check.validate, root, False)
+    assert missing == []
+    (problem,) = problems
+    assert problem.startswith(f"{tools.label(tools.STABLE)}: amtool check-config alertmanager/alertmanager.yml:\n")
+    assert 'FAILED: template: slack.tmpl:4: function "trimSpace" not defined' in problem
+
+
+def test_template_render_finds_what_check_config_cannot_on_both_sets(tmp_path: Path) -> None:
+    for toolset in tools.SETS:
+        require_set_tool("amtool", toolset)
+    root = example_tree(tmp_path, "{{ .CommonLabels.alertname.Foo }}")  # parses; fails when executed
+    problems, _ = suite.on_every_set(alertmanager_check.validate, root, False)
+    assert problems == [
+        "amtool template render (text: email.monitoring.subject, email.monitoring.text, pagerduty.monitoring.description, "
+        "slack.monitoring.text, slack.monitoring.title):\n"
+        'amtool: error: template: slack.tmpl:4:16: executing "slack.monitoring.title" at <.CommonLabels.alertname.Foo>: '
+        "can't evaluate field Foo in type string"
+    ]  # the same on both sets: said once, without a set's name
+
+
+def test_route_tests_that_passed_run_no_amtool_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    require_tool("amtool")
+    monkeypatch.setenv("GENERATORS_CACHE_DIR", str(tmp_path / "cache"))
+    tests = render(tmp_path / "out", SPEC)
+    calls: list[str] = []
+    real = alertmanager_check.route_test
+
+    def counting(root: Path, test: dict[str, Any], toolset: str = tools.STABLE) -> str | None:
+        calls.append(test["alert"])
+        return real(root, test, toolset)
+
+    monkeypatch.setattr(alertmanager_check, "route_test", counting)
+    assert alertmanager_check.validate(tmp_path / "out", full=True, log=io.StringIO()) == []
+    assert len(calls) == tests
+    assert alertmanager_check.validate(tmp_path / "out", full=True, log=io.StringIO()) == []
+    assert len(calls) == tests  # all on record
+    config = tmp_path / "out" / alertmanager.CONFIG
+    config.write_text(config.read_text().replace("repeat_interval: 4h", "repeat_interval: 5h", 1))
+    assert alertmanager_check.validate(tmp_path / "out", full=True, log=io.StringIO()) == []
+    assert len(calls) == 2 * tests  # another config: every test runs again

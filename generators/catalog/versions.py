@@ -25,11 +25,11 @@ class Component:
     name: str
     package: str
     binaries: tuple[str, ...]
-    stable: str
+    stable: str | None  # None: the stable set leaves the component out
     current: str
     image: str | None
 
-    def version(self, toolset: str) -> str:
+    def version(self, toolset: str) -> str | None:
         return self.stable if toolset == STABLE else self.current
 
 
@@ -58,7 +58,7 @@ def parse(text: str) -> Table:
             name=str(name),
             package=str(entry["package"]),
             binaries=tuple(str(b) for b in entry["binaries"]),
-            stable=str(entry["stable"]),
+            stable=None if entry["stable"] is None else str(entry["stable"]),
             current=str(entry["current"]),
             image=str(entry["image"]) if entry.get("image") else None,
         )

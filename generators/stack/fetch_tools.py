@@ -160,7 +160,8 @@ def fetch(table: versions.Table, folder: Path) -> list[str]:
     if shutil.which("apt-get") is None or shutil.which("dpkg-deb") is None:
         raise FetchError("make tools: needs apt-get and dpkg-deb (a Debian machine) to fetch the current version set")
     apt = PrivateApt(folder / "apt")
-    indextargets = subprocess.run(["apt-get", "indextargets"], capture_output=True, text=True, check=False).stdout
+    # --no-release-info: every configured source, also when the machine has no lists (apt-get update never ran)
+    indextargets = subprocess.run(["apt-get", "indextargets", "--no-release-info"], capture_output=True, text=True, check=False).stdout
     apt.configure(*archive(indextargets))
     if apt.lists_age() > LISTS_MAX_AGE:
         apt.update()

@@ -39,8 +39,9 @@ _CrdLoader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loade
 
 
 @functools.cache
-def spec_schema(kind: str, schema_dir: Path = K8S_SCHEMA) -> dict[str, Any]:
-    """openAPIV3Schema.properties.spec of the CRD's served version for `kind`."""
+def spec_schema(kind: str, schema_dir: Path | None = None) -> dict[str, Any]:
+    """openAPIV3Schema.properties.spec of the CRD's served version for `kind` (K8S_SCHEMA unless given)."""
+    schema_dir = schema_dir or K8S_SCHEMA
     path = schema_dir / CRD_FILES[kind]
     if not path.is_file():
         raise tools.SchemaMissing("prometheus-operator CRDs", schema_dir, "K8S_SCHEMA_DIR")
@@ -90,7 +91,7 @@ def _without_prometheus_rule(root: Path, operator_groups: set[str]) -> list[str]
     """The other direction: every group of prometheus/rules/ must be carried by a PrometheusRule."""
     problems = []
     for path in sorted((root / "prometheus" / "rules").glob("*.rules.yml")):
-        for group in (yaml.safe_load(path.read_text()) or {}).get("groups", []):
+        for group in (yaml.load(path.read_text(), Loader=_CrdLoader) or {}).get("groups", []):
             if str(group["name"]) not in operator_groups:
                 problems.append(f"{path.relative_to(root)}: group '{group['name']}' has no PrometheusRule under kubernetes/")
     return problems
@@ -99,7 +100,7 @@ def _without_prometheus_rule(root: Path, operator_groups: set[str]) -> list[str]
 def _objects(root: Path) -> list[tuple[str, dict[str, Any]]]:
     folder = root / "kubernetes"
     paths = sorted(p for p in folder.rglob("*.yaml") if p.name not in _NOT_OBJECTS) if folder.is_dir() else []
-    return [(str(p.relative_to(root)), yaml.safe_load(p.read_text())) for p in paths]
+    return [(str(p.relative_to(root)), yaml.load(p.read_text(), Loader=_CrdLoader)) for p in paths]  # libyaml: 6x faster, read per set
 
 
 def crd_schemas(root: Path, full: bool, toolset: str = tools.STABLE) -> list[str]:
