@@ -11,7 +11,7 @@ from generators.model.types import Model, RemoteWrite
 from generators.outputs.prometheus import ha, prometheus_config, remote_write
 from generators.pipeline import render, spec, writer
 from generators.validate import scaling_validate, tools
-from tests.conftest import require_tool
+from tests.conftest import require_set_tool, require_tool
 
 FIXTURE = Path(__file__).parent / "fixtures" / "scaling.yaml"
 GOOD = FIXTURE.read_text()
@@ -44,6 +44,7 @@ def test_compose_entry_reads_credentials_from_secret_files() -> None:
             {"source_labels": ["__name__"], "regex": "go_gc_.*|apiserver_.*_bucket", "action": "drop"},
             {"regex": "pod_template_hash", "action": "labeldrop"},
         ],
+        "enable_http2": False,  # what Prometheus 3 defaults to, so 2.x sends alike
     }
 
 
@@ -66,14 +67,16 @@ def test_a_bearer_token_becomes_an_authorization_credentials_file(model: Model) 
         "name": "thanos",
         "url": "http://thanos-receive:19291/api/v1/receive",
         "authorization": {"type": "Bearer", "credentials_file": "/run/secrets/thanos_token"},
+        "enable_http2": False,
     }
 
 
-def test_promtool_accepts_the_remote_write_and_replica_configs(model: Model, tmp_path: Path) -> None:
-    require_tool("promtool")
+@pytest.mark.parametrize("toolset", tools.SETS)
+def test_promtool_accepts_the_remote_write_and_replica_configs(model: Model, tmp_path: Path, toolset: str) -> None:
+    require_set_tool("promtool", toolset)
     writer.write_tree(tmp_path, render.documents(model))
-    assert scaling_validate.ha(tmp_path, False) == []
-    result = tools.promtool(["check", "config", "prometheus/prometheus.yml"], tmp_path)
+    assert scaling_validate.ha(tmp_path, False, toolset) == []
+    result = tools.promtool(["check", "config", "prometheus/prometheus.yml"], tmp_path, toolset)
     assert result.ok, result.output
 
 

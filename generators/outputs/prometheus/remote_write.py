@@ -42,6 +42,7 @@ def compose(rw: RemoteWrite) -> dict[str, Any]:
     rules = relabel(rw)
     if rules:
         out["write_relabel_configs"] = rules
+    out["enable_http2"] = False  # Prometheus 3's default (one connection per shard); 2.x defaulted to true
     return out
 
 
