@@ -11,7 +11,7 @@ from generators.model.types import Model, RemoteWrite
 from generators.outputs.prometheus import ha, prometheus_config, remote_write
 from generators.pipeline import render, spec, writer
 from generators.validate import scaling_validate, tools
-from tests.conftest import require_set_tool, require_tool
+from tests.conftest import require_set_tool
 
 FIXTURE = Path(__file__).parent / "fixtures" / "scaling.yaml"
 GOOD = FIXTURE.read_text()
