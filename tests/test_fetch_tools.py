@@ -126,9 +126,11 @@ def test_no_debian_archive_is_a_one_line_error() -> None:
         )
 
 
-def test_apt_reads_only_the_private_folders_and_sources(tmp_path: Path) -> None:
+@pytest.mark.parametrize("relative", [False, True], ids=["an absolute folder", "a relative folder (make tools --dir .cache/tools)"])
+def test_apt_reads_only_the_private_folders_and_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, relative: bool) -> None:
     need_apt()
-    apt = fetch_tools.PrivateApt(tmp_path / "apt")
+    monkeypatch.chdir(tmp_path)
+    apt = fetch_tools.PrivateApt(Path("apt") if relative else tmp_path / "apt")
     apt.configure("http://example.invalid/debian/", None)
     dump = subprocess.run(["apt-config", *apt.options, "dump"], capture_output=True, text=True, check=True).stdout
     settings = dict(line.rstrip(";").split(" ", 1) for line in dump.splitlines() if line.startswith("Dir::"))

@@ -87,3 +87,10 @@ def test_a_set_is_named_by_its_promtool_and_amtool() -> None:
     promtool, amtool = TABLE.owner("promtool"), TABLE.owner("amtool")
     assert tools.label(tools.CURRENT) == f"current set (promtool {promtool.current}, amtool {amtool.current})"
     assert tools.label(tools.STABLE) == f"stable set (promtool {promtool.stable}, amtool {amtool.stable})"
+
+
+def test_the_table_in_docs_versions_md_is_the_table_of_versions_yaml() -> None:
+    rows = [line.split("|")[1:-1] for line in (ROOT / "docs" / "versions.md").read_text().splitlines() if line.startswith("| ")]
+    documented = {cells[0].strip().split(" ")[0]: [c.strip() for c in cells[1:]] for cells in rows if len(cells) == 5}
+    documented.pop("component")
+    assert documented == {c.name: [c.package, c.stable or "(not installed)", c.current, c.image or ""] for c in TABLE.components.values()}

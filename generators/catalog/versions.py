@@ -74,7 +74,7 @@ def table() -> Table:
 
 def tools_dir() -> Path:
     """Where `make tools` unpacks the current set: $GENERATORS_TOOLS_DIR, else .cache/tools in the project."""
-    return Path(os.environ.get(TOOLS_DIR_VARIABLE) or PROJECT / ".cache" / "tools")
+    return Path(os.environ.get(TOOLS_DIR_VARIABLE) or PROJECT / ".cache" / "tools").resolve()
 
 
 def unpacked(component: Component, folder: Path | None = None) -> Path:

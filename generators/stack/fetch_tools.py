@@ -85,6 +85,7 @@ class PrivateApt:
     """apt-get/apt-cache with every folder and the sources list our own (command-line -o beats the machine's conf)."""
 
     def __init__(self, folder: Path) -> None:
+        folder = folder.resolve()  # apt reads a relative Dir::State::lists below Dir::State, and Dir below /
         self.folder = folder
         for sub in ("lists/partial", "cache/archives/partial", "sources.list.d", "preferences.d", "debs"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
@@ -210,7 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m generators.stack.fetch_tools", description=__doc__.split("\n")[0])
     parser.add_argument("--dir", type=Path, default=None, help=f"cache folder (default: ${versions.TOOLS_DIR_VARIABLE} or .cache/tools)")
     args = parser.parse_args(argv)
-    folder: Path = args.dir or versions.tools_dir()
+    folder: Path = (args.dir or versions.tools_dir()).resolve()
     start = time.perf_counter()
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / ".lock", "w") as lock:
