@@ -46,8 +46,8 @@ test: $(STAMP) $(TOOLS_STAMP) ## Run the test suite (includes make check)
 	$(MAKE) --no-print-directory check
 	$(PY) -m pytest -q -n 2
 
-e2e: $(STAMP) ## End-to-end: native stack, faults -> notification sinks, panels have data (~3 min)
-	$(PY) -m pytest -q -m e2e
+e2e: $(STAMP) $(TOOLS_STAMP) ## End-to-end on the current set (Prometheus 3.5, Alertmanager 0.33): faults -> sinks, panels have data (~3 min)
+	PATH="$$($(PY) -m generators.stack.fetch_tools --dir $(TOOLS_DIR) --print-path):$$PATH" $(PY) -m pytest -q -m e2e
 
 lint: $(STAMP) ## ruff (lint + format check) and mypy --strict on generators/
 	$(VENV)/bin/ruff check generators tests

@@ -91,6 +91,12 @@ def _why_missing(host: str) -> str:
     return "no local process for this host"
 
 
+def _prometheus_flags() -> list[str]:
+    """What the `prometheus` on PATH needs to read $$ in external labels as 3.x does (prom_compat)."""
+    path = shutil.which("prometheus")  # the one the stack starts (make e2e puts the current set first)
+    return prom_compat.prometheus_flags(versions.reported_version(path)) if path else []
+
+
 def plan(model: Model, work: Path) -> Plan:
     """Files and processes of the native stack; ports are picked now (free loopback ports)."""
     port = {name: free_port() for name in ("prometheus", "node-exporter", "blackbox-exporter", "pushgateway")}
@@ -128,7 +134,7 @@ def plan(model: Model, work: Path) -> Plan:
                 f"--web.listen-address={addresses['prometheus']}",
                 "--web.enable-lifecycle",
                 "--storage.tsdb.retention.time=1d",
-                *prom_compat.prometheus_flags(versions.reported_version(tools.which("prometheus"))),  # $$ in external labels
+                *_prometheus_flags(),
             ],
             f"http://{addresses['prometheus']}",
             "/-/ready",

@@ -210,8 +210,12 @@ def _unpack(component: versions.Component, debian: str, debs: Path, folder: Path
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m generators.stack.fetch_tools", description=__doc__.split("\n")[0])
     parser.add_argument("--dir", type=Path, default=None, help=f"cache folder (default: ${versions.TOOLS_DIR_VARIABLE} or .cache/tools)")
+    parser.add_argument("--print-path", action="store_true", help="print the current set's bin folders as a PATH prefix (make e2e)")
     args = parser.parse_args(argv)
     folder: Path = (args.dir or versions.tools_dir()).resolve()
+    if args.print_path:
+        print(":".join(str(versions.unpacked(c, folder) / "usr" / "bin") for c in versions.table().components.values()))
+        return 0
     start = time.perf_counter()
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / ".lock", "w") as lock:

@@ -6,6 +6,7 @@ PATH, and `current`, Debian unstable's, unpacked by `make tools` into .cache/too
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Sequence
@@ -43,10 +44,16 @@ def which(name: str, toolset: str = STABLE) -> str:
     """Path of `name` in the set: on PATH for stable, under .cache/tools for current. Raises ToolMissing."""
     if toolset == CURRENT:
         return _current(name)
-    path = shutil.which(name)
+    path = shutil.which(name, path=_stable_path())
     if path is None:
         raise ToolMissing(f"{name} is not installed (Debian: apt-get install -y {_PACKAGES.get(name, name)})")
     return path
+
+
+def _stable_path() -> str:
+    """PATH without the current set's folders (make e2e puts them first so the native stack runs that set)."""
+    cache = str(versions.tools_dir())
+    return os.pathsep.join(p for p in os.environ.get("PATH", os.defpath).split(os.pathsep) if p and not p.startswith(cache))
 
 
 def _current(name: str) -> str:
