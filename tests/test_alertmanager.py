@@ -71,6 +71,12 @@ RECEIVERS = {
                 "description": '{{ template "pagerduty.monitoring.description" . }}',
                 "severity": '{{ if eq .CommonLabels.severity "critical" "warning" "info" }}'
                 "{{ .CommonLabels.severity }}{{ else }}error{{ end }}",
+                "details": {
+                    "firing": '{{ template "pagerduty.monitoring.instances" .Alerts.Firing }}',
+                    "resolved": '{{ template "pagerduty.monitoring.instances" .Alerts.Resolved }}',
+                    "num_firing": "{{ .Alerts.Firing | len }}",
+                    "num_resolved": "{{ .Alerts.Resolved | len }}",
+                },
             }
         ],
     },

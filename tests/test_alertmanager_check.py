@@ -7,10 +7,12 @@ threshold is a warning): no generated alert reaches that route, and the check sa
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from generators.catalog import versions
 from generators.model import build_model
@@ -113,8 +115,7 @@ def test_template_render_finds_what_check_config_cannot_on_both_sets(tmp_path: P
     root = example_tree(tmp_path, "{{ .CommonLabels.alertname.Foo }}")  # parses; fails when executed
     problems, _ = suite.on_every_set(alertmanager_check.validate, root, False)
     assert problems == [
-        "amtool template render (text: email.monitoring.subject, email.monitoring.text, pagerduty.monitoring.description, "
-        "slack.monitoring.text, slack.monitoring.title):\n"
+        "amtool template render (text, the 10 templated receiver fields):\n"
         'amtool: error: template: slack.tmpl:4:16: executing "slack.monitoring.title" at <.CommonLabels.alertname.Foo>: '
         "can't evaluate field Foo in type string"
     ]  # the same on both sets: said once, without a set's name
@@ -140,3 +141,38 @@ def test_route_tests_that_passed_run_no_amtool_again(tmp_path: Path, monkeypatch
     config.write_text(config.read_text().replace("repeat_interval: 4h", "repeat_interval: 5h", 1))
     assert alertmanager_check.validate(tmp_path / "out", full=True, log=io.StringIO()) == []
     assert len(calls) == 2 * tests  # another config: every test runs again
+
+
+def test_both_alertmanagers_send_the_same_pagerduty_details(tmp_path: Path) -> None:
+    """0.25 defaulted the details to text, 0.33 to JSON: the rendered config writes them out, so both send this."""
+    root = example_tree(tmp_path, "{{ .CommonLabels.alertname }}")
+    alert = {
+        "status": "firing",
+        "labels": {"alertname": "ApiHighErrorRate", "service": "api"},
+        "annotations": {"summary": "too many requests fail"},
+        "startsAt": "2024-01-01T00:00:00Z",
+        "endsAt": "0001-01-01T00:00:00Z",
+        "generatorURL": "http://prometheus/graph",
+    }
+    data = {"receiver": "pager", "status": "firing", "alerts": [alert], "groupLabels": {}, "commonLabels": alert["labels"]}
+    (tmp_path / "data.json").write_text(json.dumps({**data, "commonAnnotations": {}, "externalURL": "http://am"}))
+    config = yaml.safe_load((root / alertmanager.CONFIG).read_text())
+    (details,) = [c["details"] for r in config["receivers"] for c in r.get("pagerduty_configs", [])][:1]
+    rendered = {}
+    for toolset in tools.SETS:
+        args = ["template", "render", "--template.glob=templates/*.tmpl", f"--template.data={tmp_path / 'data.json'}"]
+        result = tools.run("amtool", [*args, f"--template.text={details['firing']}"], root / "alertmanager", toolset=require_set(toolset))
+        assert result.ok, result.output
+        rendered[toolset] = result.output
+    assert (
+        rendered[tools.STABLE]
+        == rendered[tools.CURRENT]
+        == (
+            "Labels:\n - alertname = ApiHighErrorRate\n - service = api\nAnnotations:\n - summary = too many requests fail\nSource: http://prometheus/graph"
+        )
+    )
+
+
+def require_set(toolset: str) -> str:
+    require_set_tool("amtool", toolset)
+    return toolset

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,8 +19,6 @@ from generators.catalog import versions
 from generators.outputs.alertmanager import alertmanager
 from generators.outputs.alertmanager import alertmanager_routes as am_routes
 from generators.validate import promtool_cache, tools
-
-TEMPLATE_CALL = re.compile(r'\{\{-?\s*template\s+"([^"]+)"\s+\.\s*-?\}\}')  # {{ template "name" . }} in a receiver
 
 
 def _load(path: Path) -> Any:
@@ -95,29 +92,31 @@ def _route_tests(root: Path, tests: list[dict[str, Any]], toolset: str) -> list[
     return [problem for problem in verdicts if problem]
 
 
-def _strings(value: Any) -> list[str]:
+def _templated(value: Any, key: str = "") -> list[tuple[str, str]]:
+    """(field name, text) of every string with `{{` in a receiver's configs."""
     if isinstance(value, str):
-        return [value]
-    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
-    return [text for item in items for text in _strings(item)]
+        return [(key, value)] if "{{" in value else []
+    if isinstance(value, dict):
+        return [found for k, v in value.items() for found in _templated(v, str(k))]
+    return [found for item in value for found in _templated(item, key)] if isinstance(value, list) else []
 
 
 def templates(root: Path, toolset: str = tools.STABLE) -> list[str]:
-    """amtool template render of every template the config calls (and the helpers they call), on amtool's
-    example alerts: a function or field one Alertmanager version lacks fails here, not in a notification.
-    One call per template type."""
+    """amtool template render of every templated field of the receivers (titles, texts, PagerDuty details, ...)
+    with the rendered templates, on amtool's example alerts: a field or function an Alertmanager version lacks,
+    or a template that fails when executed, fails here rather than in a notification. One call per type."""
     folder = (root / alertmanager.CONFIG).parent
     if not any(folder.glob("templates/*.tmpl")):
         return []
-    names = sorted(set(TEMPLATE_CALL.findall("\n".join(_strings(_load(root / alertmanager.CONFIG))))))
+    fields = _templated(_load(root / alertmanager.CONFIG).get("receivers", []))
     problems = []
     for kind in ("text", "html"):
-        chosen = [n for n in names if (kind == "html") == n.endswith(".html")]
-        if not chosen:
+        texts = sorted({text for key, text in fields if (key == "html") == (kind == "html")})
+        if not texts:
             continue
-        text = "".join(f'{{{{ template "{name}" . }}}}' for name in chosen)
+        text = "\n".join(texts)
         args = ["template", "render", "--template.glob=templates/*.tmpl", f"--template.type={kind}", f"--template.text={text}"]
         result = tools.run("amtool", args, folder, toolset=toolset)
         if not result.ok:
-            problems.append(f"amtool template render ({kind}: {', '.join(chosen)}):\n{result.output}")
+            problems.append(f"amtool template render ({kind}, the {len(texts)} templated receiver fields):\n{result.output}")
     return problems

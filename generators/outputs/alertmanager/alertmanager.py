@@ -35,6 +35,14 @@ def _secret(name: str) -> str:
     return f"{SECRETS_DIR}/{name}"
 
 
+PAGERDUTY_DETAILS = {
+    "firing": '{{ template "pagerduty.monitoring.instances" .Alerts.Firing }}',
+    "resolved": '{{ template "pagerduty.monitoring.instances" .Alerts.Resolved }}',
+    "num_firing": "{{ .Alerts.Firing | len }}",
+    "num_resolved": "{{ .Alerts.Resolved | len }}",
+}
+
+
 def _tmpl(name: str) -> str:
     return "{{ template " + f'"{name}"' + " . }}"
 
@@ -49,6 +57,7 @@ def channel_config(channel: Channel) -> tuple[str, dict[str, Any]]:
         out["severity"] = (
             '{{ if eq .CommonLabels.severity "critical" "warning" "info" }}{{ .CommonLabels.severity }}{{ else }}error{{ end }}'
         )
+        out["details"] = PAGERDUTY_DETAILS  # the defaults differ between Alertmanager 0.25 (text) and 0.33 (JSON)
     elif channel.type == "slack":
         out["api_url_file"] = _secret(s["webhook_secret"])
         out["channel"] = s["channel"]
