@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 TOOLS_DIR := $(or $(GENERATORS_TOOLS_DIR),.cache/tools)
 TOOLS_STAMP := $(TOOLS_DIR)/.fetched
 
-.PHONY: help setup tools render check test lint bench e2e schema clean
+.PHONY: help setup tools render check test lint bench e2e e2e-stable schema clean
 .PHONY: secrets up down reload demo
 
 help: ## List the targets
@@ -48,6 +48,9 @@ test: $(STAMP) $(TOOLS_STAMP) ## Run the test suite (includes make check)
 
 e2e: $(STAMP) $(TOOLS_STAMP) ## End-to-end on the current set (Prometheus 3.5, Alertmanager 0.33): faults -> sinks, panels have data (~3 min)
 	PATH="$$($(PY) -m generators.stack.fetch_tools --dir $(TOOLS_DIR) --print-path):$$PATH" $(PY) -m pytest -q -m e2e
+
+e2e-stable: $(STAMP) ## The same end-to-end run on Debian stable's binaries (Prometheus 2.42, Alertmanager 0.25)
+	$(PY) -m pytest -q -m e2e
 
 lint: $(STAMP) ## ruff (lint + format check) and mypy --strict on generators/
 	$(VENV)/bin/ruff check generators tests
