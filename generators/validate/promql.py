@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import tempfile
 from collections.abc import Sequence
@@ -35,14 +36,21 @@ def parse_errors(exprs: Sequence[str]) -> dict[int, str]:
 def _parse_errors(exprs: Sequence[str], toolset: str) -> dict[int, str]:
     if not exprs:
         return {}
-    tools.which("promtool", toolset)
+    return dict(_verdict(tuple(exprs), tools.which("promtool", toolset), toolset))
+
+
+@functools.lru_cache(maxsize=256)
+def _verdict(exprs: tuple[str, ...], binary: str, toolset: str) -> tuple[tuple[int, str], ...]:
+    """One promtool call per distinct list of expressions and binary in a process (the same spec is loaded
+    again and again by a test run, the demo, a render and its validation)."""
+    del binary  # part of the cache key: which promtool judged
     groups = [{"name": f"g{i}", "rules": [{"record": f"check:expr{i}", "expr": e}]} for i, e in enumerate(exprs)]
     with tempfile.TemporaryDirectory(prefix="promql-") as tmp:
         path = Path(tmp) / "exprs.yml"
         writer.write_tree(Path(tmp), {"exprs.yml": writer.serialize("exprs.yml", {"groups": groups})})
         result = tools.promtool(["check", "rules", path.name], Path(tmp), toolset)
     if result.ok:
-        return {}
+        return ()
     errors = {}
     for line in result.output.splitlines():
         match = _ERROR.search(line)
@@ -50,4 +58,4 @@ def _parse_errors(exprs: Sequence[str], toolset: str) -> dict[int, str]:
             errors[int(match[1])] = match[2]
     if not errors:
         raise tools.ToolMissing(f"promtool check rules failed without a per-rule error:\n{result.output}")
-    return errors
+    return tuple(sorted(errors.items()))
