@@ -17,6 +17,7 @@ from generators.model import conventions
 
 CATALOG_DIR = Path(__file__).parent
 CATALOG_FILE = CATALOG_DIR / "signals.yaml"
+SLO_TIERS_FILE = CATALOG_DIR / "slo_tiers.yaml"  # burn-rate windows and tiers (Google SRE workbook)
 
 # Kinds a service may declare under `services:`; the others are fixed blocks of the spec.
 SERVICE_KINDS = ("http", "postgres", "redis", "queue", "external_api", "connections")
@@ -76,6 +77,13 @@ def load() -> dict[str, Any]:
         data: dict[str, Any] = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     kinds: dict[str, Any] = data["kinds"]
     return kinds
+
+
+@functools.cache
+def slo_tiers() -> dict[str, Any]:
+    with SLO_TIERS_FILE.open(encoding="utf-8") as handle:
+        data: dict[str, Any] = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return data
 
 
 def kind(name: str) -> dict[str, Any]:

@@ -6,16 +6,14 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from generators.model import conventions
+from generators.model.context import Context
 from generators.model.types import Channel, Escalation, Routing, Service, Tier, TimeInterval
 from generators.model.values import ValueProblem, parse_duration
 from generators.spec import schema
 from generators.spec.source import Path
-
-if TYPE_CHECKING:
-    from generators.model.build_model import Builder
 
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december")
@@ -37,7 +35,7 @@ def undefined_channel(name: str, defined: Iterable[str]) -> str:
     )
 
 
-def build(b: Builder) -> tuple[dict[str, Channel], Routing]:
+def build(b: Context) -> tuple[dict[str, Channel], Routing]:
     raw_channels = b.spec.get("channels") or {}
     channels = {}
     for name, raw in sorted(raw_channels.items()):
@@ -129,7 +127,7 @@ def build(b: Builder) -> tuple[dict[str, Channel], Routing]:
     return channels, routing
 
 
-def _spec_teams(b: Builder) -> set[str]:
+def _spec_teams(b: Context) -> set[str]:
     teams = {(b.spec.get("stack") or {}).get("team", "platform")}
     for key in ("hosts", "containers", "probes"):
         if isinstance(b.spec.get(key), dict):
@@ -143,7 +141,7 @@ def _spec_teams(b: Builder) -> set[str]:
     return teams
 
 
-def _interval(b: Builder, path: Path, raw: Any, name: str) -> TimeInterval | None:
+def _interval(b: Context, path: Path, raw: Any, name: str) -> TimeInterval | None:
     if not isinstance(raw, dict):
         return None
     ok = True
@@ -192,7 +190,7 @@ def _valid_location(name: str) -> bool:
     return True
 
 
-def escalate(b: Builder, routing: Routing, services: list[Service]) -> None:
+def escalate(b: Context, routing: Routing, services: list[Service]) -> None:
     """Add, for each escalation, a rule variant that fires `after` later with an escalation label.
 
     Threshold alerts only: SLO burn-rate alerts (model.slos) are exempt on purpose. Their tiers are the

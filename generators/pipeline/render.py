@@ -17,6 +17,7 @@ from generators.outputs.grafana import provisioning
 from generators.outputs.kubernetes import kubernetes
 from generators.outputs.prometheus import ha, prometheus_config, promtool_tests, rules, slo_rules, slo_tests
 from generators.pipeline import parallel, spec, writer
+from generators.spec import schema
 from generators.validate import suite as validate
 from generators.validate import tools
 
@@ -130,10 +131,8 @@ def check(spec_path: Path, out: Path, log: TextIO = sys.stderr) -> list[str]:
     model, _ = spec.load(spec_path)
     files = documents(model)
     problems = writer.drift(out, files)
-    from generators import cli
-
-    if cli.SCHEMA_FILE.read_text() != cli.schema_text():
-        problems.append(f"{cli.SCHEMA_FILE}: stale, the catalog changed (run make render)")
+    if schema.SCHEMA_FILE.read_text() != schema.text():
+        problems.append(f"{schema.SCHEMA_FILE}: stale, the catalog changed (run make render)")
     try:
         validate_tree(out, strict=True, log=log, full=True)
     except ValidationFailed as exc:

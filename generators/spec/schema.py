@@ -7,12 +7,16 @@
 from __future__ import annotations
 
 import functools
+import json
+from pathlib import Path as FilePath
 from typing import Any
 
 from generators import catalog
 from generators.model import conventions
 from generators.spec import scaling_schema
 
+# Committed where editors find it (monitoring.yaml's first line points at it); `make check` fails when stale.
+SCHEMA_FILE = FilePath(__file__).parents[1] / "schema" / "monitoring.schema.json"
 SCHEMA_ID = "https://github.com/acme/monitoring/generators/schema/monitoring.schema.json"
 SEVERITIES = ("critical", "warning", "info")
 CHANNEL_TYPES = ("pagerduty", "slack", "email", "webhook", "opsgenie")
@@ -82,8 +86,6 @@ def _metrics(kind: str) -> dict[str, Any]:
 
 def _slos() -> dict[str, Any]:
     """services.<name>.slos: values are checked (with located messages) by generators/slo_model.py."""
-    from generators.model import slo_model
-
     tier = {
         "type": ["object", "boolean"],
         "not": {"const": True},
@@ -95,14 +97,14 @@ def _slos() -> dict[str, Any]:
         {
             "sli": {
                 "description": "availability (requests by status) or latency (requests under a bucket boundary)",
-                "examples": list(slo_model.SLI_KINDS),
+                "examples": list(conventions.SLI_KINDS),
             },
             "objective": {"description": "share of good requests, below 100%", "examples": ["99.5%", "95%"]},
             "window": {"description": "whole days", "examples": ["30d", "28d"]},
             "bad_status": {"description": "availability: status regex of bad requests (default: error_status)", "examples": ["5.."]},
             "good_status": {"description": "availability: status regex of good requests (instead of bad_status)", "examples": ["2..|3.."]},
             "le": {"description": "latency: the histogram bucket boundary, quoted exactly as the exporter writes it", "examples": ["0.5"]},
-            "tiers": _obj({t["name"]: tier for t in slo_model.tier_data()["tiers"]}),
+            "tiers": _obj({t["name"]: tier for t in catalog.slo_tiers()["tiers"]}),
         },
         ("sli", "objective", "window"),
     )
@@ -292,3 +294,8 @@ def build() -> dict[str, Any]:
             ("version", "channels", "routing"),
         ),
     }
+
+
+def text() -> str:
+    """The schema file's bytes: sorted keys, two-space indent, one final newline."""
+    return json.dumps(build(), indent=2, sort_keys=True) + "\n"

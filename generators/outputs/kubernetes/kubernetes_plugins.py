@@ -23,6 +23,7 @@ from generators.model import conventions
 from generators.model.types import Model
 from generators.pipeline import writer
 
+MANAGED_BY = {"app.kubernetes.io/managed-by": "monitoring-as-code"}
 COMPOSE_SECRETS = "/run/secrets/"
 AM_SECRETS = "/etc/alertmanager/secrets"
 AM_CONFIG_DIR = "/etc/alertmanager/config"  # where the operator mounts the config Secret's keys
@@ -31,9 +32,13 @@ DATASOURCE_LABEL = "grafana_datasource"
 FOLDER_ANNOTATION = "grafana_folder"
 
 
-def _meta(model: Model, name: str, labels: Mapping[str, str] | None = None, annotations: Mapping[str, str] | None = None) -> dict[str, Any]:
-    from generators.outputs.kubernetes.kubernetes import metadata
+def metadata(model: Model, name: str, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+    k8s = model.kubernetes
+    merged = {**MANAGED_BY, "release": k8s.release, **k8s.labels, **(labels or {})}
+    return {"name": name, "namespace": k8s.namespace, "labels": dict(sorted(merged.items()))}
 
+
+def _meta(model: Model, name: str, labels: Mapping[str, str] | None = None, annotations: Mapping[str, str] | None = None) -> dict[str, Any]:
     out = metadata(model, name, labels)
     if annotations:
         out["annotations"] = dict(annotations)

@@ -9,7 +9,7 @@ critical threshold is past the warning one too), with labels and exact annotatio
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -17,14 +17,11 @@ from typing import Any
 from generators import catalog
 from generators.errors import Problem, SpecError
 from generators.model import conventions
+from generators.model.test_series import DECOY_JOB, INSTANCES, STEP, series_context
 from generators.model.types import Alert, Model, Service, Tier
 from generators.model.values import number
 from generators.outputs.prometheus import gotemplate, rules
 from generators.spec import spec_templates
-
-STEP = 60  # seconds between input samples and between rule evaluations
-INSTANCES = ("instance-1", "instance-2")
-DECOY_JOB = "decoy-job"
 
 
 @dataclass(frozen=True)
@@ -33,15 +30,6 @@ class Entity:
 
     value: Decimal
     labels: dict[str, str]
-
-
-def _restarts(v: Decimal, t: Decimal) -> str:
-    return f"1000+{1 if v else 0}x{int(t) // STEP}"
-
-
-def series_context(base: Mapping[str, Any], job: str | None, instance: str, v: Decimal, t: int, n: int) -> dict[str, Any]:
-    """What a test series template may use: the alert's context plus the row and time under test."""
-    return {**base, "job": job, "instance": instance, "v": v, "t": Decimal(t), "n": n, "restarts": _restarts}
 
 
 def _renderer(alert: Alert) -> Callable[..., str]:
