@@ -158,29 +158,19 @@ def cases(alert: Alert) -> list[dict[str, Any]]:
     return groups
 
 
-# The last model's test groups per alert: build() and untested() (the CLI summary) both need them. Keyed by
-# id(): the alerts live as long as the model this cache holds.
-_LAST: list[tuple[Model, dict[int, list[dict[str, Any]]]]] = []
-
-
-def _cases(model: Model, alert: Alert) -> list[dict[str, Any]]:
-    if not _LAST or _LAST[0][0] is not model:
-        _LAST[:] = [(model, {})]
-    memo = _LAST[0][1]
-    if id(alert) not in memo:
-        try:
-            memo[id(alert)] = cases(alert)
-        except (spec_templates.TemplateProblem, ArithmeticError) as exc:
-            if alert.kind != "custom":
-                raise
-            # The spec's series failed on a value the build-time check (custom_alerts) did not try.
-            what = exc.message if isinstance(exc, spec_templates.TemplateProblem) else "a value or rate does not render a number"
-            raise SpecError([Problem(None, f"{alert.spec_path}.test.series", f"{what} (while generating the unit tests)")]) from None
-    return memo[id(alert)]
+def _cases(alert: Alert) -> list[dict[str, Any]]:
+    try:
+        return cases(alert)
+    except (spec_templates.TemplateProblem, ArithmeticError) as exc:
+        if alert.kind != "custom":
+            raise
+        # The spec's series failed on a value the build-time check (custom_alerts) did not try.
+        what = exc.message if isinstance(exc, spec_templates.TemplateProblem) else "a value or rate does not render a number"
+        raise SpecError([Problem(None, f"{alert.spec_path}.test.series", f"{what} (while generating the unit tests)")]) from None
 
 
 def build_service(model: Model, service: Service) -> dict[str, Any] | None:
-    tests = [g for alert in service.alerts for g in _cases(model, alert)]
+    tests = [g for alert in service.alerts for g in _cases(alert)]
     if not tests:
         return None
     return {
@@ -200,4 +190,5 @@ def build(model: Model) -> dict[str, dict[str, Any]]:
 
 
 def untested(model: Model) -> list[str]:
-    return [a.name for a in model.alerts if not _cases(model, a)]
+    """Alerts without a generated test: those whose catalog signal or custom alert has no test fixture."""
+    return [a.name for a in model.alerts if a.test is None]
