@@ -7,21 +7,21 @@ from collections.abc import Iterator
 from typing import Any
 
 from generators.errors import Problem
-from generators.model.conventions import SECRET_EXAMPLES
+from generators.outputs.alertmanager import channels
 from generators.spec.source import Path, Source, dotted
 
 _SECRET_KEYS = re.compile(
     r"^(password|passwd|auth_password|api_key|apikey|routing_key|service_key|token|bearer_token|"
     r"api_url|webhook_url|webhook|secret)$"
 )
-_SLACK = f"webhook_secret: {SECRET_EXAMPLES['webhook_secret']}"
-_PAGERDUTY = f"routing_key_secret: {SECRET_EXAMPLES['routing_key_secret']}"
+_SLACK = f"webhook_secret: {channels.secret('webhook_secret').example}"
+_PAGERDUTY = f"routing_key_secret: {channels.secret('routing_key_secret').example}"
 _SECRET_VALUES = (
     (re.compile(r"https://hooks\.slack\.com/"), "a Slack webhook URL", _SLACK),
     (re.compile(r"\bxox[abpors]-[0-9A-Za-z-]{10,}"), "a Slack token", _SLACK),
     (re.compile(r"https://events\.pagerduty\.com/.*[0-9a-f]{32}"), "a PagerDuty key in a URL", _PAGERDUTY),
     (re.compile(r"^[0-9a-z]{32}$"), "a 32-character key (PagerDuty integration key?)", _PAGERDUTY),
-    (re.compile(r"://[^/\s:@]+:[^/\s@]+@"), "a URL with a password", f"url_secret: {SECRET_EXAMPLES['url_secret']}"),
+    (re.compile(r"://[^/\s:@]+:[^/\s@]+@"), "a URL with a password", f"url_secret: {channels.secret('url_secret').example}"),
     (re.compile(r"\b(sk|rk|pk)-[A-Za-z0-9_-]{20,}"), "an API key", "api_key_secret: my_api_key"),
 )
 
