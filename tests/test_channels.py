@@ -19,9 +19,10 @@ from typing import Any
 import jsonschema
 import pytest
 
+from generators.errors import SpecError
 from generators.outputs.alertmanager import alertmanager, alertmanager_templates, channels
 from generators.outputs.alertmanager.channel_type import COMMON_VERSIONS, ChannelType, version_key
-from generators.pipeline import writer
+from generators.pipeline import spec, writer
 from generators.spec import schema
 from generators.stack import sinks
 from tests import test_architecture
@@ -197,8 +198,8 @@ def test_a_key_two_types_share_has_one_meaning() -> None:
 @pytest.mark.parametrize(("name", "i"), [(n, i) for n in TYPES for i in range(len(channels.TYPES[n].examples))])
 def test_the_schema_accepts_every_example(name: str, i: int) -> None:
     example = channels.TYPES[name].examples[i]
-    spec = {"version": 1, "channels": {"c": {"type": name, **example}}, "routing": {"critical": ["c"]}}
-    errors = [e.message for e in jsonschema.Draft202012Validator(schema.build()).iter_errors(spec)]
+    doc = {"version": 1, "channels": {"c": {"type": name, **example}}, "routing": {"critical": ["c"]}}
+    errors = [e.message for e in jsonschema.Draft202012Validator(schema.build()).iter_errors(doc)]
     assert errors == []
 
 
@@ -265,3 +266,38 @@ def test_the_registry_is_a_leaf_every_stage_may_read() -> None:
     edges = test_architecture.graph()
     registry = {m for m in edges if m.startswith("outputs.alertmanager.channels") or m == "outputs.alertmanager.channel_type"}
     assert {m: sorted(edges[m] - registry) for m in sorted(registry)} == {m: [] for m in sorted(registry)}
+
+
+# -- the per-type check hook, through the spec: webhook.py's rules, located ---------------------------------------------
+FIXTURE = ROOT / "tests" / "cases" / "alertmanager" / "spec.yaml"
+DMS = 'dms: {type: webhook, url: "http://dms.example/ping", send_resolved: false}'
+
+
+@pytest.mark.parametrize(
+    ("dms", "message"),
+    [
+        pytest.param(
+            "dms: {type: webhook, send_resolved: false}",
+            "10:8: channels.dms: a webhook channel needs `url:` (or `url_secret:` on Alertmanager >= 0.28)",
+            id="a webhook without url or url_secret",
+        ),
+        pytest.param(
+            'dms: {type: webhook, url: "", send_resolved: false}',
+            "10:8: channels.dms: a webhook channel needs `url:` (or `url_secret:` on Alertmanager >= 0.28)",
+            id="an empty url is no url",
+        ),
+        pytest.param(
+            'dms: {type: webhook, url: "http://dms.example/ping", url_secret: dms_url, send_resolved: false}',
+            "10:8: channels.dms: set either `url:` or `url_secret:`, not both",
+            id="a webhook with both url and url_secret",
+        ),
+    ],
+)
+def test_a_type_s_check_reports_located_spec_errors(tmp_path: Path, dms: str, message: str) -> None:
+    text = FIXTURE.read_text()
+    assert DMS in text
+    path = tmp_path / "spec.yaml"
+    path.write_text(text.replace(DMS, dms))
+    with pytest.raises(SpecError) as err:
+        spec.load(path)
+    assert [str(p) for p in err.value.problems] == [f"{path}:{message}"]

@@ -2,7 +2,7 @@
 
 The output is valid for Alertmanager 0.25 (the tested Debian binary) and >= 0.28: classic
 `matchers` syntax with quoted values, top-level `time_intervals`, `*_file` secrets that 0.25 knows.
-Only a webhook `url_secret` renders `url_file`, which needs Alertmanager >= 0.27 (warned at load).
+Only a webhook `url_secret` renders `url_file`, which needs Alertmanager >= 0.28 (warned at load; see channels/webhook.py).
 """
 
 from __future__ import annotations

@@ -11,8 +11,10 @@ from typing import Any
 
 from generators.outputs.alertmanager.channel_type import ChannelType, DemoSink, Finding, Secret, SecretFile
 
-# url_file: the project's claim so far (the spec warns with it); see the Alertmanager changelog for url_file.
-URL_FILE_VERSION = "0.27"
+# max_alerts: 0.21.0 (#2274). url_file: read since 0.26.0 (#3223), but 0.26 and 0.27 panic when the webhook
+# answers an error status and url_file is set (#3798; fixed in 0.28.0 by #3800): it works from 0.28.0 on.
+VERSIONS = {"url": "0.15.0", "url_file": "0.28.0", "max_alerts": "0.21.0"}
+URL_FILE_VERSION = VERSIONS["url_file"].removesuffix(".0")  # as the messages say it: 0.28
 
 
 def render(settings: Mapping[str, Any], secret_file: SecretFile) -> dict[str, Any]:
@@ -35,7 +37,8 @@ def check(settings: Mapping[str, Any]) -> Sequence[Finding]:
         return [Finding((), "set either `url:` or `url_secret:`, not both")]
     if url_secret:
         message = (
-            f"renders `url_file:`, which needs Alertmanager >= {URL_FILE_VERSION} (0.25 rejects the config); "
+            f"renders `url_file:`, which needs Alertmanager >= {URL_FILE_VERSION} (0.25 rejects the config, "
+            "0.26 and 0.27 crash when the webhook answers an error); "
             "use `url:` for a URL that is not a secret"
         )
         return [Finding(("url_secret",), message, warning=True)]
@@ -54,8 +57,7 @@ CHANNEL = ChannelType(
     secrets={"url_secret": Secret("my_webhook_url", "https://example.invalid/REPLACE-WITH-THE-WEBHOOK-URL")},
     examples=({"url": "http://sink:8080/hook", "max_alerts": 10}, {"url_secret": "my_webhook_url"}),
     render=render,
-    # max_alerts: 0.21.0 (#2274)
-    versions={"url": "0.15.0", "url_file": f"{URL_FILE_VERSION}.0", "max_alerts": "0.21.0"},
+    versions=VERSIONS,
     check=check,
     # The URL, or the url_file's content, becomes the sink's per-channel path.
     sink=DemoSink(
