@@ -18,6 +18,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+import yaml
 
 from generators.errors import SpecError
 from generators.outputs.alertmanager import alertmanager, alertmanager_templates, channels
@@ -201,6 +202,18 @@ def test_the_schema_accepts_every_example(name: str, i: int) -> None:
     doc = {"version": 1, "channels": {"c": {"type": name, **example}}, "routing": {"critical": ["c"]}}
     errors = [e.message for e in jsonschema.Draft202012Validator(schema.build()).iter_errors(doc)]
     assert errors == []
+
+
+@pytest.mark.parametrize(("name", "i"), [(n, i) for n in TYPES for i in range(len(channels.TYPES[n].examples))])
+def test_every_example_loads_through_the_whole_spec_check(name: str, i: int, tmp_path: Path) -> None:
+    """Schema, literal-secret check, model building and the type's own check all accept the example."""
+    minimal = yaml.safe_load((ROOT / "tests" / "cases" / "minimal" / "spec.yaml").read_text())
+    minimal["channels"] = {"c": {"type": name, **channels.TYPES[name].examples[i]}}
+    minimal["routing"] = {"critical": ["c"]}
+    path = tmp_path / "spec.yaml"
+    path.write_text(writer.dump_yaml(minimal))
+    model, _ = spec.load(path)
+    assert model.channels["c"].type == name
 
 
 def test_the_channels_use_every_message_template_and_only_defined_ones() -> None:

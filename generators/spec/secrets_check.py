@@ -29,7 +29,7 @@ _SECRET_VALUES = (
 def check(source: Source) -> list[Problem]:
     problems = []
     for path, key, value in _walk(source.data, ()):
-        if key is not None and _SECRET_KEYS.match(key) and isinstance(value, str):
+        if key is not None and _SECRET_KEYS.match(key) and isinstance(value, str) and not _declared(source.data, path):
             problems.append(
                 Problem(
                     source.key_at(path),
@@ -52,6 +52,16 @@ def check(source: Source) -> list[Problem]:
                     )
                     break
     return problems
+
+
+def _declared(data: Any, path: Path) -> bool:
+    """channels.<name>.<key> where the channel's type declares <key> a plain field: the type says it is no secret
+    (e.g. a VictorOps `routing_key` names a route); the value is still checked."""
+    if len(path) != 3 or path[0] != "channels" or not isinstance(data, dict) or not isinstance(data.get("channels"), dict):
+        return False
+    channel = data["channels"].get(path[1])
+    kind = channels.TYPES.get(channel["type"]) if isinstance(channel, dict) and isinstance(channel.get("type"), str) else None
+    return kind is not None and path[2] in kind.fields and not str(path[2]).endswith("_secret")
 
 
 def secret_paths(problems: list[Problem]) -> set[str]:
