@@ -12,6 +12,7 @@ from generators.model import conventions
 from generators.model.context import Context
 from generators.model.types import Channel, Escalation, Routing, Service, Tier, TimeInterval
 from generators.model.values import ValueProblem, parse_duration
+from generators.outputs.alertmanager import channels as channel_types
 from generators.spec import schema
 from generators.spec.source import Path
 
@@ -42,16 +43,9 @@ def build(b: Context) -> tuple[dict[str, Channel], Routing]:
         if isinstance(raw, dict) and isinstance(raw.get("type"), str):
             settings = {k: v for k, v in sorted(raw.items()) if k not in ("type", "send_resolved")}
             channels[name] = Channel(name, raw["type"], settings, bool(raw.get("send_resolved", True)))
-            if raw["type"] == "webhook" and not raw.get("url") and not raw.get("url_secret"):
-                b.problem(("channels", name), "a webhook channel needs `url:` (or `url_secret:` on Alertmanager >= 0.27)")
-            if raw["type"] == "webhook" and raw.get("url") and raw.get("url_secret"):
-                b.problem(("channels", name), "set either `url:` or `url_secret:`, not both")
-            elif raw["type"] == "webhook" and raw.get("url_secret"):
-                b.warn(
-                    ("channels", name, "url_secret"),
-                    "renders `url_file:`, which needs Alertmanager >= 0.27 (0.25 rejects the config); "
-                    "use `url:` for a URL that is not a secret",
-                )
+            channel_type = channel_types.TYPES.get(raw["type"])  # an unknown type is the schema's error
+            for finding in channel_type.check(settings) if channel_type else ():
+                (b.warn if finding.warning else b.problem)(("channels", name, *finding.path), finding.message)
     raw = b.spec.get("routing") or {}
     used: set[str] = set()
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from generators.model import build_model, conventions
 from generators.model.types import Model
+from generators.outputs.alertmanager import channels as channel_types
 from generators.outputs.compose.compose_base import hardened, health, healthy, http_health, images, local
 from generators.outputs.prometheus import ha, remote_write
 
@@ -62,22 +63,14 @@ def secret_names(model: Model) -> list[str]:
     return sorted(names)
 
 
-# What a placeholder (compose/secrets/<name>.example) holds, by the spec key that names the secret.
-PLACEHOLDERS = {
-    "webhook_secret": "https://hooks.slack.invalid/services/REPLACE/WITH/WEBHOOK",
-    "routing_key_secret": "REPLACE-WITH-THE-PAGERDUTY-ROUTING-KEY",
-    "auth_password_secret": "REPLACE-WITH-THE-SMTP-PASSWORD",
-    "url_secret": "https://example.invalid/REPLACE-WITH-THE-WEBHOOK-URL",
-}
-
-
 def examples(model: Model) -> dict[str, str]:
     """compose/secrets/<name>.example for every channel secret: the shape of the value, never a value."""
     out = {}
     for channel in model.channels.values():
         for key, name in channel.settings.items():
             if key.endswith("_secret"):
-                text = PLACEHOLDERS.get(key, f"REPLACE-WITH-{str(name).upper()}")
+                # the channel type's placeholder: the shape of the value its `key` names
+                text = channel_types.TYPES[channel.type].secrets[key].placeholder.format(NAME=str(name).upper())
                 out[f"{SECRETS_DIR}/{name}.example"] = text + "\n"
     return dict(sorted(out.items()))
 
