@@ -20,6 +20,7 @@ import jsonschema
 import pytest
 import yaml
 
+from generators import catalog
 from generators.errors import SpecError
 from generators.outputs.alertmanager import alertmanager, alertmanager_templates, channels
 from generators.outputs.alertmanager.channel_type import COMMON_VERSIONS, ChannelType, version_key
@@ -217,7 +218,7 @@ def test_every_example_loads_through_the_whole_spec_check(name: str, i: int, tmp
 
 
 def test_the_channels_use_every_message_template_and_only_defined_ones() -> None:
-    sources = [(alertmanager_templates.SOURCE / f).read_text() for f in alertmanager_templates.STATIC]
+    sources = [catalog.template_text(f"alertmanager/{f}") for f in alertmanager_templates.STATIC]
     defined = {name for text in sources for name in re.findall(r'define "([^"]+)"', text)}
     used = {
         ref
