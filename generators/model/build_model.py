@@ -218,6 +218,8 @@ class Builder(Context):
             job=context["job"],
             runbook_url=conventions.runbook_url(stack.runbook_url, name),
             dashboard_url=conventions.dashboard_url(stack.grafana_url, dashboard_kind, service, signal_name),
+            panel=conventions.panel(dashboard_kind, service, signal_name),
+            value_expr=Alert.compared(tiers[0]),
             test=signal.get("test"),
             test_context=context,
             warmup=parse_duration(signal.get("warmup", "1m")),

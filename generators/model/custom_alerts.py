@@ -98,6 +98,8 @@ def build(b: Context, stack: Stack, services: list[Service]) -> Service | None:
                 job=raw["job"],
                 runbook_url=conventions.runbook_url(stack.runbook_url, raw["name"]),
                 dashboard_url=conventions.dashboard_url(stack.grafana_url, "custom", service, raw["name"]),
+                panel=conventions.panel("custom", service, raw["name"]),
+                value_expr=Alert.compared(tiers[0]),
                 test=_test(raw.get("test")),
                 test_context=test_context,
                 warmup=parse_duration((raw.get("test") or {}).get("warmup", "1m")),

@@ -12,7 +12,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from generators.model.values import Threshold, format_duration
+from generators.model.values import Threshold, format_duration, number
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,16 @@ class Alert:
     warmup: Decimal
     spec_path: str
     path: tuple[str | int, ...] = ()  # where the spec defines it, for located messages after mapping
+    panel: tuple[str, int] = ("", 0)  # (dashboard uid, panel id) of the panel that shows it; dashboard_url opens it
+    value_expr: str | None = None  # the expression without its `<op> <threshold>`: what the alert compares
+
+    @staticmethod
+    def compared(tier: Tier) -> str | None:
+        """A tier's expression without its trailing `<op> <threshold>` (None when it compares nothing)."""
+        if tier.threshold.op is None or tier.threshold.value is None:
+            return None
+        tail = f" {tier.threshold.op} {number(tier.threshold.value)}"
+        return tier.expr[: -len(tail)] if tier.expr.endswith(tail) else None
 
     def labels(self, tier: Tier) -> dict[str, str]:
         """Labels the rule sets (the expression may add more: see `by`)."""

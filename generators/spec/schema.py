@@ -20,7 +20,7 @@ from generators.spec import scaling_schema
 # Committed where editors find it (monitoring.yaml's first line points at it); `make check` fails when stale.
 SCHEMA_FILE = FilePath(__file__).parents[1] / "schema" / "monitoring.schema.json"
 SCHEMA_ID = "https://github.com/acme/monitoring/generators/schema/monitoring.schema.json"
-SEVERITIES = ("critical", "warning", "info")
+SEVERITIES = conventions.SEVERITIES
 CHANNEL_TYPES = tuple(channels.TYPES)
 
 _DURATION = {"type": "string", "description": "Prometheus duration", "examples": ["30s", "5m", "1h30m"]}

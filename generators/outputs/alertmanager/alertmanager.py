@@ -19,7 +19,7 @@ from generators.outputs.prometheus import slo_rules
 
 CONFIG = "alertmanager/alertmanager.yml"
 ROUTE_TESTS = "alertmanager/tests/routes.yml"
-SECRETS_DIR = "/run/secrets"
+SECRETS_DIR = conventions.SECRETS_DIR
 BUSINESS_HOURS = TimeInterval("business-hours", "monday:friday", "09:00-18:00", location="UTC")
 
 # Per severity (overridable in routing.timings): pages fast and often, digests slowly and rarely.
@@ -33,7 +33,7 @@ TIMINGS: Mapping[str, Mapping[str, str]] = {
 
 
 def _secret(name: str) -> str:
-    return f"{SECRETS_DIR}/{name}"
+    return conventions.secret_path(name)
 
 
 def channel_config(channel: Channel) -> tuple[str, dict[str, Any]]:

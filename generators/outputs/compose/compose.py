@@ -122,8 +122,8 @@ def _grafana(model: Model) -> dict[str, Any]:
         "image": images()["grafana"],
         "environment": {
             "GF_SECURITY_ADMIN_USER": "admin",
-            "GF_SECURITY_ADMIN_PASSWORD__FILE": "/run/secrets/grafana_admin_password",
-            "GF_SECURITY_SECRET_KEY__FILE": "/run/secrets/grafana_secret_key",
+            "GF_SECURITY_ADMIN_PASSWORD__FILE": conventions.secret_path("grafana_admin_password"),
+            "GF_SECURITY_SECRET_KEY__FILE": conventions.secret_path("grafana_secret_key"),
             "GF_AUTH_ANONYMOUS_ENABLED": "false",
             "GF_USERS_ALLOW_SIGN_UP": "false",
             "GF_SERVER_ROOT_URL": model.stack.grafana_url,
@@ -187,7 +187,7 @@ def _databases(model: Model) -> dict[str, dict[str, Any]]:
     if "postgres" in kinds:
         out["postgres"] = {
             "image": images()["postgres"],
-            "environment": {"POSTGRES_PASSWORD_FILE": f"/run/secrets/{POSTGRES_SECRET}"},
+            "environment": {"POSTGRES_PASSWORD_FILE": conventions.secret_path(POSTGRES_SECRET)},
             "volumes": ["postgres-data:/var/lib/postgresql/data"],
             "secrets": [POSTGRES_SECRET],
             "healthcheck": health("pg_isready", "-U", "postgres", "-h", "127.0.0.1"),
@@ -198,7 +198,7 @@ def _databases(model: Model) -> dict[str, dict[str, Any]]:
             "environment": {
                 "DATA_SOURCE_URI": "postgres:5432/postgres?sslmode=disable",
                 "DATA_SOURCE_USER": "postgres",
-                "DATA_SOURCE_PASS_FILE": f"/run/secrets/{POSTGRES_SECRET}",
+                "DATA_SOURCE_PASS_FILE": conventions.secret_path(POSTGRES_SECRET),
             },
             "secrets": [POSTGRES_SECRET],
             "depends_on": healthy("postgres"),

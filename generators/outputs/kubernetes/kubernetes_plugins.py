@@ -24,7 +24,7 @@ from generators.model.types import Model
 from generators.pipeline import serialize
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "monitoring-as-code"}
-COMPOSE_SECRETS = "/run/secrets/"
+COMPOSE_SECRETS = conventions.SECRETS_DIR + "/"
 AM_SECRETS = "/etc/alertmanager/secrets"
 AM_CONFIG_DIR = "/etc/alertmanager/config"  # where the operator mounts the config Secret's keys
 DASHBOARD_LABEL = "grafana_dashboard"
