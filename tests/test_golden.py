@@ -50,6 +50,12 @@ def test_every_case_covers_every_output_kind() -> None:
     for case in golden.names():
         listed = golden.read_sums(golden.CASES / case / "expected")
         assert sorted(k for k in kinds if not any(rel.startswith(k) for rel in listed)) == [], case
+    scaling = golden.read_sums(golden.CASES / "scaling-slo" / "expected")
+    assert [rel for rel in scaling if rel.startswith("prometheus/ha/")] == [
+        "prometheus/ha/prometheus-0.yml",
+        "prometheus/ha/prometheus-1.yml",
+    ]
+    assert "prometheus/rules/slo-api-availability.rules.yml" in scaling
 
 
 @pytest.fixture(scope="module")
