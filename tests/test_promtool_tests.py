@@ -126,3 +126,37 @@ def test_expectations_cover_every_tier_of_the_alert() -> None:
 def test_custom_alert_without_fixture_is_reported_untested() -> None:
     model, _ = spec.load(GOOD)
     assert promtool_tests.untested(model) == ["QuotaHigh"]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "bad", "good"),
+    [("error", "error", "200"), ("5xx", "5xx", "200"), ("5..|timeout", "500", "200"), ("[45]..", "500", "200"), ("200", "200", "204")],
+    ids=["a word, as some instrumentations emit", "FastAPI instrumentator's 5xx", "codes or a timeout", "4xx and 5xx", "an odd one"],
+)
+def test_the_generated_tests_feed_a_status_the_configured_error_pattern_matches(tmp_path: Path, pattern: str, bad: str, good: str) -> None:
+    """With `error_status: "error"` the tests once fed status="500": the rule was right and promtool failed."""
+    spec_file = tmp_path / "monitoring.yaml"
+    spec_file.write_text(
+        GOOD.read_text().replace(
+            "metrics: {status_label: status_code}", f'metrics: {{status_label: status_code, error_status: "{pattern}"}}'
+        )
+    )
+    out = tmp_path / "out"
+    assert cli.main(["render", "--spec", str(spec_file), "--out", str(out), "--quick-validation"]) == cli.EXIT_OK
+    text = (out / "prometheus/tests/api.test.yml").read_text()
+    assert f'status_code="{bad}", handler="/a"' in text and f'status_code="{good}", handler="/a"' in text
+    result = run_tests(out, ["tests/api.test.yml"])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_an_error_pattern_no_test_status_fits_is_a_located_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec_file = tmp_path / "monitoring.yaml"
+    spec_file.write_text(
+        GOOD.read_text().replace("metrics: {status_label: status_code}", 'metrics: {status_label: status_code, error_status: ".*"}')
+    )
+    assert cli.main(["render", "--spec", str(spec_file), "--out", str(tmp_path / "out"), "--quick-validation"]) == cli.EXIT_SPEC
+    assert capsys.readouterr().err.splitlines()[0] == (
+        f"{spec_file}:20:56: services.api.metrics.error_status: '.*' must be a regex that matches the bad statuses and not the "
+        "good ones (the generated tests feed one of 500, 503, 502, 5xx, error, timeout, failed, ERROR, 429 and one of "
+        '200, 204, 2xx, ok, success, OK, 301, 404), e.g. error_status: "5.." or "5xx|error"'
+    )

@@ -13,7 +13,7 @@ from typing import Any
 import jinja2
 import yaml
 
-from generators.model import conventions
+from generators.model import conventions, test_series
 
 CATALOG_DIR = Path(__file__).parent
 CATALOG_FILE = CATALOG_DIR / "signals.yaml"
@@ -31,7 +31,7 @@ def _base(metric: str) -> str:
 
 
 # The catalog's filters; spec templates (generators/spec_templates.py) get the same ones in their sandbox.
-FILTERS = {"base": _base}
+FILTERS = {"base": _base, "bad_status": test_series.bad_status, "good_status": test_series.good_status}
 
 _SOURCES: dict[str, str] = {}
 

@@ -11,7 +11,7 @@ import jinja2
 
 from generators import catalog
 from generators.errors import Problem, SpecError
-from generators.model import conventions, custom_alerts, names, routing_model, scaling_model, slo_model
+from generators.model import conventions, custom_alerts, names, routing_model, scaling_model, slo_model, test_series
 from generators.model.context import Context
 from generators.model.types import Alert, Model, Recording, ScrapeJob, Service, Stack, Tier
 from generators.model.values import ValueProblem, parse_duration, parse_threshold
@@ -106,6 +106,14 @@ class Builder(Context):
         if required:
             metrics["required"] = metrics.get(required, required)
         job = raw.get("job")
+        if "error_status" in (raw.get("metrics") or {}) and test_series.status_examples(str(metrics["error_status"])) is None:
+            self.problem(
+                (*path, "metrics", "error_status"),
+                f"'{metrics['error_status']}' must be a regex that matches the bad statuses and not the good ones "
+                f"(the generated tests feed one of {', '.join(test_series.BAD_STATUSES)} and one of "
+                f'{", ".join(test_series.GOOD_STATUSES)}), e.g. error_status: "5.." or "5xx|error"',
+            )
+            metrics["error_status"] = "5.."
         context = {"job": job, "service": name, "m": metrics, "limit": raw.get("limit")}
         if kind == "connections" and not raw.get("limit"):
             self.problem(path, "a connections service needs `limit:` (the maximum connections it allows), e.g. limit: 1000")

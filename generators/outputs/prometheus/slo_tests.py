@@ -19,12 +19,11 @@ rules at about 1/72 of its tier's long window (see eval_step) to keep the suite 
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from generators.model import conventions
+from generators.model import conventions, test_series
 from generators.model.test_series import DECOY_JOB, STEP
 from generators.model.types import SLO, BurnTier, Model
 from generators.model.values import decimal_text, format_duration, number
@@ -40,7 +39,8 @@ DYADIC = Decimal(2**20)
 ABOVE, BELOW = Fraction(11, 10), Fraction(9, 10)
 LEFT = Fraction(1, 4)  # budget_left(): an error ratio of a quarter of the budget, so 75% of it is left
 NEAR = Fraction(1, 10_000)  # relative tolerance of budget_left()'s checks (the values are exact up to float64)
-_STATUSES = ("500", "503", "502", "429", "error", "timeout", "200", "204", "301", "404")
+
+_STATUSES = ("500", "503", "502", "429", "error", "timeout", "200", "204", "301", "404")  # in the order the tests try them
 
 Segment = tuple[int, Fraction]  # (steps, bad ratio)
 
@@ -54,19 +54,10 @@ def statuses(slo: SLO) -> tuple[str, str] | None:
     """A bad and a good status value the SLI's regex classifies as such (None: cannot tell)."""
     if slo.sli == "latency":
         return ("", "")
-    try:
-        regex = re.compile(slo.inputs.get("good_status", slo.inputs.get("bad_status", "")))
-    except re.error:
-        return None
     if "good_status" in slo.inputs:
-        good_re = regex
-        bad = [s for s in _STATUSES if not good_re.fullmatch(s)]
-        good = [s for s in _STATUSES if good_re.fullmatch(s)]
-    else:
-        bad_re = regex
-        bad = [s for s in _STATUSES if bad_re.fullmatch(s)]
-        good = [s for s in _STATUSES if not bad_re.fullmatch(s)]
-    return (bad[0], good[0]) if bad and good else None
+        found = test_series.status_examples(slo.inputs["good_status"], _STATUSES, ())
+        return (found[1], found[0]) if found else None
+    return test_series.status_examples(slo.inputs.get("bad_status", ""), _STATUSES, ())
 
 
 def _bad_increment(per_step: Decimal, bad: Fraction) -> Decimal:
