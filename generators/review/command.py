@@ -15,7 +15,7 @@ from generators.errors import SpecError
 from generators.review import report, sources
 
 
-def run(base: str, spec: Path, base_generators: bool = False, out: TextIO = sys.stdout) -> int:
+def run(base: str, spec: Path, base_generators: bool = False, out: TextIO | None = None) -> int:
     try:
         old = sources.base(base, spec, base_generators)
         new = sources.working(spec)
@@ -27,5 +27,5 @@ def run(base: str, spec: Path, base_generators: bool = False, out: TextIO = sys.
     except sources.ReviewError as exc:
         print(f"python -m generators diff: --base {base}: {exc}", file=sys.stderr)
         return 2
-    out.write(report.build(old, new, str(spec), base_generators))
+    (out or sys.stdout).write(report.build(old, new, str(spec), base_generators))
     return 0

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlparse
 
 from generators.review import text
 from generators.review.places import Place, Subjects
-from generators.review.sources import Side
+from generators.review.sources import Side, differing
 
 DASHBOARDS = "grafana/dashboards/"
 SKIP = frozenset({"gridPos", "id", "panels"})
@@ -48,10 +48,10 @@ def _walk(panels: list[Mapping[str, Any]], row: str) -> Iterator[tuple[str, Mapp
             yield row, panel
 
 
-def panels(side: Side) -> dict[tuple[str, int], PanelAt]:
-    """(dashboard file, panel id) -> the panel, rows included."""
+def panels(side: Side, among: frozenset[str]) -> dict[tuple[str, int], PanelAt]:
+    """(dashboard file, panel id) -> the panel, rows included, of the dashboards in `among`."""
     out = {}
-    for path in side.paths(DASHBOARDS, ".json"):
+    for path in side.paths(DASHBOARDS, ".json", among):
         board = side.doc(path)
         for row, panel in _walk(board.get("panels") or [], ""):
             out[(path, int(panel.get("id", 0)))] = PanelAt(str(board.get("title", path)), row, panel)
@@ -66,7 +66,7 @@ def _location(url: str) -> tuple[str, int] | None:
 
 def _owners(side: Side, subjects: Subjects, found: Mapping[tuple[str, int], PanelAt]) -> dict[tuple[str, int], list[str]]:
     """Panel -> the alerts (as subjects) it shows."""
-    uids = {side.doc(path).get("uid"): path for path in side.paths(DASHBOARDS, ".json")}
+    uids = {path.rsplit("/", 1)[-1].removesuffix(".json"): path for path in side.paths(DASHBOARDS, ".json")}  # <folder>/<uid>.json
     urls = [(a.name, a.dashboard_url) for a in side.model.alerts] + [(s.alert, s.dashboard_url) for s in side.model.slos]
     out: dict[tuple[str, int], list[str]] = {}
     slo_rows: dict[tuple[str, str], str] = {}
@@ -143,7 +143,8 @@ def panel_changes(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
 
 def compare(old: Side, new: Side, common: set[str]) -> list[Place]:
     """The changed panels of the alerts both sides have (panels are keyed by id, which renames change anyway)."""
-    before, after = panels(old), panels(new)
+    among = differing(old, new)
+    before, after = panels(old, among), panels(new, among)
     owners = _owners(new, Subjects(new), after)
     out = []
     for key, at in after.items():
@@ -163,14 +164,16 @@ def summary(old: Side, new: Side) -> list[str]:
         lines.append(f"- added dashboard {text.code(new.doc(path).get('title', path))} ({text.code(path)})")
     for path in sorted(boards_old - boards_new):
         lines.append(f"- removed dashboard {text.code(old.doc(path).get('title', path))} ({text.code(path)})")
-    before, after = panels(old), panels(new)
+    among = differing(old, new)
+    before, after = panels(old, among), panels(new, among)
     for verb, side, keys, other in (
         ("added", after, after.keys() - before.keys(), boards_old),
         ("removed", before, before.keys() - after.keys(), boards_new),
     ):
         rows: dict[tuple[str, str], list[str]] = {}
         new_rows: set[tuple[str, str]] = set()
-        for key in sorted(keys, key=list(side).index):
+        order = {key: i for i, key in enumerate(side)}
+        for key in sorted(keys, key=order.__getitem__):
             at = side[key]
             if key[0] not in other:
                 continue  # the whole dashboard was added or removed
@@ -183,7 +186,7 @@ def summary(old: Side, new: Side) -> list[str]:
             if (board, row) in new_rows:
                 where += f" ({'new' if verb == 'added' else 'removed'} row)"
             lines.append(f"- {where}: {verb} {text.plural(len(titles), 'panel')}: {text.codes(titles)}")
-    for key in sorted(after.keys() & before.keys(), key=list(after).index):
+    for key in (k for k in after if k in before):
         a, b = before[key], after[key]
         if a.title != b.title and b.panel.get("type") != "row":
             lines.append(f"- {text.code(b.dashboard)}: panel {text.code(a.title)} renamed {text.code(b.title)}")

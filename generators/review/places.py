@@ -15,7 +15,7 @@ from typing import Any
 
 from generators.model import conventions
 from generators.review import text
-from generators.review.sources import Side
+from generators.review.sources import Side, differing
 
 KINDS = ("rule", "annotation", "dashboard", "runbook", "unit test")  # the order a reviewer reads them in
 RULES, TESTS, RUNBOOKS = "prometheus/rules/", "prometheus/tests/", "docs/runbooks/"
@@ -57,10 +57,10 @@ def tier_of(labels: Mapping[str, str]) -> str:
 
 def compare(old: Side, new: Side, renames: Mapping[str, str], common: set[str]) -> list[Place]:
     """Every changed rule, annotation, runbook line and unit test of the alerts both sides have."""
-    was, now = Subjects(old, renames), Subjects(new)
-    out = _rules(old, new, was, now, common)
+    was, now, among = Subjects(old, renames), Subjects(new), differing(old, new)
+    out = _rules(old, new, was, now, common, among)
     out += _runbooks(old, new, was, common)
-    out += _tests(old, new, was, now, common)
+    out += _tests(old, new, was, now, common, among)
     return out
 
 
@@ -70,10 +70,10 @@ def _scalar(value: Any) -> str:
     return str(value)
 
 
-def _rule_units(side: Side, subjects: Subjects) -> dict[tuple[str, str, str], dict[str, Any]]:
-    """(alert, file, tier) -> rule, for alert rules and for the recordings of an SLO's group."""
-    out: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for path in side.paths(RULES, ".yml"):
+def _rule_units(side: Side, subjects: Subjects, among: frozenset[str]) -> dict[tuple[str, str], tuple[str, dict[str, Any]]]:
+    """(alert, tier) -> (file, rule), for alert rules and for the recordings of an SLO's group."""
+    out: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
+    for path in side.paths(RULES, ".yml", among):
         for group in side.doc(path).get("groups") or ():
             for rule in group.get("rules") or ():
                 labels = rule.get("labels") or {}
@@ -83,7 +83,7 @@ def _rule_units(side: Side, subjects: Subjects) -> dict[tuple[str, str, str], di
                     subject = subjects.of(subjects.slo_alerts.get(labels.get(conventions.SLO, ""), ""))
                     tier = f"recording {rule.get('record')}"
                 if subject is not None:
-                    out[(subject, path, tier)] = rule
+                    out[(subject, tier)] = (path, rule)
     return out
 
 
@@ -93,17 +93,18 @@ def _fields(rule: Mapping[str, Any]) -> dict[tuple[str, str], str]:
     return out
 
 
-def _rules(old: Side, new: Side, was: Subjects, now: Subjects, common: set[str]) -> list[Place]:
-    before, after = _rule_units(old, was), _rule_units(new, now)
+def _rules(old: Side, new: Side, was: Subjects, now: Subjects, common: set[str], among: frozenset[str]) -> list[Place]:
+    before, after = _rule_units(old, was, among), _rule_units(new, now, among)
     merged: dict[tuple[str, str, str, str], list[str]] = {}  # (alert, kind, file, change) -> tiers
     for key in dict.fromkeys([*before, *after]):
-        subject, path, tier = key
+        subject, tier = key
         if subject not in common:
             continue
+        path = (after.get(key) or before[key])[0]
         if key not in before or key not in after:
             merged.setdefault((subject, "rule", path, "rule added" if key in after else "rule removed"), []).append(tier)
             continue
-        a, b = _fields(before[key]), _fields(after[key])
+        a, b = _fields(before[key][1]), _fields(after[key][1])
         for kind, name in dict.fromkeys([*a, *b]):
             x, y = a.get((kind, name)), b.get((kind, name))
             if x == y:
@@ -150,31 +151,32 @@ def _group_alerts(group: Mapping[str, Any], subjects: Subjects) -> list[str]:
     return list(dict.fromkeys(name for name in names if name in subjects.names))
 
 
-def _test_units(side: Side, subjects: Subjects) -> dict[tuple[str, str, str], dict[str, Any]]:
-    """(alert, file, the group's name with its numbers masked + occurrence) -> test group."""
-    out: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for path in side.paths(TESTS, ".yml"):
+def _test_units(side: Side, subjects: Subjects, among: frozenset[str]) -> dict[tuple[str, str], tuple[str, dict[str, Any]]]:
+    """(alert, the group's name with its numbers masked + occurrence) -> (file, test group)."""
+    out: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
+    for path in side.paths(TESTS, ".yml", among):
         for group in side.doc(path).get("tests") or ():
             for name in _group_alerts(group, subjects):
                 subject = subjects.of(name) or name
                 masked = _DIGITS.sub("#", str(group.get("name", "")).replace(name, "@"))
                 n = 1
-                while (subject, path, f"{masked} {n}") in out:
+                while (subject, f"{masked} {n}") in out:
                     n += 1
-                out[(subject, path, f"{masked} {n}")] = group
+                out[(subject, f"{masked} {n}")] = (path, group)
     return out
 
 
-def _tests(old: Side, new: Side, was: Subjects, now: Subjects, common: set[str]) -> list[Place]:
+def _tests(old: Side, new: Side, was: Subjects, now: Subjects, common: set[str], among: frozenset[str]) -> list[Place]:
     """Renamed, added and removed groups one by one; groups that only changed inside counted by what changed."""
-    before, after = _test_units(old, was), _test_units(new, now)
+    before, after = _test_units(old, was, among), _test_units(new, now, among)
     named: dict[tuple[str, str], list[str]] = {}
     inside: dict[tuple[str, str], dict[str, int]] = {}
     for key in dict.fromkeys([*before, *after]):
-        subject, path, _ = key
+        subject = key[0]
         if subject not in common:
             continue
-        a, b = before.get(key), after.get(key)
+        path = (after.get(key) or before[key])[0]
+        a, b = (before[key][1] if key in before else None), (after[key][1] if key in after else None)
         if a is None or b is None:
             named.setdefault((subject, path), []).append(
                 f"added {text.code(str(b['name']))}" if b is not None else f"removed {text.code(str(a['name']))}"  # type: ignore[index]

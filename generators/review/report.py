@@ -110,7 +110,8 @@ def build(old: Side, new: Side, spec: str, base_generators: bool = False) -> str
     by_subject: dict[str, list[Place]] = {}
     for place in places.compare(old, new, diff.renames, common) + dashboards.compare(old, new, common):
         by_subject.setdefault(place.subject, []).append(place)
-    found = _Places(by_subject)
+    # A rename, or a new service or team, changes every place of the alert by itself: the Alerts line says so.
+    found = _Places(by_subject, {n.name for o, n in diff.common if o.name != n.name or alerts.other_changes(o, n)})
     out = _header(old, spec, base_generators)
     out += _section("Alerts", _alerts(diff))
     out += _section("Thresholds and `for`", _thresholds(diff, found), "Each change, then every place its number lands in the render.")

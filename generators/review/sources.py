@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -57,8 +57,15 @@ class Side:
                 self._parsed[path] = raw.decode("utf-8")
         return self._parsed[path]
 
-    def paths(self, prefix: str, suffix: str = "") -> list[str]:
-        return sorted(p for p in self.files if p.startswith(prefix) and p.endswith(suffix))
+    def paths(self, prefix: str, suffix: str = "", among: Collection[str] | None = None) -> list[str]:
+        """Files under prefix ending in suffix; only those in `among` when given."""
+        return sorted(p for p in self.files if p.startswith(prefix) and p.endswith(suffix) and (among is None or p in among))
+
+
+def differing(old: Side, new: Side) -> frozenset[str]:
+    """Files whose bytes differ, or that one side lacks: the only ones a comparison needs to read (a unit in a
+    file both sides render the same is the same unit on both sides)."""
+    return frozenset(p for p in {*old.files, *new.files} if old.files.get(p) != new.files.get(p))
 
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
