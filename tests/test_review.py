@@ -250,7 +250,7 @@ def test_base_generators_render_the_revision_with_its_own_code(repo: Path, capsy
     --base-generators that wording shows as a change of every runbook; the spec change shows as before."""
     source = Path(cli.__file__).parent
     shutil.copytree(source, repo / "generators", ignore=shutil.ignore_patterns("__pycache__"))
-    template = repo / "generators" / "outputs" / "docs" / "templates" / "runbook.md.j2"
+    template = repo / "generators" / "catalog" / "templates" / "runbook.md.j2"
     assert "## Likely causes" in template.read_text()
     template.write_text(template.read_text().replace("## Likely causes", "## Causes"))
     git(repo, "add", "generators")

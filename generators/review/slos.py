@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from generators.model.slo_model import SLO, BurnTier
-from generators.model.types import Model, ScrapeJob
+from generators.model.types import SLO, BurnTier, Model, ScrapeJob
 from generators.outputs.prometheus.slo_rules import num
 from generators.review import text
 
