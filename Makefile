@@ -5,9 +5,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SPEC ?= monitoring.yaml
 OUT ?= .
+BASE ?= HEAD
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup render check test lint bench e2e schema clean
+.PHONY: help setup render check test lint bench e2e schema clean diff
 .PHONY: secrets up down reload demo
 .PHONY: golden
 
@@ -24,6 +25,9 @@ setup: $(STAMP) ## Create .venv with the pinned dependencies
 render: $(STAMP) ## Render every output from the spec (SPEC=path to override; QUICK=1 skips the unit/route tests)
 	$(PY) -m generators schema
 	$(PY) -m generators render --spec $(SPEC) --out $(OUT) $(if $(filter-out 0,$(QUICK)),--quick-validation)
+
+diff: $(STAMP) ## What the spec change does against git revision BASE (default HEAD), in Markdown (docs/review.md)
+	@$(PY) -m generators diff --base $(BASE) --spec $(SPEC)
 
 schema: $(STAMP) ## Write the spec's JSON Schema for editors
 	$(PY) -m generators schema

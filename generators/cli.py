@@ -1,4 +1,4 @@
-"""Command line: python -m generators render|check|schema.
+"""Command line: python -m generators render|check|schema|diff.
 
 Exit codes: 0 ok, 1 invalid spec (every problem printed), 2 usage (bad arguments, an --out that cannot
 be written), 3 a validator rejected the output or is missing (check), 4 drift: the committed output is stale,
@@ -42,6 +42,11 @@ def _parser() -> argparse.ArgumentParser:
     cmd = sub.add_parser("schema", help="write the spec's JSON Schema for editors")
     cmd.add_argument("--out", default=str(schema.SCHEMA_FILE))
     cmd.add_argument("--debug", action="store_true", help="on an internal error, print the traceback")
+    cmd = sub.add_parser("diff", help="what the spec change does against a git revision, in Markdown (docs/review.md)")
+    cmd.add_argument("--base", default="HEAD", help="git revision of the spec to compare with (default: HEAD)")
+    cmd.add_argument("--spec", default="monitoring.yaml", help="spec file (default: monitoring.yaml)")
+    cmd.add_argument("--base-generators", action="store_true", help="render the base side with the revision's own generators")
+    cmd.add_argument("--debug", action="store_true", help="on an internal error, print the traceback")
     return parser
 
 
@@ -56,6 +61,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError as exc:
             return _usage(args.command, f"--out {args.out}: cannot write the schema: {_why(exc, Path(args.out))}")
         return EXIT_OK
+    if args.command == "diff":
+        from generators.review import command
+
+        try:
+            return command.run(args.base, Path(args.spec), args.base_generators)
+        except Exception as exc:  # bad input and git are handled in run(): what raises here is a bug
+            if args.debug:
+                raise
+            print(f"python -m generators diff: internal error, a bug in the generators: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return EXIT_BUG
     spec_path, out = Path(args.spec), Path(args.out)
     bad_out = _not_a_folder(out)
     if bad_out:

@@ -25,6 +25,7 @@ ALLOWED = {
     "validate": {"spec", "model", "outputs", "validate", "pipeline.writer"},
     "pipeline": {"spec", "model", "outputs", "validate", "pipeline"},
     "stack": {"spec", "model", "outputs", "validate", "pipeline", "stack"},
+    "review": {"spec", "model", "outputs", "pipeline", "review"},  # python -m generators diff (docs/review.md)
 }
 # Modules of the outputs stage build documents from the model: they never start a process or touch a file
 # (the writer writes; templates shipped with the package are read by the catalog-like loaders named here).
