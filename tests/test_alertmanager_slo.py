@@ -18,7 +18,7 @@ from generators.model.types import Model
 from generators.outputs.alertmanager import alertmanager
 from generators.outputs.alertmanager import alertmanager_routes as am_routes
 from generators.outputs.prometheus import slo_rules
-from generators.pipeline import writer
+from generators.pipeline import spec, writer
 from generators.spec import source
 from generators.validate import alertmanager_check
 from tests.conftest import ROOT, require_tool
@@ -149,7 +149,7 @@ def test_amtool_routes_every_slo_tier_as_the_spec_says_and_catches_a_missing_con
 
 
 def test_the_tier_inhibit_rules_follow_the_generic_ones(config: dict[str, Any]) -> None:
-    assert config["inhibit_rules"][2:] == [
+    assert config["inhibit_rules"][2:5] == [
         {
             "source_matchers": ['tier="page-1h"', 'slo=~".+"'],
             "target_matchers": ['tier=~"page-6h|ticket-1d|ticket-3d"', 'slo=~".+"'],
@@ -161,6 +161,22 @@ def test_the_tier_inhibit_rules_follow_the_generic_ones(config: dict[str, Any]) 
             "equal": ["slo"],
         },
         {"source_matchers": ['tier="ticket-1d"', 'slo=~".+"'], "target_matchers": ['tier=~"ticket-3d"', 'slo=~".+"'], "equal": ["slo"]},
+    ]
+
+
+def test_then_each_slo_page_mutes_the_critical_threshold_alerts_of_its_fault(config: dict[str, Any]) -> None:
+    """ticket-3d is off and page-6h on by default; http's default thresholds alert on error rate and p95 (p99 is opt-in)."""
+    assert config["inhibit_rules"][5:] == [
+        {
+            "source_matchers": [f'alertname="{AVAILABILITY}"', 'slo="api-availability"', 'tier=~"page-1h|page-6h"'],
+            "target_matchers": ['alertname=~"ApiHighErrorRate"', 'severity="critical"'],
+            "equal": ["service"],
+        },
+        {
+            "source_matchers": [f'alertname="{LATENCY}"', 'slo="api-latency"', 'tier=~"page-1h|page-6h"'],
+            "target_matchers": ['alertname=~"ApiHighLatencyP95"', 'severity="critical"'],
+            "equal": ["service"],
+        },
     ]
 
 
@@ -241,3 +257,47 @@ def test_slo_tiers_get_no_escalation_copies_even_where_warnings_escalate() -> No
     assert [s["tier"] for s in slo_rules.alert_label_sets(model) if s["severity"] == "warning"] == ["ticket-1d", "ticket-3d"] * 3
     assert [s for s in slo_rules.alert_label_sets(model) if "escalation" in s] == []
     assert [sum("alert" in r for r in slo_rules.group(slo)["rules"]) for slo in model.slos] == [4, 4, 4]
+
+
+EXAMPLE_RULES = alertmanager.inhibit_rules(spec.load(ROOT / "monitoring.yaml")[0])
+AVAILABILITY_PAGE = {
+    "alertname": "ApiAvailabilityErrorBudgetBurn",
+    "slo": "api-availability",
+    "tier": "page-1h",
+    "severity": "critical",
+    "service": "api",
+}
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "muted"),
+    [
+        (AVAILABILITY_PAGE, {"alertname": "ApiHighErrorRate", "severity": "critical", "service": "api"}, True),
+        ({**AVAILABILITY_PAGE, "tier": "page-6h"}, {"alertname": "ApiHighErrorRate", "severity": "critical", "service": "api"}, True),
+        (
+            {**AVAILABILITY_PAGE, "tier": "ticket-1d", "severity": "warning"},
+            {"alertname": "ApiHighErrorRate", "severity": "critical", "service": "api"},
+            False,
+        ),
+        (AVAILABILITY_PAGE, {"alertname": "ApiHighErrorRate", "severity": "critical", "service": "worker"}, False),
+        (AVAILABILITY_PAGE, {"alertname": "ApiHighLatencyP95", "severity": "critical", "service": "api"}, False),
+        (AVAILABILITY_PAGE, {"alertname": "ApiTargetDown", "severity": "critical", "service": "api", "instance": "api:8000"}, False),
+        (
+            {**AVAILABILITY_PAGE, "alertname": "ApiLatencyErrorBudgetBurn", "slo": "api-latency"},
+            {"alertname": "ApiHighLatencyP99", "severity": "critical", "service": "api"},
+            True,
+        ),
+    ],
+    ids=[
+        "the fast availability page mutes the error-rate page of its service",
+        "the slow page tier too",
+        "a ticket tier mutes no page",
+        "only on the same service",
+        "availability does not mute latency",
+        "a target down still pages",
+        "the latency SLO page mutes the latency page",
+    ],
+)
+def test_one_fault_one_page(source: dict[str, str], target: dict[str, str], muted: bool) -> None:
+    """An error-rate breach paged twice: the SLO fast burn at +5m23s and ApiHighErrorRate at +6m18s."""
+    assert inhibited(EXAMPLE_RULES, source, target) is muted

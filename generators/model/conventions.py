@@ -132,6 +132,8 @@ def test_file(service: str) -> str:
 # SLOs: the label every SLO series and alert carries, the tier labels, and file names.
 SLO = "slo"
 SLI_KINDS = ("availability", "latency")
+# The threshold signals that watch the same fault as an SLI: while an SLO pages, they do not page again.
+SLI_SIGNALS = {"availability": ("error_rate",), "latency": ("latency_p50", "latency_p95", "latency_p99")}
 SLO_SERVICE_KINDS = ("http", "external_api")  # kinds with request counters, status label and histogram
 SLO_TIER = "tier"
 SLO_LONG_WINDOW = "long_window"

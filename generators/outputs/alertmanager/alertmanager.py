@@ -107,7 +107,8 @@ def routes(model: Model) -> tuple[list[dict[str, Any]], list[tuple[str, ...]]]:
 
 def inhibit_rules(model: Model) -> list[dict[str, Any]]:
     """Critical mutes warning/info of the same alert and service; a faster SLO tier mutes the slower tiers of
-    its SLO; a target down mutes the rest of its instance."""
+    its SLO; an SLO page mutes the critical threshold alerts of the same fault; a target down mutes the rest
+    of its instance."""
     rules: list[dict[str, Any]] = [
         {
             "source_matchers": ['severity="critical"'],
@@ -126,7 +127,8 @@ def inhibit_rules(model: Model) -> list[dict[str, Any]]:
                 "equal": ["instance"],
             }
         )
-    return rules + slo_rules.inhibit_rules(model)  # a faster burn-rate tier mutes the slower tiers of its SLO
+    # A faster burn-rate tier mutes the slower tiers of its SLO; an SLO page mutes the threshold page of its fault.
+    return rules + slo_rules.inhibit_rules(model) + slo_rules.fault_inhibit_rules(model)
 
 
 def time_interval(interval: TimeInterval) -> dict[str, Any]:

@@ -187,6 +187,32 @@ def tier_rows(slo: SLO) -> list[str]:
     ]
 
 
+def fault_inhibit_rules(model: Model) -> list[dict[str, Any]]:
+    """One fault, one page: while an SLO's page tier fires, the service's critical threshold alerts on the same
+    signal (error ratio for availability, latency percentiles for latency) stay quiet. The SLO pages first
+    for a real breach (its fast tier needs 2m, a threshold 5m); a threshold page still goes out for a fault
+    the SLO does not see. `equal: [service]` keeps it to the service."""
+    out = []
+    for slo in model.slos:
+        pages = [t.name for t in slo.tiers if t.kind == "page"]
+        signals = conventions.SLI_SIGNALS.get(slo.sli, ())
+        targets = sorted({a.name for a in model.alerts if a.service == slo.service and a.signal in signals and a.kind != "custom"})
+        if not pages or not targets:
+            continue
+        out.append(
+            {
+                "source_matchers": [
+                    f'alertname="{slo.alert}"',
+                    f'{conventions.SLO}="{slo.id}"',
+                    f'{conventions.SLO_TIER}=~"{"|".join(pages)}"',
+                ],
+                "target_matchers": [f'alertname=~"{"|".join(targets)}"', f'{conventions.SEVERITY}="critical"'],
+                "equal": [conventions.SERVICE],
+            }
+        )
+    return out
+
+
 def alert_label_sets(model: Model) -> list[dict[str, str]]:
     """The exact label set of every SLO alert (alertname included): inputs for amtool route tests."""
     return [{"alertname": slo.alert, **labels(slo, tier)} for slo in model.slos for tier in slo.tiers]
