@@ -152,13 +152,18 @@ def _lines(series: dict[Labels, Array], times: npt.NDArray[np.int64], lo: int, h
                 yield f"{head}{value!r} {stamp}\n"
 
 
-def write_openmetrics(corpus: Corpus, folder: Path) -> list[Path]:
-    """One OpenMetrics file per 2h block (aligned to the epoch, as Prometheus' blocks are)."""
+def blocks(corpus: Corpus) -> list[int]:
+    """Start of every 2h block the corpus has samples in (aligned to the epoch, as Prometheus' blocks are)."""
+    first = corpus.start_ms - corpus.start_ms % BLOCK_MS
+    return list(range(first, corpus.end_ms + max(t.offset_ms for t in corpus.targets), BLOCK_MS))
+
+
+def write_openmetrics(corpus: Corpus, folder: Path, only: Sequence[int] | None = None) -> list[Path]:
+    """One OpenMetrics file per 2h block (only: those block starts)."""
     folder.mkdir(parents=True, exist_ok=True)
     files = []
-    first = corpus.start_ms - corpus.start_ms % BLOCK_MS
     stored = [(t.all_series(), t.times_ms()) for t in corpus.targets]
-    for lo in range(first, corpus.end_ms + max(t.offset_ms for t in corpus.targets), BLOCK_MS):
+    for lo in blocks(corpus) if only is None else only:
         path = folder / f"corpus-{show_time(lo).replace(' ', 'T').replace(':', '')}.om"
         with path.open("w") as out:
             for series, times in stored:

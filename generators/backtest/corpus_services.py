@@ -82,7 +82,7 @@ def api(tl: Timeline) -> tuple[Target, dict[str, Array]]:
     for code, incr in (("200", llm - limited - failed), ("429", limited), ("500", failed)):
         t.add("llm_api_requests_total", counter(incr, [deploy]), status_code=code)
     t.add("llm_quota_used_ratio", ramp(tl, 0, tl.hours, 0.30, 0.85))  # benign: a slow ramp that stays under 90%
-    t.add("llm_tenant_quota_used_ratio", np.clip(0.87 + wander("acme", tl.n, 0.02, 20), 0, 1), tenant="acme")  # drifts around 90%
+    t.add("llm_tenant_quota_used_ratio", np.clip(0.87 + wander("acme", tl.n, 0.02, 4), 0, 1), tenant="acme")  # jitters at 90%
     t.add("llm_tenant_quota_used_ratio", 0.1, tenant="globex")
     t.add("recommendations_served_total", counter(rng("recommendations").poisson(16 * season * tl.step_s).astype(np.float64), [deploy]))
     sse = 600 + 200 * (season - 1) + rng("sse").normal(0, 15, tl.n)
