@@ -56,9 +56,13 @@ _RELATIVE = re.compile(r"^now(?:-(?P<ago>.+))?$")
 def parse_time(text: str, now_ms: int | None = None, what: str = "--from") -> int:
     """'now', 'now-1h', RFC 3339 ('2026-01-05T00:00:00Z') or Unix seconds -> milliseconds."""
     now_ms = int(time.time() * SECOND) if now_ms is None else now_ms
+    bad = BacktestError(f"{what} {text!r}: not a time (examples: now-1h, 2026-01-05T00:00:00Z, 1767571200)")
     relative = _RELATIVE.match(text.strip())
     if relative:
-        return now_ms - duration_ms(relative.group("ago"), what) if relative.group("ago") else now_ms
+        try:
+            return now_ms - duration_ms(relative.group("ago"), what) if relative.group("ago") else now_ms
+        except BacktestError:
+            raise bad from None
     try:
         return int(float(text) * SECOND)
     except ValueError:
@@ -66,7 +70,7 @@ def parse_time(text: str, now_ms: int | None = None, what: str = "--from") -> in
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise BacktestError(f"{what} {text!r}: not a time (examples: now-1h, 2026-01-05T00:00:00Z, 1767571200)") from None
+        raise bad from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return int(parsed.timestamp() * SECOND)
