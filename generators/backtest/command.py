@@ -60,7 +60,8 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _corpus_blocks() -> Path:
-    print("corpus: building the TSDB blocks once (about a minute), then cached", file=sys.stderr)
+    if not (tsdb.cached() / "COMPLETE").is_file():
+        print(f"corpus: building its TSDB blocks once (about a minute) into {tsdb.cached()}", file=sys.stderr)
     return tsdb.blocks()
 
 

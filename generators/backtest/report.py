@@ -82,7 +82,8 @@ def _rate(count: float, days: float, per: float) -> str:
 def markdown(result: Result) -> str:
     dep, days = result.deployment, result.days
     lines = [
-        f"## Backtest of {dep.spec_path}: {show_time(result.start_ms)} to {show_time(result.end_ms)} UTC ({days:.2f} days)",
+        f"## Backtest of {dep.spec_path}: {show_time(result.start_ms)} to {show_time(result.end_ms)} UTC "
+        f"({show_duration(result.end_ms - result.start_ms)})",
         "",
         f"{len(dep.rules)} alert rules evaluated every {show_duration(dep.evaluation_interval_ms)} (recording rules inlined), "
         f"routed through the rendered Alertmanager tree.",

@@ -38,9 +38,13 @@ def digest() -> str:
     return h.hexdigest()[:16]
 
 
+def cached() -> Path:
+    return Path(conventions.cache_folder()) / f"backtest-corpus-{digest()}"
+
+
 def blocks() -> Path:
     """The corpus' TSDB folder, built now unless the cache has this version."""
-    target = Path(conventions.cache_folder()) / f"backtest-corpus-{digest()}"
+    target = cached()
     if (target / "COMPLETE").is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
