@@ -9,6 +9,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: help setup render check test lint bench e2e schema clean backtest
 .PHONY: secrets up down reload demo
+.PHONY: golden
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "} {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -33,6 +34,9 @@ check: $(STAMP) ## Validate the committed output with promtool/amtool and fail w
 test: $(STAMP) ## Run the test suite (includes make check)
 	$(MAKE) --no-print-directory check
 	$(PY) -m pytest -q -n 2
+
+golden: $(STAMP) ## Rewrite tests/cases/*/expected/ from the generators (CASES="minimal ..." for some); read git diff after
+	$(PY) -m tests.update_golden $(CASES)
 
 e2e: $(STAMP) ## End-to-end: native stack, faults -> notification sinks, panels have data (~3 min)
 	$(PY) -m pytest -q -m e2e

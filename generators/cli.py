@@ -1,14 +1,14 @@
 """Command line: python -m generators render|check|schema|backtest (backtest: generators/backtest/command.py).
 
 Exit codes: 0 ok, 1 invalid spec (every problem printed), 2 usage (bad arguments, an --out that cannot
-be written), 3 a validator rejected the output or is missing (check), 4 drift: the committed output is stale.
+be written), 3 a validator rejected the output or is missing (check), 4 drift: the committed output is stale,
+70 an internal error: a bug in the generators, never the spec's fault (--debug prints the traceback).
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
-import json
 import sys
 import time
 from collections.abc import Sequence
@@ -21,8 +21,7 @@ from generators.outputs.prometheus import promtool_tests
 from generators.pipeline import parallel, render
 from generators.spec import schema
 
-EXIT_OK, EXIT_SPEC, EXIT_USAGE, EXIT_TOOL, EXIT_DRIFT = 0, 1, 2, 3, 4
-SCHEMA_FILE = Path(__file__).with_name("schema") / "monitoring.schema.json"
+EXIT_OK, EXIT_SPEC, EXIT_USAGE, EXIT_TOOL, EXIT_DRIFT, EXIT_BUG = 0, 1, 2, 3, 4, 70  # 70: EX_SOFTWARE
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,14 +39,12 @@ def _parser() -> argparse.ArgumentParser:
                 action="store_true",
                 help="skip the slow checks: promtool unit tests, amtool route tests (the test suite, which renders often)",
             )
+        cmd.add_argument("--debug", action="store_true", help="on an internal error, print the traceback")
     cmd = sub.add_parser("schema", help="write the spec's JSON Schema for editors")
-    cmd.add_argument("--out", default=str(SCHEMA_FILE))
+    cmd.add_argument("--out", default=str(schema.SCHEMA_FILE))
+    cmd.add_argument("--debug", action="store_true", help="on an internal error, print the traceback")
     backtest_command.add_arguments(sub.add_parser("backtest", help="evaluate the rules over recorded history (docs/backtest.md)"))
     return parser
-
-
-def schema_text() -> str:
-    return json.dumps(schema.build(), indent=2, sort_keys=True) + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -59,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return backtest_command.main(args)
     if args.command == "schema":
         try:
-            Path(args.out).write_text(schema_text())
+            Path(args.out).write_text(schema.text())
         except OSError as exc:
             return _usage(args.command, f"--out {args.out}: cannot write the schema: {_why(exc, Path(args.out))}")
         return EXIT_OK
@@ -74,6 +71,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc.disable()
     try:
         return _run(args, spec_path, out)
+    except Exception as exc:  # after validation nothing may raise: what does is a bug, said in one line
+        if args.debug:
+            raise
+        print(
+            f"python -m generators {args.command}: internal error, a bug in the generators (not in {spec_path}): "
+            f"{type(exc).__name__}: {exc}; the previous output is unchanged; rerun with --debug for the traceback",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
     finally:
         if gc_was_on:
             gc.enable()

@@ -123,8 +123,8 @@ def test_webhook_url_secret_renders_url_file_and_warns(tmp_path: Path) -> None:
     dms = {r["name"]: r for r in alertmanager.config(model)["receivers"]}["dms"]
     assert dms["webhook_configs"] == [{"send_resolved": False, "url_file": "/run/secrets/dms_url"}]
     assert warnings == [
-        f"{tmp_path}/spec.yaml:10:36: channels.dms.url_secret: warning: renders `url_file:`, which needs Alertmanager >= 0.27 "
-        "(0.25 rejects the config); use `url:` for a URL that is not a secret"
+        f"{tmp_path}/spec.yaml:10:36: channels.dms.url_secret: warning: renders `url_file:`, which needs Alertmanager >= 0.28 "
+        "(0.25 rejects the config, 0.26 and 0.27 crash when the webhook answers an error); use `url:` for a URL that is not a secret"
     ]
 
 

@@ -230,3 +230,30 @@ def test_a_machine_failure_is_one_line_and_exit_3(
     assert cli.main(["render", "--spec", str(GOOD), "--out", str(rendered)]) == cli.EXIT_TOOL
     assert capsys.readouterr().err.splitlines() == [expected]
     assert tree_digest(rendered) == before
+
+
+def test_a_mapper_that_fails_on_a_valid_spec_is_a_bug_exit_70_not_a_dropped_service(
+    rendered: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A kind whose catalog record lacks a table used to drop the service silently (exit 0, alerts gone)."""
+    from generators.model import build_model
+
+    before = tree_digest(rendered)
+    original = build_model.Builder.service
+
+    def incomplete_kind(self: build_model.Builder, path: object, raw: object, name: str, kind: str, stack: object) -> object:
+        if name == "cache":
+            raise KeyError("signals")  # what a catalog record without its signal table raises
+        return original(self, path, raw, name, kind, stack)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build_model.Builder, "service", incomplete_kind)
+    capsys.readouterr()
+    assert cli.main(["render", "--spec", str(GOOD), "--out", str(rendered), QUICK]) == cli.EXIT_BUG
+    assert capsys.readouterr().err.splitlines() == [
+        f"python -m generators render: internal error, a bug in the generators (not in {GOOD}): KeyError: 'signals'; "
+        "the previous output is unchanged; rerun with --debug for the traceback"
+    ]
+    assert tree_digest(rendered) == before
+    with pytest.raises(KeyError, match="signals"):
+        cli.main(["render", "--spec", str(GOOD), "--out", str(rendered), QUICK, "--debug"])
+    assert tree_digest(rendered) == before

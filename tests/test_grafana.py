@@ -28,7 +28,7 @@ def model() -> Model:
 
 @pytest.fixture(scope="module")
 def built(model: Model) -> dict[str, Any]:
-    return grafana.build(model)
+    return grafana.build(model, grafana.dashboards(model))
 
 
 def boards(built: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -126,7 +126,7 @@ def test_a_threshold_changed_in_the_spec_changes_the_alert_its_text_and_the_pane
     (critical,) = [t for t in alert.tiers if t.severity == "critical"]
     assert critical.expr == 'service:http_requests_errors:ratio_rate5m{service="api"} > 0.075'
     assert rules.alert_annotations(alert, critical)["description"].endswith("Threshold: > 7.5% for 5m.")
-    p = alert_panel(grafana.build(model), alert)
+    p = alert_panel(grafana.build(model, grafana.dashboards(model)), alert)
     assert steps(p) == [("green", None), ("orange", 0.02), ("red", 0.075)]
     assert "critical: > 7.5% for 5m" in p["description"]
     written = writer.serialize("x.json", p).decode()
@@ -145,7 +145,7 @@ def test_dashboards_are_marked_generated_and_deterministic(model: Model, built: 
     for board in boards(built).values():
         assert board["description"].endswith(conventions.GENERATED_HEADER)
         assert board["id"] is None and board["schemaVersion"] >= 39 and board["editable"] is False
-    again = writer.to_bytes(grafana.build(model))
+    again = writer.to_bytes(grafana.build(model, grafana.dashboards(model)))
     assert again == writer.to_bytes(built)
 
 

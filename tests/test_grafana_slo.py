@@ -40,7 +40,7 @@ def example() -> Model:
 
 @pytest.fixture(scope="module")
 def board(example: Model) -> dict[str, Any]:
-    doc: dict[str, Any] = grafana.build(example)[PATH]
+    doc: dict[str, Any] = grafana.build(example, grafana.dashboards(example))[PATH]
     return doc
 
 
@@ -93,7 +93,7 @@ def test_sli_and_budget_panels_draw_the_objective_and_the_overspent_line(board: 
 
 def test_a_28_day_slo_with_a_disabled_tier_draws_its_own_factors() -> None:
     slo = {"sli": "latency", "le": "0.25", "objective": "99%", "window": "28d", "tiers": {"ticket-3d": False}}
-    doc = grafana.build(model_of(mutate(slo)))[PATH]
+    doc = (lambda m: grafana.build(m, grafana.dashboards(m)))(model_of(mutate(slo)))[PATH]
     burn = panel(doc, conventions.panel_id("api-availability", "burn_rate"))
     assert steps(burn) == [("green", None), ("orange", 2.8), ("red", 5.6), ("red", 13.44)]
     assert [t["legendFormat"] for t in burn["targets"]] == ["5m", "30m", "1h", "2h", "6h", "1d"]  # no 3d: its tier is off
@@ -106,7 +106,7 @@ def test_a_28_day_slo_with_a_disabled_tier_draws_its_own_factors() -> None:
 def test_a_spec_without_slos_gets_an_empty_slo_dashboard() -> None:
     data = yaml.safe_load(GOOD)
     del data["services"]["api"]["slos"]
-    doc = grafana.build(model_of(yaml.safe_dump(data)))[PATH]
+    doc = grafana.dashboards(model_of(yaml.safe_dump(data)))[PATH]
     assert (doc["panels"], [v["name"] for v in doc["templating"]["list"]]) == ([], ["datasource"])
 
 

@@ -6,7 +6,6 @@ import os
 
 import pytest
 
-from generators.outputs import grafana
 from generators.outputs.prometheus import promtool_tests
 from generators.pipeline import parallel, render, spec
 from tests.conftest import ROOT
@@ -67,10 +66,8 @@ def test_an_exception_here_still_reaps_the_child(monkeypatch: pytest.MonkeyPatch
 def test_forked_documents_are_the_bytes_of_a_serial_render(monkeypatch: pytest.MonkeyPatch) -> None:
     model, _ = spec.load(ROOT / "monitoring.yaml")
     serial = render.documents(model)
-    grafana._LAST.clear()
-    promtool_tests._LAST.clear()
     monkeypatch.setattr(render, "FORK_FROM_SERVICES", 1)
     forked = render.documents(model)
     assert list(forked) == list(serial)  # same paths in the same order, the manifest last
     assert forked == serial
-    assert promtool_tests.untested(model) == []  # the tests' cache lives in this process
+    assert promtool_tests.untested(model) == []

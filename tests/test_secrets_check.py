@@ -6,8 +6,11 @@ one wherever it is written (a Slack hooks URL under `url:`, a 32-character key i
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
+from generators.outputs.alertmanager import channels
 from generators.spec import secrets_check, source
 from tests.test_spec_errors import mutate
 
@@ -113,3 +116,36 @@ def test_prose_and_secret_names_are_not_flagged(mutation: tuple[str, str]) -> No
 
 def test_the_good_fixture_has_no_secrets() -> None:
     assert problems(mutate("version: 1", "version: 1")) == []
+
+
+ROUTED = "pager: {type: pagerduty, routing_key_secret: pd_key, routing_key: db-oncall}"
+
+
+@pytest.mark.parametrize(
+    ("declares", "expected"),
+    [
+        pytest.param(
+            False,
+            ["monitoring.yaml:8:56: channels.pager.routing_key: " + named("routing_key", "routing_key_secret")],
+            id="a secret-looking key the channel type does not declare is a secret",
+        ),
+        pytest.param(True, [], id="a key the channel type declares as a plain field is no secret"),
+    ],
+)
+def test_a_channel_type_vouches_for_its_own_plain_fields(monkeypatch: pytest.MonkeyPatch, declares: bool, expected: list[str]) -> None:
+    pagerduty = channels.TYPES["pagerduty"]
+    if declares:  # a type like VictorOps, whose routing_key names a route
+        fields = {**pagerduty.fields, "routing_key": {"type": "string"}}
+        monkeypatch.setattr(channels, "TYPES", {**channels.TYPES, "pagerduty": dataclasses.replace(pagerduty, fields=fields)})
+    assert problems(mutate(PAGER, ROUTED)) == expected
+
+
+def test_a_declared_field_s_value_is_still_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    pagerduty = channels.TYPES["pagerduty"]
+    fields = {**pagerduty.fields, "routing_key": {"type": "string"}}
+    monkeypatch.setattr(channels, "TYPES", {**channels.TYPES, "pagerduty": dataclasses.replace(pagerduty, fields=fields)})
+    key = "0123456789abcdef0123456789abcdef"
+    assert problems(mutate(PAGER, f"pager: {{type: pagerduty, routing_key_secret: pd_key, routing_key: {key}}}")) == [
+        "monitoring.yaml:8:69: channels.pager.routing_key: "
+        + looks_like("a 32-character key (PagerDuty integration key?)", "routing_key_secret: pagerduty_routing_key")
+    ]

@@ -117,3 +117,25 @@ def test_slack_webhook_and_smtp_are_recorded_per_channel(running: sinks.Sinks) -
         "subject": "[FIRING:1] X",
         "text": "body text\n",
     }
+
+
+@pytest.mark.parametrize(
+    ("sink", "body", "line"),
+    [
+        pytest.param(
+            "pagerduty", GOOD_EVENT, "trigger: ApiHighErrorRate (api): too many requests fail", id="pagerduty: action and summary"
+        ),
+        pytest.param("slack", {"attachments": [{"title": "[FIRING:1] X (api)"}]}, "[FIRING:1] X (api)", id="slack: the attachment title"),
+        pytest.param("slack", {"text": "plain"}, "plain", id="slack without attachments: the text"),
+        pytest.param("email", {"subject": "[FIRING:1] X"}, "[FIRING:1] X", id="email: the subject"),
+        pytest.param(
+            "webhook",
+            {"status": "firing", "alerts": [{"labels": {"alertname": "B"}}, {"labels": {"alertname": "A"}}]},
+            "firing: A, B",
+            id="webhook: status and sorted alert names",
+        ),
+        pytest.param("opsgenie", {"message": "m"}, '{"message": "m"}', id="opsgenie: the JSON body"),
+    ],
+)
+def test_headline_speaks_each_channel_type_s_protocol(sink: str, body: dict[str, Any], line: str) -> None:
+    assert sinks.headline(sinks.Received(sink, "c", 0.0, body)) == line

@@ -10,7 +10,8 @@ import yaml
 
 from generators.errors import SpecError
 from generators.model import build_model
-from generators.model.slo_model import SLO, decimal_text
+from generators.model.types import SLO
+from generators.model.values import decimal_text
 from generators.spec import source
 
 GOOD = """\

@@ -167,12 +167,12 @@ def test_generated_tests_catch_a_wrong_threshold(tmp_path: Path) -> None:
     assert 'tier="page-1h"} 1E+00\n        got: nil' in result.stdout + result.stderr
 
 
-def test_the_readme_worked_example_is_what_the_generator_computes() -> None:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+def test_the_docs_worked_example_is_what_the_generator_computes() -> None:
+    page = (Path(__file__).resolve().parent.parent / "docs" / "slos.md").read_text()
     (slo,) = model().slos
     rows = slo_rules.tier_rows(slo)
     assert rows[0] == "| page-1h | critical | 1h / 5m | 14.4 | 0.072 | 2m | 2d2h |"
-    assert "\n".join(rows) in readme
+    assert "\n".join(rows) in page
 
 
 def test_dashboard_data_lists_the_tier_thresholds() -> None:

@@ -168,7 +168,26 @@ CASES = [
     (
         "a duplicate alert name",
         ("name: QuotaHigh", "name: ApiHighErrorRate"),
-        "monitoring.yaml:31:5: custom[0]: alert name 'ApiHighErrorRate' is also produced by services.api.thresholds.error_rate; rename the service or the custom alert",
+        "monitoring.yaml:31:5: custom[0]: alert name 'ApiHighErrorRate' is also produced by services.api.thresholds.error_rate (monitoring.yaml:22:7); rename the service or the custom alert",
+    ),
+    (
+        "a service named custom, whose rule file the custom alerts write",
+        ("  cache:\n", "  custom:\n"),
+        "monitoring.yaml:30:1: custom: rule file 'prometheus/rules/custom.rules.yml' is also produced by services.custom (monitoring.yaml:24:3); rename the service that clashes with it",
+    ),
+    (
+        "a service named like the file of an SLO",
+        (
+            '      latency_p95: {warning: "> 2s for 15m", critical: "> 3s for 10m"}\n  cache:\n',
+            '      latency_p95: {warning: "> 2s for 15m", critical: "> 3s for 10m"}\n'
+            '    slos:\n      availability: {sli: availability, objective: "99.5%", window: 30d}\n  slo-api-availability:\n',
+        ),
+        "monitoring.yaml:25:7: services.api.slos.availability: rule file 'prometheus/rules/slo-api-availability.rules.yml' is also produced by services.slo-api-availability (monitoring.yaml:26:3); rename the service or the SLO",
+    ),
+    (
+        "two services whose names give the same alert-name prefix",
+        ("  cache:\n", "  api-:\n"),
+        "monitoring.yaml:24:3: services.api-: alert names start with 'Api', as those of services.api (monitoring.yaml:16:3) do: service names that differ only in their '-' give the same alert names; rename one of them",
     ),
     (
         "a custom expression that does not parse",

@@ -84,7 +84,7 @@ def test_every_rendered_document_round_trips() -> None:
 def test_json_bytes_are_those_of_json_dumps() -> None:
     """orjson writes the files; the bytes must stay what json.dumps(indent=2, sort_keys=True) writes."""
     model, _ = spec.load(ROOT / "monitoring.yaml")
-    docs = {**render.grafana.build(model)}
+    docs = {**render.grafana.build(model, render.grafana.dashboards(model))}
     tricky = {"b": [1, 2.5, -0.0, 0.0001, 10**15, None, True], "a": {"z": 'ünï "q" \\ \n\t\u2028', "e": {}, "l": []}}
     docs["tricky.json"] = tricky
     checked = 0

@@ -17,6 +17,8 @@ from generators.model import conventions
 
 CATALOG_DIR = Path(__file__).parent
 CATALOG_FILE = CATALOG_DIR / "signals.yaml"
+SLO_TIERS_FILE = CATALOG_DIR / "slo_tiers.yaml"  # burn-rate windows and tiers (Google SRE workbook)
+IMAGES_FILE = CATALOG_DIR / "images.yaml"  # compose image tags, pinned in this one place
 
 # Kinds a service may declare under `services:`; the others are fixed blocks of the spec.
 SERVICE_KINDS = ("http", "postgres", "redis", "queue", "external_api", "connections")
@@ -76,6 +78,26 @@ def load() -> dict[str, Any]:
         data: dict[str, Any] = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     kinds: dict[str, Any] = data["kinds"]
     return kinds
+
+
+@functools.cache
+def slo_tiers() -> dict[str, Any]:
+    with SLO_TIERS_FILE.open(encoding="utf-8") as handle:
+        data: dict[str, Any] = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return data
+
+
+@functools.cache
+def images() -> dict[str, str]:
+    data = yaml.safe_load(IMAGES_FILE.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return {str(k): str(v) for k, v in data.items()}
+
+
+@functools.cache
+def template_text(name: str) -> str:
+    """A template shipped with the catalog (templates/<name>): Alertmanager's message templates, the runbook's."""
+    return (CATALOG_DIR / "templates" / name).read_text(encoding="utf-8")
 
 
 def kind(name: str) -> dict[str, Any]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
+from fractions import Fraction
 
 _DURATION = re.compile(r"^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$")
 _DURATION_UNITS = (
@@ -178,3 +179,15 @@ def _unit_noun(unit: str) -> str:
         "count": "number",
         "ratio": "number",
     }[unit]
+
+
+def decimal_text(value: Fraction) -> tuple[str, bool]:
+    """Exact decimal text of a fraction when it has one; else 15 significant digits. (text, exact)."""
+    den = value.denominator
+    for prime in (2, 5):
+        while den % prime == 0:
+            den //= prime
+    with localcontext() as ctx:
+        ctx.prec = 60 if den == 1 else 15
+        text = format((Decimal(value.numerator) / Decimal(value.denominator)).normalize(), "f")
+    return text, den == 1

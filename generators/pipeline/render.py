@@ -17,6 +17,7 @@ from generators.outputs.grafana import provisioning
 from generators.outputs.kubernetes import kubernetes
 from generators.outputs.prometheus import ha, prometheus_config, promtool_tests, rules, slo_rules, slo_tests
 from generators.pipeline import parallel, spec, writer
+from generators.spec import schema
 from generators.validate import suite as validate
 from generators.validate import tools
 
@@ -27,29 +28,29 @@ def _prometheus(model: Model) -> dict[str, Any]:
     return {"prometheus/prometheus.yml": prometheus_config.build(model)}
 
 
-def _kubernetes(model: Model) -> dict[str, Any]:
-    """kubernetes/: the same rules, monitors, Alertmanager config and dashboards, wrapped for prometheus-operator."""
-    return kubernetes.build(
+def _grafana_and_kubernetes(model: Model) -> dict[str, Any]:
+    """grafana/ and kubernetes/: the dashboards are built once and handed to the ConfigMaps that wrap them,
+    with the same rules, monitors and Alertmanager config, for prometheus-operator."""
+    boards = grafana.dashboards(model)
+    wrapped = kubernetes.build(
         model,
         alertmanager=alertmanager.config,
         alertmanager_templates=alertmanager_templates.files,
-        dashboards=grafana.dashboards,
+        dashboards=lambda _: boards,
         datasources=provisioning.datasources,
     )
+    return {**grafana.build(model, boards), **wrapped}
 
 
-# Every generator that contributes files; later issues append theirs.
+# Every generator that contributes files: pure functions of the model.
 OUTPUTS: list[Output] = [_prometheus, rules.build, promtool_tests.build, runbooks.build, signal_docs.build, alertmanager.build]
-OUTPUTS.append(grafana.build)  # grafana/dashboards and grafana/provisioning
-OUTPUTS.append(compose.build)
-OUTPUTS += [slo_rules.build, slo_tests.build]
-OUTPUTS += [ha.build, _kubernetes]  # prometheus/ha/ and kubernetes/ (README: Scaling out)
+OUTPUTS += [_grafana_and_kubernetes, compose.build]  # grafana/, kubernetes/ (docs: scaling out), compose/
+OUTPUTS += [slo_rules.build, slo_tests.build, ha.build]  # SLO rule groups and tests, prometheus/ha/
 
 
-# Run in a forked child for large specs (parallel.both): dashboards and what wraps them (kubernetes/ reuses
-# the dashboards built in the same process), about half of a 1,000-service render. The promtool tests stay
-# here: the CLI summary reads their cache.
-FORKED: tuple[Output, ...] = (grafana.build, _kubernetes, alertmanager.build, compose.build, ha.build)
+# For large specs the pipeline runs these in a forked child (parallel.both), the rest here: the dashboards
+# and what wraps them are about half of a 1,000-service render.
+FORKED: tuple[Output, ...] = (_grafana_and_kubernetes, alertmanager.build, compose.build, ha.build)
 FORK_FROM_SERVICES = 100  # below this a render takes well under a second: not worth a process
 
 
@@ -130,10 +131,8 @@ def check(spec_path: Path, out: Path, log: TextIO = sys.stderr) -> list[str]:
     model, _ = spec.load(spec_path)
     files = documents(model)
     problems = writer.drift(out, files)
-    from generators import cli
-
-    if cli.SCHEMA_FILE.read_text() != cli.schema_text():
-        problems.append(f"{cli.SCHEMA_FILE}: stale, the catalog changed (run make render)")
+    if schema.SCHEMA_FILE.read_text() != schema.text():
+        problems.append(f"{schema.SCHEMA_FILE}: stale, the catalog changed (run make render)")
     try:
         validate_tree(out, strict=True, log=log, full=True)
     except ValidationFailed as exc:

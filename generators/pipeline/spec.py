@@ -8,6 +8,7 @@ from generators.errors import Location, Problem, SpecError
 from generators.model import build_model
 from generators.model.types import Model
 from generators.spec import source
+from generators.validate import promql
 
 
 def load(path: str | Path) -> tuple[Model, list[Problem]]:
@@ -17,4 +18,5 @@ def load(path: str | Path) -> tuple[Model, list[Problem]]:
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise SpecError([Problem(Location(name, 1, 1), "", f"cannot read the spec: {exc.strerror}")]) from None
-    return build_model.build(source.load(name, raw))
+    loaded = source.load(name, raw)
+    return build_model.build(loaded, lambda model: promql.custom_problems(model, loaded))

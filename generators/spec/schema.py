@@ -7,15 +7,21 @@
 from __future__ import annotations
 
 import functools
+import json
+from pathlib import Path as FilePath
 from typing import Any
 
 from generators import catalog
 from generators.model import conventions
+from generators.outputs.alertmanager import channels
+from generators.outputs.alertmanager.channel_type import ChannelType
 from generators.spec import scaling_schema
 
+# Committed where editors find it (monitoring.yaml's first line points at it); `make check` fails when stale.
+SCHEMA_FILE = FilePath(__file__).parents[1] / "schema" / "monitoring.schema.json"
 SCHEMA_ID = "https://github.com/acme/monitoring/generators/schema/monitoring.schema.json"
-SEVERITIES = ("critical", "warning", "info")
-CHANNEL_TYPES = ("pagerduty", "slack", "email", "webhook", "opsgenie")
+SEVERITIES = conventions.SEVERITIES
+CHANNEL_TYPES = tuple(channels.TYPES)
 
 _DURATION = {"type": "string", "description": "Prometheus duration", "examples": ["30s", "5m", "1h30m"]}
 _SECRET = {
@@ -24,11 +30,6 @@ _SECRET = {
     "description": "name of a secret file under compose/secrets/ (mounted at /run/secrets/<name>)",
     "examples": ["slack_alerts_webhook"],
 }
-
-
-def _secret(key: str) -> dict[str, Any]:
-    """A `*_secret` key of a channel, with its own example name (missing-key errors quote it)."""
-    return {**_SECRET, "examples": [conventions.SECRET_EXAMPLES[key]]}
 
 
 _NAME = {"type": "string", "pattern": "^[a-z][a-z0-9-]*$", "examples": ["api", "payments-worker"]}
@@ -82,8 +83,6 @@ def _metrics(kind: str) -> dict[str, Any]:
 
 def _slos() -> dict[str, Any]:
     """services.<name>.slos: values are checked (with located messages) by generators/slo_model.py."""
-    from generators.model import slo_model
-
     tier = {
         "type": ["object", "boolean"],
         "not": {"const": True},
@@ -95,14 +94,14 @@ def _slos() -> dict[str, Any]:
         {
             "sli": {
                 "description": "availability (requests by status) or latency (requests under a bucket boundary)",
-                "examples": list(slo_model.SLI_KINDS),
+                "examples": list(conventions.SLI_KINDS),
             },
             "objective": {"description": "share of good requests, below 100%", "examples": ["99.5%", "95%"]},
             "window": {"description": "whole days", "examples": ["30d", "28d"]},
             "bad_status": {"description": "availability: status regex of bad requests (default: error_status)", "examples": ["5.."]},
             "good_status": {"description": "availability: status regex of good requests (instead of bad_status)", "examples": ["2..|3.."]},
             "le": {"description": "latency: the histogram bucket boundary, quoted exactly as the exporter writes it", "examples": ["0.5"]},
-            "tiers": _obj({t["name"]: tier for t in slo_model.tier_data()["tiers"]}),
+            "tiers": _obj({t["name"]: tier for t in catalog.slo_tiers()["tiers"]}),
         },
         ("sli", "objective", "window"),
     )
@@ -139,44 +138,27 @@ def _block(kind: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     return _obj(props, ("targets",))
 
 
+def _channel_field(t: ChannelType, key: str) -> dict[str, Any]:
+    """One spec key of a channel type; a `*_secret` key is a secret name, with the type's example."""
+    if key.endswith("_secret"):
+        return {**_SECRET, "examples": [t.secrets[key].example], **t.fields[key]}
+    return dict(t.fields[key])
+
+
 def _channel() -> dict[str, Any]:
-    fields: dict[str, dict[str, Any]] = {
-        "pagerduty": {"routing_key_secret": _secret("routing_key_secret")},
-        "slack": {"channel": {"type": "string", "examples": ["#alerts"]}, "webhook_secret": _secret("webhook_secret")},
-        "email": {
-            "to": {"type": "string", "examples": ["sre@example.com"]},
-            "from": {"type": "string", "examples": ["alertmanager@example.com"]},
-            "smarthost": {"type": "string", "examples": ["smtp.example.com:587"]},
-            "auth_username": {"type": "string"},
-            "auth_password_secret": _secret("auth_password_secret"),
-            "require_tls": {"type": "boolean"},
-        },
-        "webhook": {
-            "url": {"type": "string", "examples": ["http://sink:8080/hook"]},
-            "url_secret": {**_secret("url_secret"), "description": "Alertmanager >= 0.27 only (url_file)"},
-            "max_alerts": {"type": "integer", "minimum": 0},
-        },
-        "opsgenie": {"api_key_secret": _secret("api_key_secret"), "responders": {"type": "array", "items": {"type": "string"}}},
-    }
-    required = {
-        "pagerduty": ("routing_key_secret",),
-        "slack": ("channel", "webhook_secret"),
-        "email": ("to", "from", "smarthost"),
-        "webhook": (),
-        "opsgenie": ("api_key_secret",),
-    }
+    fields = {t.name: {k: _channel_field(t, k) for k in t.fields} for t in channels.TYPES.values()}
     all_props: dict[str, Any] = {"type": {"enum": list(CHANNEL_TYPES)}, "send_resolved": {"type": "boolean"}}
     for props in fields.values():
         all_props.update(props)
     branches = [
         {
-            "if": {"properties": {"type": {"const": t}}, "required": ["type"]},
+            "if": {"properties": {"type": {"const": t.name}}, "required": ["type"]},
             "then": {
-                "required": list(required[t]),
-                "propertyNames": {"enum": ["type", "send_resolved", *fields[t]]},
+                "required": list(t.required),
+                "propertyNames": {"enum": ["type", "send_resolved", *fields[t.name]]},
             },
         }
-        for t in CHANNEL_TYPES
+        for t in channels.TYPES.values()
     ]
     return _obj(all_props, ("type",), allOf=branches)
 
@@ -292,3 +274,8 @@ def build() -> dict[str, Any]:
             ("version", "channels", "routing"),
         ),
     }
+
+
+def text() -> str:
+    """The schema file's bytes: sorted keys, two-space indent, one final newline."""
+    return json.dumps(build(), indent=2, sort_keys=True) + "\n"

@@ -20,7 +20,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -33,7 +32,7 @@ from generators.outputs.prometheus import prometheus_config
 from generators.pipeline import render, spec, writer
 from generators.stack import demo_alertmanager, demo_databases
 from generators.stack.demo_databases import Process
-from generators.stack.demo_stack import Stack, StackError
+from generators.stack.demo_stack import Plan, Stack, StackError
 from generators.validate import tools
 
 LOOPBACK = "127.0.0.1"
@@ -41,17 +40,6 @@ DEMO_APP = Path(__file__).resolve().parents[2] / "compose" / "demo-app" / "app.p
 BLACKBOX_CONFIG = "/etc/prometheus/blackbox.yml"  # Debian's, which has the http_2xx module
 # Compose services with no Debian binary: their scrape jobs are left out of the demo.
 NOT_NATIVE = {"cadvisor": "no Debian package"}
-
-
-@dataclass
-class Plan:
-    files: dict[str, bytes]  # relative to the work dir
-    processes: list[Process]
-    skipped: dict[str, str] = field(default_factory=dict)  # scrape job -> why it is left out
-    fault_url: str | None = None
-    sinks: tuple[int, int] = (0, 0)  # HTTP and SMTP ports of the notification sinks
-    channels: dict[str, str] = field(default_factory=dict)  # channel -> where its notifications land
-    redis_port: int | None = None
 
 
 def free_port() -> int:

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from generators import catalog
-from generators.pipeline import writer
+from generators.pipeline import serialize
 from generators.validate import tools
 from generators.validate.grafana_checks import dashboards, panels
 
@@ -120,7 +120,7 @@ def _promtool(items: list[tuple[str, str]]) -> list[str]:
     rules: list[dict[str, Any]] = [{"record": f"grafana_panel:query:{i}", "expr": substitute(expr)} for i, (_, expr) in enumerate(items)]
     with tempfile.TemporaryDirectory(prefix="grafana-queries-") as tmp:
         file = Path(tmp) / "queries.yml"
-        file.write_text(writer.dump_yaml({"groups": [{"name": "grafana-panels", "rules": rules}]}))
+        file.write_text(serialize.dump_yaml({"groups": [{"name": "grafana-panels", "rules": rules}]}))
         result = tools.promtool(["check", "rules", str(file)], Path(tmp))
     if result.ok:
         return []

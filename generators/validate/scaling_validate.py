@@ -15,7 +15,7 @@ import jsonschema
 import yaml
 
 from generators.outputs.kubernetes.kubernetes_plugins import AM_CONFIG_DIR
-from generators.pipeline import writer
+from generators.pipeline import serialize
 from generators.validate import tools
 
 K8S_SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "k8s-schema"
@@ -108,12 +108,12 @@ def kubernetes(root: Path, full: bool) -> list[str]:
             compose = _compose_group(root, group["name"])
             if compose is None:
                 problems.append(f"{rel}: group '{group['name']}' has no compose rule file prometheus/rules/{group['name']}.rules.yml")
-            elif compose != writer.dump_yaml({"groups": [group]}):
+            elif compose != serialize.dump_yaml({"groups": [group]}):
                 problems.append(f"{rel}: group '{group['name']}' differs from prometheus/rules/{group['name']}.rules.yml")
     problems += _without_prometheus_rule(root, {str(g["name"]) for g in groups})
     if groups:
         with tempfile.TemporaryDirectory() as tmp:
-            (Path(tmp) / "operator.rules.yml").write_bytes(writer.serialize("x.yml", {"groups": groups}))
+            (Path(tmp) / "operator.rules.yml").write_bytes(serialize.serialize("x.yml", {"groups": groups}))
             result = tools.promtool(["check", "rules", "operator.rules.yml"], Path(tmp))
             if not result.ok:
                 problems.append(f"promtool check rules (groups from PrometheusRule objects):\n{result.output}")

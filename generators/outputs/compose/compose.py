@@ -11,6 +11,7 @@ from typing import Any
 
 from generators.model import build_model, conventions
 from generators.model.types import Model
+from generators.outputs.alertmanager import channels as channel_types
 from generators.outputs.compose.compose_base import hardened, health, healthy, http_health, images, local
 from generators.outputs.prometheus import ha, remote_write
 
@@ -62,22 +63,14 @@ def secret_names(model: Model) -> list[str]:
     return sorted(names)
 
 
-# What a placeholder (compose/secrets/<name>.example) holds, by the spec key that names the secret.
-PLACEHOLDERS = {
-    "webhook_secret": "https://hooks.slack.invalid/services/REPLACE/WITH/WEBHOOK",
-    "routing_key_secret": "REPLACE-WITH-THE-PAGERDUTY-ROUTING-KEY",
-    "auth_password_secret": "REPLACE-WITH-THE-SMTP-PASSWORD",
-    "url_secret": "https://example.invalid/REPLACE-WITH-THE-WEBHOOK-URL",
-}
-
-
 def examples(model: Model) -> dict[str, str]:
     """compose/secrets/<name>.example for every channel secret: the shape of the value, never a value."""
     out = {}
     for channel in model.channels.values():
         for key, name in channel.settings.items():
             if key.endswith("_secret"):
-                text = PLACEHOLDERS.get(key, f"REPLACE-WITH-{str(name).upper()}")
+                # the channel type's placeholder: the shape of the value its `key` names
+                text = channel_types.TYPES[channel.type].secrets[key].placeholder.format(NAME=str(name).upper())
                 out[f"{SECRETS_DIR}/{name}.example"] = text + "\n"
     return dict(sorted(out.items()))
 
@@ -129,8 +122,8 @@ def _grafana(model: Model) -> dict[str, Any]:
         "image": images()["grafana"],
         "environment": {
             "GF_SECURITY_ADMIN_USER": "admin",
-            "GF_SECURITY_ADMIN_PASSWORD__FILE": "/run/secrets/grafana_admin_password",
-            "GF_SECURITY_SECRET_KEY__FILE": "/run/secrets/grafana_secret_key",
+            "GF_SECURITY_ADMIN_PASSWORD__FILE": conventions.secret_path("grafana_admin_password"),
+            "GF_SECURITY_SECRET_KEY__FILE": conventions.secret_path("grafana_secret_key"),
             "GF_AUTH_ANONYMOUS_ENABLED": "false",
             "GF_USERS_ALLOW_SIGN_UP": "false",
             "GF_SERVER_ROOT_URL": model.stack.grafana_url,
@@ -194,7 +187,7 @@ def _databases(model: Model) -> dict[str, dict[str, Any]]:
     if "postgres" in kinds:
         out["postgres"] = {
             "image": images()["postgres"],
-            "environment": {"POSTGRES_PASSWORD_FILE": f"/run/secrets/{POSTGRES_SECRET}"},
+            "environment": {"POSTGRES_PASSWORD_FILE": conventions.secret_path(POSTGRES_SECRET)},
             "volumes": ["postgres-data:/var/lib/postgresql/data"],
             "secrets": [POSTGRES_SECRET],
             "healthcheck": health("pg_isready", "-U", "postgres", "-h", "127.0.0.1"),
@@ -205,7 +198,7 @@ def _databases(model: Model) -> dict[str, dict[str, Any]]:
             "environment": {
                 "DATA_SOURCE_URI": "postgres:5432/postgres?sslmode=disable",
                 "DATA_SOURCE_USER": "postgres",
-                "DATA_SOURCE_PASS_FILE": f"/run/secrets/{POSTGRES_SECRET}",
+                "DATA_SOURCE_PASS_FILE": conventions.secret_path(POSTGRES_SECRET),
             },
             "secrets": [POSTGRES_SECRET],
             "depends_on": healthy("postgres"),

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
 from typing import Any
 
-import yaml
+from generators import catalog
 
-IMAGES_FILE = Path(__file__).parents[2] / "catalog" / "images.yaml"
+IMAGES_FILE = catalog.IMAGES_FILE
 NOBODY = "65534:65534"
-
-
-@functools.cache
-def images() -> dict[str, str]:
-    data = yaml.safe_load(IMAGES_FILE.read_text())
-    assert isinstance(data, dict)
-    return {str(k): str(v) for k, v in data.items()}
+images = catalog.images
 
 
 def hardened(memory: str, user: str | None = NOBODY, tmpfs: tuple[str, ...] = ("/tmp",)) -> dict[str, Any]:

@@ -25,15 +25,13 @@ from fractions import Fraction
 from typing import Any
 
 from generators.model import conventions
-from generators.model.slo_model import SLO, BurnTier, decimal_text
-from generators.model.types import Model
-from generators.model.values import format_duration, number
+from generators.model.test_series import DECOY_JOB, STEP
+from generators.model.types import SLO, BurnTier, Model
+from generators.model.values import decimal_text, format_duration, number
 from generators.outputs.prometheus import gotemplate, slo_rules
 
-STEP = 60  # seconds between input samples
 GRIDS = (60, 300, 600, 1200, 1800, 3600)
 RATES = {"instance-1": Decimal(6), "instance-2": Decimal(4)}  # requests per second
-DECOY_JOB = "decoy-job"
 START = Decimal(1000)  # counters start above 0: Prometheus' rate() never clamps the extrapolation at 0
 RAMP = 300 + STEP  # the 5m rate needs its window filled, and one more evaluation
 # Increments are multiples of 2^-20: exact in float64, so promtool's expansion of `a+bxn` ends exactly
@@ -290,7 +288,7 @@ def build_slo(slo: SLO) -> dict[str, dict[str, Any]]:
             tests.append(case)
         if i == 0:
             tests.append(budget_left(slo))
-        out[f"prometheus/{conventions.slo_test_file(f'{slo.id}-{tier.name}')}"] = {
+        out[f"prometheus/{conventions.slo_test_file(slo.id, tier.name)}"] = {
             "rule_files": [f"../{conventions.slo_rule_file(slo.id)}"],
             "evaluation_interval": _text(eval_step(tier)),
             "tests": tests,
