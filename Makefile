@@ -8,7 +8,7 @@ OUT ?= .
 BASE ?= HEAD
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup render check test lint bench e2e schema clean diff
+.PHONY: help setup render check test lint bench e2e schema clean diff backtest
 .PHONY: secrets up down reload demo
 .PHONY: golden
 
@@ -53,6 +53,16 @@ lint: $(STAMP) ## ruff (lint + format check) and mypy --strict on generators/
 bench: $(STAMP) ## Benchmarks: render time, memory, rules/s; breach -> notification latency (prints numbers)
 	$(PY) -m tests.bench
 	$(PY) -m tests.bench_rule_cost
+
+# make backtest: the recorded corpus (a local Prometheus on its blocks) and its quality figures; against any
+# Prometheus-compatible API (e.g. the one `make demo` prints): make backtest SOURCE=http://127.0.0.1:41235 FROM=now-1h
+SOURCE ?=
+FROM ?=
+TO ?=
+COMPARE ?=
+backtest: $(STAMP) ## Backtest the rules over history (default: the corpus; SOURCE=url FROM=now-1h TO=now COMPARE=old.yaml)
+	$(PY) -m generators backtest --spec $(SPEC) $(if $(SOURCE),--source $(SOURCE),--corpus) $(if $(FROM),--from $(FROM)) \
+		$(if $(TO),--to $(TO)) $(if $(COMPARE),--compare $(COMPARE))
 
 clean: ## Remove the venv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

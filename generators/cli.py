@@ -1,4 +1,4 @@
-"""Command line: python -m generators render|check|schema|diff.
+"""Command line: python -m generators render|check|schema|diff|backtest (backtest: generators/backtest/command.py).
 
 Exit codes: 0 ok, 1 invalid spec (every problem printed), 2 usage (bad arguments, an --out that cannot
 be written), 3 a validator rejected the output or is missing (check), 4 drift: the committed output is stale,
@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from generators.backtest import command as backtest_command
 from generators.errors import SpecError
 from generators.model.types import Model
 from generators.outputs.prometheus import promtool_tests
@@ -47,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("--spec", default="monitoring.yaml", help="spec file (default: monitoring.yaml)")
     cmd.add_argument("--base-generators", action="store_true", help="render the base side with the revision's own generators")
     cmd.add_argument("--debug", action="store_true", help="on an internal error, print the traceback")
+    backtest_command.add_arguments(sub.add_parser("backtest", help="evaluate the rules over recorded history (docs/backtest.md)"))
     return parser
 
 
@@ -55,6 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exc:
         return EXIT_OK if exc.code == 0 else EXIT_USAGE
+    if args.command == "backtest":
+        return backtest_command.main(args)
     if args.command == "schema":
         try:
             Path(args.out).write_text(schema.text())

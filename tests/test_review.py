@@ -175,7 +175,12 @@ def test_a_new_channel_and_team_route_moves_the_teams_criticals(repo: Path, caps
 def test_a_removed_alert_is_listed_with_the_channels_it_no_longer_reaches(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     mutate(repo, ('error_rate: {warning: "> 2% for 10m", critical: "> 5% for 5m"}', "error_rate: false"))
     lines = review(capsys)
-    assert headings(lines) == ["Alerts", "Who gets what", "Rendered files"]
+    assert headings(lines) == ["Alerts", "Who gets what", "Inhibitions", "Rendered files"]
+    # the availability SLO page no longer mutes a threshold page: ApiHighErrorRate was its only target
+    assert section(lines, "Inhibitions") == [
+        '- removed: `alertname="ApiAvailabilityErrorBudgetBurn", slo="api-availability", tier=~"page-1h|page-6h"` mutes '
+        '`alertname=~"ApiHighErrorRate", severity="critical"` with equal `service`'
+    ]
     assert section(lines, "Alerts") == [
         "- removed `ApiHighErrorRate` (service `api`, team `backend`): warning `> 2% for 10m`, critical `> 5% for 5m`"
     ]
