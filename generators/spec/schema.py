@@ -17,10 +17,23 @@ SCHEMA_ID = "https://github.com/acme/monitoring/generators/schema/monitoring.sch
 SEVERITIES = ("critical", "warning", "info")
 CHANNEL_TYPES = ("pagerduty", "slack", "email", "webhook", "opsgenie")
 
-_DURATION = {"type": "string", "description": "Prometheus duration", "examples": ["30s", "5m", "1h30m"]}
+_DURATION = {"type": "string", "description": "Prometheus duration", "examples": ["30s", "5m", "1h30m"], "x-duration": {}}
+
+
+def _duration(**bounds: Any) -> dict[str, Any]:
+    """A duration with bounds (generators/model/values.py duration_bounds: minimum, maximum, positive, why)."""
+    return {**_DURATION, "x-duration": bounds}
+
+
+_INTERVAL_WHY = (
+    "Prometheus reads 0s as unset (it would use 1m), looks back 5m for the latest sample and the catalog's rates "
+    "read [5m] windows, which need two samples"
+)
+_FOR = _duration(maximum="1d", why="the generated tests replay every minute of it; for days, use an SLO (slos:)")
 _SECRET = {
     "type": "string",
-    "pattern": "^[A-Za-z0-9_.-]+$",
+    "pattern": "^[A-Za-z0-9_][A-Za-z0-9_.-]*$",
+    "maxLength": 100,
     "description": "name of a secret file under compose/secrets/ (mounted at /run/secrets/<name>)",
     "examples": ["slack_alerts_webhook"],
 }
@@ -31,11 +44,27 @@ def _secret(key: str) -> dict[str, Any]:
     return {**_SECRET, "examples": [conventions.SECRET_EXAMPLES[key]]}
 
 
-_NAME = {"type": "string", "pattern": "^[a-z][a-z0-9-]*$", "examples": ["api", "payments-worker"]}
-_TEAM = {"type": "string", "pattern": "^[a-z][a-z0-9-]*$", "examples": ["backend"]}
-_TARGETS = {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1, "examples": [["api:8000"]]}
+# Names become file names (rules/<service>.rules.yml, runbooks) and Kubernetes object names: a DNS label's 63.
+_NAME = {"type": "string", "pattern": "^[a-z][a-z0-9-]*$", "maxLength": 63, "examples": ["api", "payments-worker"]}
+_TEAM = {"type": "string", "pattern": "^[a-z][a-z0-9-]*$", "maxLength": 63, "examples": ["backend"]}
+_TARGETS = {
+    "type": "array",
+    "items": {"type": "string", "minLength": 1, "x-string": "go-template-text"},
+    "minItems": 1,
+    "examples": [["api:8000"]],
+}
 _CHANNEL_LIST = {"type": "array", "items": {"type": "string"}, "examples": [["oncall-pager", "alerts-slack"]]}
 _LABELS = {"type": "object", "additionalProperties": {"type": "string"}, "examples": [{"cluster": "prod"}]}
+_LABEL_NAME = {"type": "string", "x-string": "label-name", "examples": ["tenant"]}
+# Labels Prometheus attaches to every series and alert: label names it accepts, values on one line.
+_PROM_LABELS = {
+    "type": "object",
+    "propertyNames": {"x-string": "label-name"},
+    "additionalProperties": {"type": "string", "x-string": "go-template-text"},
+    "examples": [{"cluster": "prod"}],
+}
+_URL = {"type": "string", "x-string": "url"}
+_TEXT = {"type": "string", "x-string": "go-template-text"}
 _TIME_INTERVAL = {
     "type": "object",
     "additionalProperties": False,
@@ -89,7 +118,7 @@ def _slos() -> dict[str, Any]:
         "not": {"const": True},
         "description": "false disables the tier",
         "additionalProperties": False,
-        "properties": {"for": _DURATION, "severity": {"examples": list(SEVERITIES)}, "channels": _CHANNEL_LIST},
+        "properties": {"for": _FOR, "severity": {"examples": list(SEVERITIES)}, "channels": _CHANNEL_LIST},
     }
     slo = _obj(
         {
@@ -115,9 +144,8 @@ def _service() -> dict[str, Any]:
         "kind": {"enum": list(catalog.SERVICE_KINDS)},
         "job": {**_NAME, "description": "scrape job whose series this service reads (default: the service name)"},
         "targets": _TARGETS,
-        "metrics_path": {"type": "string", "examples": ["/metrics"]},
-        "labels": _LABELS,
-        "limit": {"type": "integer", "minimum": 1, "description": "connections: the maximum the service allows"},
+        "metrics_path": {"type": "string", "pattern": "^/", "examples": ["/metrics"], "x-string": "go-template-text"},
+        "limit": {"type": "integer", "minimum": 1, "maximum": 1_000_000_000, "description": "connections: the maximum the service allows"},
         "notes": {"type": "string", "description": "added to every runbook of this service"},
         "metrics": {"type": "object"},
         "thresholds": {"type": "object"},
@@ -142,21 +170,21 @@ def _block(kind: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
 def _channel() -> dict[str, Any]:
     fields: dict[str, dict[str, Any]] = {
         "pagerduty": {"routing_key_secret": _secret("routing_key_secret")},
-        "slack": {"channel": {"type": "string", "examples": ["#alerts"]}, "webhook_secret": _secret("webhook_secret")},
+        "slack": {"channel": {**_TEXT, "maxLength": 81, "examples": ["#alerts"]}, "webhook_secret": _secret("webhook_secret")},
         "email": {
-            "to": {"type": "string", "examples": ["sre@example.com"]},
-            "from": {"type": "string", "examples": ["alertmanager@example.com"]},
-            "smarthost": {"type": "string", "examples": ["smtp.example.com:587"]},
-            "auth_username": {"type": "string"},
+            "to": {"type": "string", "examples": ["sre@example.com"], "x-string": "email-list"},
+            "from": {"type": "string", "examples": ["alertmanager@example.com"], "x-string": "email"},
+            "smarthost": {"type": "string", "examples": ["smtp.example.com:587"], "x-string": "host-port"},
+            "auth_username": _TEXT,
             "auth_password_secret": _secret("auth_password_secret"),
             "require_tls": {"type": "boolean"},
         },
         "webhook": {
-            "url": {"type": "string", "examples": ["http://sink:8080/hook"]},
+            "url": {**_URL, "examples": ["http://sink:8080/hook"]},
             "url_secret": {**_secret("url_secret"), "description": "Alertmanager >= 0.27 only (url_file)"},
-            "max_alerts": {"type": "integer", "minimum": 0},
+            "max_alerts": {"type": "integer", "minimum": 0, "maximum": 2_147_483_647},
         },
-        "opsgenie": {"api_key_secret": _secret("api_key_secret"), "responders": {"type": "array", "items": {"type": "string"}}},
+        "opsgenie": {"api_key_secret": _secret("api_key_secret"), "responders": {"type": "array", "items": {**_TEXT, "maxLength": 100}}},
     }
     required = {
         "pagerduty": ("routing_key_secret",),
@@ -195,18 +223,20 @@ def _custom() -> dict[str, Any]:
     }
     return _obj(
         {
-            "name": {"type": "string", "pattern": "^[A-Z][A-Za-z0-9]*$", "examples": ["LLMQuotaNearlyExhausted"]},
+            "name": {"type": "string", "pattern": "^[A-Z][A-Za-z0-9]*$", "maxLength": 100, "examples": ["LLMQuotaNearlyExhausted"]},
             "team": _TEAM,
             "service": _NAME,
             "job": _NAME,
             "expr": {"type": "string", "examples": ['max(my_ratio{job="api"}) {{ op }} {{ threshold }}']},
             "unit": {"enum": ["percent", "seconds", "per_second", "per_minute", "count"]},
             "thresholds": _obj({s: {"type": "string", "examples": ["> 90% for 5m"]} for s in SEVERITIES}),
-            "summary": {"type": "string"},
+            "summary": {"type": "string", "x-string": "annotation"},
             "description": {"type": "string"},
-            "by": {"type": "array", "items": {"type": "string"}},
+            "by": {"type": "array", "items": _LABEL_NAME},
             "notes": {"type": "string"},
-            "test": _obj({"series": {"type": "array", "items": series}, "warmup": _DURATION}),
+            "test": _obj(
+                {"series": {"type": "array", "items": series}, "warmup": _duration(maximum="1d", why="the tests replay every minute of it")}
+            ),
         },
         ("name", "team", "job", "expr", "unit", "thresholds", "summary", "description"),
     )
@@ -214,13 +244,20 @@ def _custom() -> dict[str, Any]:
 
 @functools.cache
 def build() -> dict[str, Any]:
-    timing = _obj({"group_wait": _DURATION, "group_interval": _DURATION, "repeat_interval": _DURATION})
+    am_zero = "Alertmanager refuses 0s here"
+    timing = _obj(
+        {
+            "group_wait": _DURATION,
+            "group_interval": _duration(positive=True, why=am_zero),
+            "repeat_interval": _duration(positive=True, why=am_zero),
+        }
+    )
     routing = _obj(
         {
             **{s: _CHANNEL_LIST for s in SEVERITIES},
             "watchdog": {"type": "string"},
             "default": {"type": "string"},
-            "group_by": {"type": "array", "items": {"type": "string"}},
+            "group_by": {"type": "array", "items": {"anyOf": [{"const": "..."}, _LABEL_NAME]}, "examples": [["alertname", "service"]]},
             "timings": _obj({s: timing for s in SEVERITIES}),
             "teams": {
                 "type": "object",
@@ -229,7 +266,12 @@ def build() -> dict[str, Any]:
             "escalations": {
                 "type": "array",
                 "items": _obj(
-                    {"severity": {"enum": list(SEVERITIES)}, "after": _DURATION, "notify": _CHANNEL_LIST, "team": _TEAM},
+                    {
+                        "severity": {"enum": list(SEVERITIES)},
+                        "after": _duration(positive=True, maximum="1d", why="it adds to the alert's `for`"),
+                        "notify": _CHANNEL_LIST,
+                        "team": _TEAM,
+                    },
                     ("severity", "after", "notify"),
                 ),
             },
@@ -241,13 +283,17 @@ def build() -> dict[str, Any]:
     )
     stack = _obj(
         {
-            "scrape_interval": _DURATION,
-            "evaluation_interval": _DURATION,
-            "retention": _DURATION,
-            "external_labels": _LABELS,
-            "grafana_url": {"type": "string", "examples": ["http://localhost:3000"]},
-            "alertmanager_url": {"type": "string", "examples": ["http://localhost:9093"]},
-            "runbook_url": {"type": "string", "examples": ["https://github.com/acme/monitoring/blob/main/docs/runbooks"]},
+            "scrape_interval": _duration(positive=True, minimum="1s", maximum="2m", why=_INTERVAL_WHY),
+            "evaluation_interval": _duration(positive=True, minimum="1s", maximum="2m", why=_INTERVAL_WHY),
+            "retention": _duration(positive=True, why="Prometheus reads 0s as unset (it would keep 15d)"),
+            "external_labels": _PROM_LABELS,
+            "grafana_url": {**_URL, "examples": ["http://localhost:3000"]},
+            "alertmanager_url": {**_URL, "examples": ["http://localhost:9093"]},
+            "runbook_url": {
+                "type": "string",
+                "x-string": "url-or-path",
+                "examples": ["https://github.com/acme/monitoring/blob/main/docs/runbooks"],
+            },
             "team": _TEAM,
         }
     )
@@ -257,7 +303,6 @@ def build() -> dict[str, Any]:
             "team": _TEAM,
             "job": _NAME,
             "metric": {"type": "string", "examples": ["recommendations_served_total"]},
-            "description": {"type": "string"},
             "notes": {"type": "string"},
             "thresholds": _thresholds("business"),
         },
