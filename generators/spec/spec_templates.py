@@ -24,7 +24,7 @@ import functools
 import math
 import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import jinja2
 from jinja2 import nodes
@@ -72,9 +72,8 @@ class _Bounded(SandboxedEnvironment):
         return any(isinstance(obj, kind) and attr in names for kind, names in _ATTRIBUTES)
 
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and _is_int(left) and _is_int(right) and abs(left) > 1 and right > 0:
-            if right * math.log2(abs(left)) > MAX_INT_BITS:
-                raise SecurityError(f"{_short(left)} ** {_short(right)} is larger than the sandbox allows ({MAX_INT_BITS}-bit integers)")
+        if operator == "**" and _is_int(left) and _is_int(right) and abs(left) > 1 and right * math.log2(abs(left)) > MAX_INT_BITS:
+            raise SecurityError(f"{_short(left)} ** {_short(right)} is larger than the sandbox allows ({MAX_INT_BITS}-bit integers)")
         if operator == "*":
             _check_product(left, right)
         if operator == "%" and isinstance(left, str) and _FORMAT_WIDTH.search(left):
@@ -83,7 +82,7 @@ class _Bounded(SandboxedEnvironment):
         _check_size(result)
         return result
 
-    def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+    def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         for value in (*args, *kwargs.values()):
             if _is_int(value) and abs(value) > MAX_TEXT:
                 raise SecurityError(f"{_short(value)} as an argument is larger than the sandbox allows ({MAX_TEXT})")
@@ -129,7 +128,7 @@ def _bounded_range(*args: int) -> range:
     return out
 
 
-def _bounded_round(value: Any, precision: int = 0, method: str = "common") -> Any:
+def _bounded_round(value: Any, precision: int = 0, method: Literal["common", "ceil", "floor"] = "common") -> Any:
     if not _is_int(precision) or not 0 <= precision <= 20:
         raise SecurityError("round() takes a precision from 0 to 20")
     return jinja2.filters.do_round(value, precision, method)
