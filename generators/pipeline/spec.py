@@ -7,7 +7,7 @@ from pathlib import Path
 from generators.errors import Location, Problem, SpecError
 from generators.model import build_model
 from generators.model.types import Model
-from generators.spec import schema, source
+from generators.spec import schema, schema_errors, source
 
 
 def load(path: str | Path) -> tuple[Model, list[Problem]]:
@@ -19,4 +19,7 @@ def load(path: str | Path) -> tuple[Model, list[Problem]]:
         raise SpecError([Problem(Location(name, 1, 1), "", f"cannot read the spec: {exc.strerror}")]) from None
     loaded = source.load(name, raw)
     source.check_is_spec(loaded, schema.build()["properties"])
+    too_many = schema_errors.check_sizes(loaded)
+    if too_many:
+        raise SpecError(too_many)
     return build_model.build(loaded)

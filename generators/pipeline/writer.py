@@ -161,8 +161,11 @@ class UnsafePath(Exception):
     """A path the writer would delete or write that is not inside the output folder."""
 
 
-def outside(out: Path, rel: str) -> str:
-    """Why out/rel is not a file path inside out ('' when it is): absolute, '..', empty parts, a symlinked folder."""
+def outside(out: Path, rel: str, folders: dict[str, str] | None = None) -> str:
+    """Why out/rel is not a file path inside out ('' when it is): absolute, '..', empty parts, a symlinked folder.
+
+    folders caches the symlink verdict per folder (resolving is a system call per path component).
+    """
     if not rel or "\x00" in rel:
         return "is not a path"
     if rel.startswith("/"):
@@ -172,11 +175,13 @@ def outside(out: Path, rel: str) -> str:
         return "leaves the folder through '..'"
     if any(part in ("", ".") for part in parts):
         return "is not a plain relative path (empty or '.' parts)"
-    root = out.resolve()
-    folder = (out / rel).parent.resolve()  # follows every symlinked folder on the way
-    if not folder.is_relative_to(root):
-        return f"goes through a symlink to {folder}, outside the output folder"
-    return ""
+    cache = {} if folders is None else folders
+    folder = rel.rpartition("/")[0]
+    if folder not in cache:
+        root = out.resolve()
+        resolved = (out / folder).resolve()  # follows every symlinked folder on the way
+        cache[folder] = "" if resolved.is_relative_to(root) else f"goes through a symlink to {resolved}, outside the output folder"
+    return cache[folder]
 
 
 def previous(out: Path) -> list[str]:
@@ -189,10 +194,11 @@ def previous(out: Path) -> list[str]:
     if not manifest.is_file():
         return []
     entries = []
+    folders: dict[str, str] = {}
     for number, line in enumerate(manifest.read_text(errors="replace").splitlines(), 1):
         if not line:
             continue
-        why = outside(out, line)
+        why = outside(out, line, folders)
         if why:
             shown = repr(line) if len(line) <= 80 else repr(line[:77]) + "..."
             raise UnsafePath(
@@ -207,11 +213,9 @@ def check_targets(out: Path, files: Mapping[str, bytes]) -> None:
     """UnsafePath unless every file would land inside out (no generated path through a symlinked folder)."""
     folders: dict[str, str] = {}
     for rel in files:
-        folder = rel.rpartition("/")[0]
-        if folder not in folders:
-            folders[folder] = outside(out, rel)
-        if folders[folder]:
-            raise UnsafePath(f"{out / rel}: {rel!r} {folders[folder]}; nothing was written or removed")
+        why = outside(out, rel, folders)
+        if why:
+            raise UnsafePath(f"{out / rel}: {rel!r} {why}; nothing was written or removed")
 
 
 def swap(tmp: Path, out: Path, files: Mapping[str, bytes]) -> list[str]:

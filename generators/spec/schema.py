@@ -16,6 +16,11 @@ from generators.spec import scaling_schema
 SCHEMA_ID = "https://github.com/acme/monitoring/generators/schema/monitoring.schema.json"
 SEVERITIES = ("critical", "warning", "info")
 CHANNEL_TYPES = ("pagerduty", "slack", "email", "webhook", "opsgenie")
+# Every service or entry adds rules, unit tests and panels that the render writes and promtool/amtool check:
+# time grows linearly (1,000 business entries: about 10 s to render, a minute more to validate on 2 cores).
+# Past these a render would run into the validators' timeouts; the limit says so at the spec line instead.
+MAX_SERVICES = 2000
+MAX_ENTRIES = 1000
 
 _DURATION = {"type": "string", "description": "Prometheus duration", "examples": ["30s", "5m", "1h30m"], "x-duration": {}}
 
@@ -329,9 +334,9 @@ def build() -> dict[str, Any]:
                 "hosts": _block("host"),
                 "containers": _block("container"),
                 "probes": _block("probe", {"module": {"type": "string", "examples": ["http_2xx"]}}),
-                "services": {"type": "object", "additionalProperties": _service(), "propertyNames": _NAME},
-                "business": {"type": "array", "items": business},
-                "custom": {"type": "array", "items": _custom()},
+                "services": {"type": "object", "additionalProperties": _service(), "propertyNames": _NAME, "maxProperties": MAX_SERVICES},
+                "business": {"type": "array", "items": business, "maxItems": MAX_ENTRIES},
+                "custom": {"type": "array", "items": _custom(), "maxItems": MAX_ENTRIES},
                 **scaling_schema.properties(_DURATION, _SECRET, _LABELS),
             },
             ("version", "channels", "routing"),

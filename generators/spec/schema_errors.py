@@ -59,6 +59,27 @@ _OWN_KEYWORDS = {"x-string": _x_string, "x-duration": _x_duration}
 _Validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, _OWN_KEYWORDS)
 
 
+def check_sizes(source: Source) -> list[Problem]:
+    """The size limits alone (services, business, custom), cheap: run before anything walks every entry."""
+    data = source.data if isinstance(source.data, dict) else {}
+    problems = []
+    for key, limit in (("services", schema.MAX_SERVICES), ("business", schema.MAX_ENTRIES), ("custom", schema.MAX_ENTRIES)):
+        value = data.get(key)
+        if isinstance(value, (list, dict)) and len(value) > limit:
+            problems.append(_too_many(source, (key,), value, limit))
+    return problems
+
+
+def _too_many(source: Source, path: tuple[str | int, ...], value: list[Any] | dict[str, Any], limit: int) -> Problem:
+    what = "entries" if isinstance(value, list) else "names"
+    return Problem(
+        source.at(path),
+        dotted(path),
+        f"{len(value):,} {what}, more than the {limit:,} a spec may have here: each one adds rules, "
+        "tests and panels that the render and its validators check (time grows with every one); split the spec",
+    )
+
+
 def check(source: Source) -> list[Problem]:
     validator = _Validator(schema.build())
     problems: list[Problem] = []
@@ -126,6 +147,8 @@ def _explain(source: Source, error: jsonschema.ValidationError) -> list[Problem]
         return [
             Problem(source.key_at(key), dotted(key), f"name {value!r} must be lower-case letters, digits and '-' (example: api-gateway)")
         ]
+    if kind in ("maxItems", "maxProperties") and isinstance(value, (list, dict)):
+        return [_too_many(source, path, value, error.validator_value)]
     if kind == "maxLength" and isinstance(value, str):
         return [Problem(where, dotted(path), f"{_short(value)} is {len(value)} characters long; the limit here is {error.validator_value}")]
     if kind == "required":
