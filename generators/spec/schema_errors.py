@@ -13,7 +13,7 @@ import jsonschema
 
 from generators.errors import Problem
 from generators.model import values
-from generators.spec import schema, strings
+from generators.spec import ignored_keys, schema, strings
 from generators.spec.source import Source, dotted
 
 _TYPE_NAMES = {
@@ -85,6 +85,7 @@ def check(source: Source) -> list[Problem]:
     problems: list[Problem] = []
     for error in _leaves(validator.iter_errors(source.data)):
         problems.extend(_explain(source, error))
+    problems.extend(ignored_keys.check(source))
     unique = {(str(p)): p for p in problems}
     return list(unique.values())
 
