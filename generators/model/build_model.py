@@ -348,7 +348,7 @@ def build(source: Source) -> tuple[Model, list[Problem]]:
     builder = Builder(source)
     try:
         model = builder.build()
-    except (TypeError, KeyError, AttributeError, jinja2.TemplateError):
+    except (TypeError, KeyError, AttributeError, ValueError, jinja2.TemplateError):  # ValueError: a value the schema check refused
         if not (structural or secret_problems):
             raise
         raise SpecError(secret_problems + structural) from None

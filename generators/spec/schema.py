@@ -262,7 +262,7 @@ def build() -> dict[str, Any]:
             **{s: _CHANNEL_LIST for s in SEVERITIES},
             "watchdog": {"type": "string"},
             "default": {"type": "string"},
-            "group_by": {"type": "array", "items": {"anyOf": [{"const": "..."}, _LABEL_NAME]}, "examples": [["alertname", "service"]]},
+            "group_by": {"type": "array", "items": {"type": "string", "x-string": "group-by"}, "examples": [["alertname", "service"]]},
             "timings": _obj({s: timing for s in SEVERITIES}),
             "teams": {
                 "type": "object",

@@ -148,6 +148,10 @@ def _explain(source: Source, error: jsonschema.ValidationError) -> list[Problem]
         return [
             Problem(source.key_at(key), dotted(key), f"name {value!r} must be lower-case letters, digits and '-' (example: api-gateway)")
         ]
+    if kind in ("maximum", "minimum") and isinstance(value, (int, float)):
+        bound = f"{error.validator_value:,}"
+        side = "more than {}, the most" if kind == "maximum" else "less than {}, the least"
+        return [Problem(where, dotted(path), f"{_short(value)} is {side.format(bound)} allowed here")]
     if kind in ("maxItems", "maxProperties") and isinstance(value, (list, dict)):
         return [_too_many(source, path, value, error.validator_value)]
     if kind == "maxLength" and isinstance(value, str):

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
+from collections.abc import Callable
 
 import email_validator
 
@@ -155,14 +156,24 @@ def annotation(text: str) -> str | None:
     return None
 
 
-KINDS = {
+def url_or_path(text: str) -> str | None:
+    return url(text, relative=True)
+
+
+def group_by_label(text: str) -> str | None:
+    """A routing group_by entry: a label name, or '...' (Alertmanager groups by every label)."""
+    return None if text == "..." else label_name(text)
+
+
+KINDS: dict[str, Callable[[str], str | None]] = {
     "annotation": annotation,
     "go-template-text": go_template_text,
     "url": url,
-    "url-or-path": lambda text: url(text, relative=True),
+    "url-or-path": url_or_path,
     "email": email,
     "email-list": email_list,
     "host-port": host_port,
     "file-name": file_name,
     "label-name": label_name,
+    "group-by": group_by_label,
 }
