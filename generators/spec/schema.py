@@ -12,29 +12,19 @@ from typing import Any
 from generators import catalog
 from generators.model import conventions
 from generators.spec import scaling_schema
+from generators.spec.schema_fields import DURATION as _DURATION
+from generators.spec.schema_fields import FOR as _FOR
+from generators.spec.schema_fields import INTERVAL_WHY as _INTERVAL_WHY
+from generators.spec.schema_fields import LABEL_NAME as _LABEL_NAME
+from generators.spec.schema_fields import MAX_ENTRIES, MAX_SERVICES
+from generators.spec.schema_fields import PROM_LABELS as _PROM_LABELS
+from generators.spec.schema_fields import TEXT as _TEXT
+from generators.spec.schema_fields import URL as _URL
+from generators.spec.schema_fields import duration as _duration
 
 SCHEMA_ID = "https://github.com/acme/monitoring/generators/schema/monitoring.schema.json"
 SEVERITIES = ("critical", "warning", "info")
 CHANNEL_TYPES = ("pagerduty", "slack", "email", "webhook", "opsgenie")
-# Every service or entry adds rules, unit tests and panels that the render writes and promtool/amtool check:
-# time grows linearly (1,000 business entries: about 10 s to render, a minute more to validate on 2 cores).
-# Past these a render would run into the validators' timeouts; the limit says so at the spec line instead.
-MAX_SERVICES = 2000
-MAX_ENTRIES = 1000
-
-_DURATION = {"type": "string", "description": "Prometheus duration", "examples": ["30s", "5m", "1h30m"], "x-duration": {}}
-
-
-def _duration(**bounds: Any) -> dict[str, Any]:
-    """A duration with bounds (generators/model/values.py duration_bounds: minimum, maximum, positive, why)."""
-    return {**_DURATION, "x-duration": bounds}
-
-
-_INTERVAL_WHY = (
-    "Prometheus reads 0s as unset (it would use 1m), looks back 5m for the latest sample and the catalog's rates "
-    "read [5m] windows, which need two samples"
-)
-_FOR = _duration(maximum="1d", why="the generated tests replay every minute of it; for days, use an SLO (slos:)")
 _SECRET = {
     "type": "string",
     "pattern": "^[A-Za-z0-9_][A-Za-z0-9_.-]*$",
@@ -60,16 +50,6 @@ _TARGETS = {
 }
 _CHANNEL_LIST = {"type": "array", "items": {"type": "string"}, "examples": [["oncall-pager", "alerts-slack"]]}
 _LABELS = {"type": "object", "additionalProperties": {"type": "string"}, "examples": [{"cluster": "prod"}]}
-_LABEL_NAME = {"type": "string", "x-string": "label-name", "examples": ["tenant"]}
-# Labels Prometheus attaches to every series and alert: label names it accepts, values on one line.
-_PROM_LABELS = {
-    "type": "object",
-    "propertyNames": {"x-string": "label-name"},
-    "additionalProperties": {"type": "string", "x-string": "go-template-text"},
-    "examples": [{"cluster": "prod"}],
-}
-_URL = {"type": "string", "x-string": "url"}
-_TEXT = {"type": "string", "x-string": "go-template-text"}
 _TIME_INTERVAL = {
     "type": "object",
     "additionalProperties": False,

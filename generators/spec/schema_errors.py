@@ -13,7 +13,7 @@ import jsonschema
 
 from generators.errors import Problem
 from generators.model import values
-from generators.spec import ignored_keys, schema, strings
+from generators.spec import ignored_keys, schema, schema_fields, strings
 from generators.spec.source import Source, dotted
 
 _TYPE_NAMES = {
@@ -63,7 +63,11 @@ def check_sizes(source: Source) -> list[Problem]:
     """The size limits alone (services, business, custom), cheap: run before anything walks every entry."""
     data = source.data if isinstance(source.data, dict) else {}
     problems = []
-    for key, limit in (("services", schema.MAX_SERVICES), ("business", schema.MAX_ENTRIES), ("custom", schema.MAX_ENTRIES)):
+    for key, limit in (
+        ("services", schema_fields.MAX_SERVICES),
+        ("business", schema_fields.MAX_ENTRIES),
+        ("custom", schema_fields.MAX_ENTRIES),
+    ):
         value = data.get(key)
         if isinstance(value, (list, dict)) and len(value) > limit:
             problems.append(_too_many(source, (key,), value, limit))
