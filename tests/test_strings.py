@@ -105,6 +105,28 @@ CASES = [
         "'tenant) or vector(1)' is not a label name: letters, digits and '_', not starting with a digit (e.g. cluster)",
     ),
     ("label-name", "__name__", "'__name__' starts with '__', which Prometheus reserves for itself (e.g. cluster)"),
+    ("metric-name", "http_requests_total", None),
+    ("metric-name", "service:http_requests:rate5m", None),
+    (
+        "metric-name",
+        "x or vector(1)",
+        "'x or vector(1)' is not a metric name: letters, digits, '_' and ':', not starting with a digit (e.g. http_requests_total)",
+    ),
+    ("status-regex", "5..|timeout|error", None),
+    ("status-regex", "4(0[0-9]|29)", None),
+    (
+        "status-regex",
+        '5..", instance=~"x',
+        "'5..\", instance=~\"x' contains a quote or backslash, which would end the PromQL string it is put in (e.g. 5..|timeout)",
+    ),
+    ("status-regex", "5..\\", "'5..\\\\' contains a quote or backslash, which would end the PromQL string it is put in (e.g. 5..|timeout)"),
+    (
+        "status-regex",
+        "(?<!2)..",
+        "'(?<!2)..' uses a lookaround, which Prometheus' regular expressions (RE2) do not have (e.g. 5..|timeout)",
+    ),
+    ("group-by", "...", None),
+    ("group-by", "alert name", "'alert name' is not a label name: letters, digits and '_', not starting with a digit (e.g. cluster)"),
     ("annotation", "Quota at {{ $value | humanizePercentage }} for {{ $labels.tenant }}", None),
     (
         "annotation",

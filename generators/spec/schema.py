@@ -88,10 +88,15 @@ def _thresholds(kind: str) -> dict[str, Any]:
 
 def _metrics(kind: str) -> dict[str, Any]:
     defaults = catalog.kind(kind).get("metrics", {})
-    props = {k: {"type": "string", "default": v, "examples": [v]} for k, v in defaults.items()}
+    props = {k: {"type": "string", "default": v, "examples": [v], "x-string": _metric_kind(k)} for k, v in defaults.items()}
     if kind == "external_api":
-        props["quota"] = {"type": "string", "examples": ["llm_quota_used_ratio"]}
+        props["quota"] = {"type": "string", "examples": ["llm_quota_used_ratio"], "x-string": "metric-name"}
     return {"type": "object", "additionalProperties": False, "properties": props}
+
+
+def _metric_kind(key: str) -> str:
+    """What a `metrics:` entry is in PromQL, by the catalog's naming: *_label a label, *_status a regex, else a metric."""
+    return "label-name" if key.endswith("_label") else "status-regex" if key.endswith("_status") else "metric-name"
 
 
 def _slos() -> dict[str, Any]:
@@ -113,8 +118,16 @@ def _slos() -> dict[str, Any]:
             },
             "objective": {"description": "share of good requests, below 100%", "examples": ["99.5%", "95%"]},
             "window": {"description": "whole days", "examples": ["30d", "28d"]},
-            "bad_status": {"description": "availability: status regex of bad requests (default: error_status)", "examples": ["5.."]},
-            "good_status": {"description": "availability: status regex of good requests (instead of bad_status)", "examples": ["2..|3.."]},
+            "bad_status": {
+                "description": "availability: status regex of bad requests (default: error_status)",
+                "examples": ["5.."],
+                "x-string": "status-regex",
+            },
+            "good_status": {
+                "description": "availability: status regex of good requests (instead of bad_status)",
+                "examples": ["2..|3.."],
+                "x-string": "status-regex",
+            },
             "le": {"description": "latency: the histogram bucket boundary, quoted exactly as the exporter writes it", "examples": ["0.5"]},
             "tiers": _obj({t["name"]: tier for t in slo_model.tier_data()["tiers"]}),
         },
@@ -287,7 +300,7 @@ def build() -> dict[str, Any]:
             "name": _NAME,
             "team": _TEAM,
             "job": _NAME,
-            "metric": {"type": "string", "examples": ["recommendations_served_total"]},
+            "metric": {"type": "string", "examples": ["recommendations_served_total"], "x-string": "metric-name"},
             "notes": {"type": "string"},
             "thresholds": _thresholds("business"),
         },

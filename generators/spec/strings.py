@@ -33,6 +33,8 @@ _URL_FORBIDDEN = re.compile(r"[\s\"<>\\^`{|}]")  # not allowed unencoded in a UR
 _HOST_PORT = re.compile(r"^(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(?P<port>[0-9]{1,5})$")
 _FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+_METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+_NOT_RE2 = re.compile(r"\(\?[=!<]")  # lookarounds: Python has them, Prometheus' RE2 does not
 
 URL_EXAMPLE = "https://grafana.example.com"
 EMAIL_EXAMPLE = "sre@example.com"
@@ -140,6 +142,29 @@ def label_name(text: str) -> str | None:
     return None
 
 
+def metric_name(text: str) -> str | None:
+    """A metric name as Prometheus' grammar has it: what the spec puts in front of a selector."""
+    if not _METRIC_NAME.match(text):
+        return f"{_shown(text)} is not a metric name: letters, digits, '_' and ':', not starting with a digit (e.g. http_requests_total)"
+    return None
+
+
+def status_regex(text: str) -> str | None:
+    """A status-code regex that becomes a quoted PromQL label matcher: no quote or backslash to end the
+    string early, no line break, and a regular expression RE2 accepts (no lookarounds)."""
+    if problem := go_template_text(text, "5..|timeout"):
+        return problem
+    if '"' in text or "\\" in text or "`" in text:
+        return f"{_shown(text)} contains a quote or backslash, which would end the PromQL string it is put in (e.g. 5..|timeout)"
+    try:
+        re.compile(text)
+    except re.error as exc:
+        return f"{_shown(text)} is not a regular expression: {exc} (e.g. 5..|timeout)"
+    if _NOT_RE2.search(text):
+        return f"{_shown(text)} uses a lookaround, which Prometheus' regular expressions (RE2) do not have (e.g. 5..|timeout)"
+    return None
+
+
 def annotation(text: str) -> str | None:
     """A Prometheus annotation written in the spec (a custom alert's summary): only the template forms the
     generated tests can predict ({{ $value }}, {{ $labels.name }}, ...), the same as its description."""
@@ -175,5 +200,7 @@ KINDS: dict[str, Callable[[str], str | None]] = {
     "host-port": host_port,
     "file-name": file_name,
     "label-name": label_name,
+    "metric-name": metric_name,
+    "status-regex": status_regex,
     "group-by": group_by_label,
 }
