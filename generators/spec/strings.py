@@ -24,8 +24,6 @@ import re
 import urllib.parse
 from collections.abc import Callable
 
-import email_validator
-
 MAX_FILE_NAME = 100  # bytes; ext4 and most filesystems allow 255 for the whole component, suffixes included
 MAX_TEXT = 1000  # one-line fields (channel names, URLs, addresses)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
@@ -94,6 +92,8 @@ def email(text: str) -> str | None:
     """One address (addr-spec), checked by email-validator without DNS: no display name, no CR/LF."""
     if problem := go_template_text(text, EMAIL_EXAMPLE):
         return problem
+    import email_validator  # 60 ms of imports (dnspython): only for specs with an email channel
+
     try:
         email_validator.validate_email(text, check_deliverability=False, allow_smtputf8=False)
     except email_validator.EmailNotValidError as exc:
