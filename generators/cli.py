@@ -1,8 +1,9 @@
 """Command line: python -m generators render|check|schema|diff|backtest (backtest: generators/backtest/command.py).
 
 Exit codes: 0 ok, 1 invalid spec (every problem printed), 2 usage (bad arguments, an --out that cannot
-be written), 3 a validator rejected the output or is missing (check), 4 drift: the committed output is stale,
-70 an internal error: a bug in the generators, never the spec's fault (--debug prints the traceback).
+be written or must not be: /, the home folder, a folder that holds something else), 3 a validator
+rejected the output or is missing (check), 4 drift: the committed output is stale, 70 an internal error:
+a bug in the generators, never the spec's fault (--debug prints the traceback).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from generators.backtest import command as backtest_command
 from generators.errors import SpecError
 from generators.model.types import Model
 from generators.outputs.prometheus import promtool_tests
-from generators.pipeline import parallel, render
+from generators.pipeline import parallel, render, writer
 from generators.spec import schema
 
 EXIT_OK, EXIT_SPEC, EXIT_USAGE, EXIT_TOOL, EXIT_DRIFT, EXIT_BUG = 0, 1, 2, 3, 4, 70  # 70: EX_SOFTWARE
@@ -32,6 +33,11 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--spec", default="monitoring.yaml", help="spec file (default: monitoring.yaml)")
         cmd.add_argument("--out", default=".", help="output root (default: the current folder)")
         if name == "render":
+            cmd.add_argument(
+                "--force",
+                action="store_true",
+                help="write into a non-empty --out that holds no earlier render (no .generated-files)",
+            )
             checks = cmd.add_mutually_exclusive_group()
             checks.add_argument("--skip-validation", action="store_true", help="do not run promtool/amtool (benchmarks only)")
             checks.add_argument(
@@ -79,6 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     bad_out = _not_a_folder(out)
     if bad_out:
         return _usage(args.command, f"--out {out}: {bad_out}; give the output folder (e.g. --out .)")
+    refused = _refused_out(out, force=args.force) if args.command == "render" else ""
+    if refused:
+        return _usage(args.command, f"--out {out}: {refused}")
     # A render allocates millions of small objects and frees almost none until it ends; the cyclic garbage
     # collector would walk them all again and again (a quarter of a 1,000-service render). No cycles are
     # left to collect that matter for one short command, so it is paused for its duration.
@@ -129,6 +138,8 @@ def _run(args: argparse.Namespace, spec_path: Path, out: Path) -> int:
     except parallel.WorkerDied as exc:
         print(f"python -m generators {args.command}: {exc}; the previous output is unchanged", file=sys.stderr)
         return EXIT_TOOL
+    except writer.UnsafePath as exc:
+        return _usage(args.command, f"--out {out}: {exc}")
     except OSError as exc:
         if exc.filename is not None and _inside(Path(exc.filename), out):  # e.g. --out in a read-only place
             return _usage(args.command, f"--out {out}: cannot write: {exc.strerror}: {exc.filename}")
@@ -161,6 +172,22 @@ def _not_a_folder(out: Path) -> str:
                 return ""
             return "is a file, not a folder" if folder == out else f"{folder} is a file, not a folder"
     return ""
+
+
+def _refused_out(out: Path, force: bool) -> str:
+    """Why a render must not write into out ('' when it may): a render owns its folder and removes stale files."""
+    target = out.resolve()
+    if target == Path(target.anchor):
+        return "refusing to render into the filesystem root; give a folder of its own (e.g. --out monitoring)"
+    home = Path.home().resolve()
+    if target == home or home.is_relative_to(target):
+        return "refusing to render into the home folder or a folder above it; give a folder of its own (e.g. --out ~/monitoring)"
+    if force or not target.is_dir() or (target / writer.MANIFEST).is_file() or not any(target.iterdir()):
+        return ""
+    return (
+        f"the folder is not empty and holds no earlier render (no {writer.MANIFEST}); render into a new or empty folder, "
+        "or add --force to write beside what is there (files of the same names are replaced)"
+    )
 
 
 def _why(exc: OSError, target: Path) -> str:

@@ -15,6 +15,7 @@ from generators.model import conventions, custom_alerts, names, routing_model, s
 from generators.model.context import Context
 from generators.model.types import Alert, Model, Recording, ScrapeJob, Service, Stack, Tier
 from generators.model.values import ValueProblem, parse_duration, parse_threshold
+from generators.spec import strings
 from generators.spec.source import Path, Source, dotted
 
 STACK_TARGETS = {
@@ -106,7 +107,12 @@ class Builder(Context):
         if required:
             metrics["required"] = metrics.get(required, required)
         job = raw.get("job")
-        if "error_status" in (raw.get("metrics") or {}) and test_series.status_examples(str(metrics["error_status"])) is None:
+        pattern = str(metrics.get("error_status", ""))
+        if (
+            "error_status" in (raw.get("metrics") or {})
+            and strings.status_regex(pattern) is None
+            and test_series.status_examples(pattern) is None
+        ):
             self.problem(
                 (*path, "metrics", "error_status"),
                 f"'{metrics['error_status']}' must be a regex that matches the bad statuses and not the good ones "
@@ -300,7 +306,7 @@ def build(source: Source, check: Check | None = None) -> tuple[Model, list[Probl
     builder = Builder(source)
     try:
         model = builder.build()
-    except (TypeError, KeyError, AttributeError, ValueError, jinja2.TemplateError):
+    except (TypeError, KeyError, AttributeError, ValueError, jinja2.TemplateError):  # ValueError: a value the schema check refused
         if not (structural or secret_problems):
             raise  # the schema accepted this spec: a mapper that cannot map it is a bug
         raise SpecError(secret_problems + structural) from None  # the mapper tripped over what the schema reported

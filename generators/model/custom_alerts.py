@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -12,19 +11,7 @@ from generators.model.types import Alert, Service, Stack, Tier
 from generators.model.values import ValueProblem, number, parse_duration, parse_threshold
 from generators.spec import spec_templates
 from generators.spec.source import dotted
-
-# Go-template forms the generated tests can predict; anything else in a description is refused.
-TEMPLATE_FORMS = re.compile(
-    r"\{\{\s*(\$value(\s*\|\s*(humanize|humanizePercentage|humanizeDuration))?|\$labels\.[a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}"
-)
-
-
-def check_description(text: str) -> str | None:
-    """None when every {{ }} in text is a supported form, else the first unsupported one."""
-    for match in re.finditer(r"\{\{.*?\}\}", text):
-        if not TEMPLATE_FORMS.fullmatch(match.group(0)):
-            return match.group(0)
-    return None
+from generators.spec.strings import check_description
 
 
 def build(b: Context, stack: Stack, services: list[Service]) -> Service | None:

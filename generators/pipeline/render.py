@@ -113,6 +113,8 @@ def render(
     for warning in warnings:
         print(warning, file=log)
     files = documents(model)
+    writer.previous(out)  # an unsafe manifest or a symlinked folder stops the render before anything is written
+    writer.check_targets(out, files)
     tmp = writer.scratch(out)
     try:
         writer.write_tree(tmp, files)

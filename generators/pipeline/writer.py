@@ -20,6 +20,8 @@ __all__ = ["MANIFEST", "drift", "dump_yaml", "previous", "scratch", "serialize",
 def write_tree(root: Path, files: Mapping[str, bytes]) -> None:
     made: set[Path] = set()
     for rel, data in files.items():
+        if rel.startswith("/") or ".." in rel.split("/"):  # generated paths come from checked names; a bug must not escape
+            raise UnsafePath(f"{rel!r} is not a path inside {root}")
         target = root / rel
         if target.parent not in made:  # one mkdir per folder, not per file (thousands at 1,000 services)
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -33,17 +35,73 @@ def scratch(out: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=".render-", dir=out))
 
 
+class UnsafePath(Exception):
+    """A path the writer would delete or write that is not inside the output folder."""
+
+
+def outside(out: Path, rel: str, folders: dict[str, str] | None = None) -> str:
+    """Why out/rel is not a file path inside out ('' when it is): absolute, '..', empty parts, a symlinked folder.
+
+    folders caches the symlink verdict per folder (resolving is a system call per path component).
+    """
+    if not rel or "\x00" in rel:
+        return "is not a path"
+    if rel.startswith("/"):
+        return "is an absolute path"
+    parts = rel.split("/")
+    if ".." in parts:
+        return "leaves the folder through '..'"
+    if any(part in ("", ".") for part in parts):
+        return "is not a plain relative path (empty or '.' parts)"
+    cache = {} if folders is None else folders
+    folder = rel.rpartition("/")[0]
+    if folder not in cache:
+        root = out.resolve()
+        resolved = (out / folder).resolve()  # follows every symlinked folder on the way
+        cache[folder] = "" if resolved.is_relative_to(root) else f"goes through a symlink to {resolved}, outside the output folder"
+    return cache[folder]
+
+
 def previous(out: Path) -> list[str]:
+    """The files the last render wrote (MANIFEST); UnsafePath when an entry is not a path inside out.
+
+    The manifest is data in the output folder, which a pull request can plant: a line like ../victim.txt or
+    /etc/passwd must never make a render delete that file.
+    """
     manifest = out / MANIFEST
     if not manifest.is_file():
         return []
-    return [line for line in manifest.read_text().splitlines() if line]
+    entries = []
+    folders: dict[str, str] = {}
+    for number, line in enumerate(manifest.read_text(errors="replace").splitlines(), 1):
+        if not line:
+            continue
+        why = outside(out, line, folders)
+        if why:
+            shown = repr(line) if len(line) <= 80 else repr(line[:77]) + "..."
+            raise UnsafePath(
+                f"{manifest}:{number}: {shown} {why}; nothing was written or removed. "
+                f"{MANIFEST} lists what earlier renders wrote: remove that line (or the file) if no render of yours put it there"
+            )
+        entries.append(line)
+    return entries
+
+
+def check_targets(out: Path, files: Mapping[str, bytes]) -> None:
+    """UnsafePath unless every file would land inside out (no generated path through a symlinked folder)."""
+    folders: dict[str, str] = {}
+    for rel in files:
+        why = outside(out, rel, folders)
+        if why:
+            raise UnsafePath(f"{out / rel}: {rel!r} {why}; nothing was written or removed")
 
 
 def swap(tmp: Path, out: Path, files: Mapping[str, bytes]) -> list[str]:
     """Move the validated files into out; delete stale generated files. Returns the removed paths."""
     removed = []
-    for rel in previous(out):
+    stale = previous(out)
+    check_targets(out, files)
+    for rel in stale:
         if rel not in files and (out / rel).is_file():
             (out / rel).unlink()
             removed.append(rel)

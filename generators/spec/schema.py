@@ -16,25 +16,38 @@ from generators.model import conventions
 from generators.outputs.alertmanager import channels
 from generators.outputs.alertmanager.channel_type import ChannelType
 from generators.spec import scaling_schema
+from generators.spec.schema_fields import DURATION as _DURATION
+from generators.spec.schema_fields import FOR as _FOR
+from generators.spec.schema_fields import INTERVAL_WHY as _INTERVAL_WHY
+from generators.spec.schema_fields import LABEL_NAME as _LABEL_NAME
+from generators.spec.schema_fields import MAX_ENTRIES, MAX_SERVICES
+from generators.spec.schema_fields import PROM_LABELS as _PROM_LABELS
+from generators.spec.schema_fields import URL as _URL
+from generators.spec.schema_fields import duration as _duration
 
 # Committed where editors find it (monitoring.yaml's first line points at it); `make check` fails when stale.
 SCHEMA_FILE = FilePath(__file__).parents[1] / "schema" / "monitoring.schema.json"
 SCHEMA_ID = "https://github.com/acme/monitoring/generators/schema/monitoring.schema.json"
 SEVERITIES = conventions.SEVERITIES
 CHANNEL_TYPES = tuple(channels.TYPES)
-
-_DURATION = {"type": "string", "description": "Prometheus duration", "examples": ["30s", "5m", "1h30m"]}
 _SECRET = {
     "type": "string",
-    "pattern": "^[A-Za-z0-9_.-]+$",
+    "pattern": "^[A-Za-z0-9_][A-Za-z0-9_.-]*$",
+    "maxLength": 100,
     "description": "name of a secret file under compose/secrets/ (mounted at /run/secrets/<name>)",
     "examples": ["slack_alerts_webhook"],
 }
 
 
-_NAME = {"type": "string", "pattern": "^[a-z][a-z0-9-]*$", "examples": ["api", "payments-worker"]}
-_TEAM = {"type": "string", "pattern": "^[a-z][a-z0-9-]*$", "examples": ["backend"]}
-_TARGETS = {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1, "examples": [["api:8000"]]}
+# Names become file names (rules/<service>.rules.yml, runbooks) and Kubernetes object names: a DNS label's 63.
+_NAME = {"type": "string", "pattern": "^[a-z][a-z0-9-]*$", "maxLength": 63, "examples": ["api", "payments-worker"]}
+_TEAM = {"type": "string", "pattern": "^[a-z][a-z0-9-]*$", "maxLength": 63, "examples": ["backend"]}
+_TARGETS = {
+    "type": "array",
+    "items": {"type": "string", "minLength": 1, "x-string": "go-template-text"},
+    "minItems": 1,
+    "examples": [["api:8000"]],
+}
 _CHANNEL_LIST = {"type": "array", "items": {"type": "string"}, "examples": [["oncall-pager", "alerts-slack"]]}
 _LABELS = {"type": "object", "additionalProperties": {"type": "string"}, "examples": [{"cluster": "prod"}]}
 _TIME_INTERVAL = {
@@ -75,10 +88,15 @@ def _thresholds(kind: str) -> dict[str, Any]:
 
 def _metrics(kind: str) -> dict[str, Any]:
     defaults = catalog.kind(kind).get("metrics", {})
-    props = {k: {"type": "string", "default": v, "examples": [v]} for k, v in defaults.items()}
+    props = {k: {"type": "string", "default": v, "examples": [v], "x-string": _metric_kind(k)} for k, v in defaults.items()}
     if kind == "external_api":
-        props["quota"] = {"type": "string", "examples": ["llm_quota_used_ratio"]}
+        props["quota"] = {"type": "string", "examples": ["llm_quota_used_ratio"], "x-string": "metric-name"}
     return {"type": "object", "additionalProperties": False, "properties": props}
+
+
+def _metric_kind(key: str) -> str:
+    """What a `metrics:` entry is in PromQL, by the catalog's naming: *_label a label, *_status a regex, else a metric."""
+    return "label-name" if key.endswith("_label") else "status-regex" if key.endswith("_status") else "metric-name"
 
 
 def _slos() -> dict[str, Any]:
@@ -88,7 +106,7 @@ def _slos() -> dict[str, Any]:
         "not": {"const": True},
         "description": "false disables the tier",
         "additionalProperties": False,
-        "properties": {"for": _DURATION, "severity": {"examples": list(SEVERITIES)}, "channels": _CHANNEL_LIST},
+        "properties": {"for": _FOR, "severity": {"examples": list(SEVERITIES)}, "channels": _CHANNEL_LIST},
     }
     slo = _obj(
         {
@@ -98,8 +116,16 @@ def _slos() -> dict[str, Any]:
             },
             "objective": {"description": "share of good requests, below 100%", "examples": ["99.5%", "95%"]},
             "window": {"description": "whole days", "examples": ["30d", "28d"]},
-            "bad_status": {"description": "availability: status regex of bad requests (default: error_status)", "examples": ["5.."]},
-            "good_status": {"description": "availability: status regex of good requests (instead of bad_status)", "examples": ["2..|3.."]},
+            "bad_status": {
+                "description": "availability: status regex of bad requests (default: error_status)",
+                "examples": ["5.."],
+                "x-string": "status-regex",
+            },
+            "good_status": {
+                "description": "availability: status regex of good requests (instead of bad_status)",
+                "examples": ["2..|3.."],
+                "x-string": "status-regex",
+            },
             "le": {"description": "latency: the histogram bucket boundary, quoted exactly as the exporter writes it", "examples": ["0.5"]},
             "tiers": _obj({t["name"]: tier for t in catalog.slo_tiers()["tiers"]}),
         },
@@ -114,9 +140,8 @@ def _service() -> dict[str, Any]:
         "kind": {"enum": list(catalog.SERVICE_KINDS)},
         "job": {**_NAME, "description": "scrape job whose series this service reads (default: the service name)"},
         "targets": _TARGETS,
-        "metrics_path": {"type": "string", "examples": ["/metrics"]},
-        "labels": _LABELS,
-        "limit": {"type": "integer", "minimum": 1, "description": "connections: the maximum the service allows"},
+        "metrics_path": {"type": "string", "pattern": "^/", "examples": ["/metrics"], "x-string": "go-template-text"},
+        "limit": {"type": "integer", "minimum": 1, "maximum": 1_000_000_000, "description": "connections: the maximum the service allows"},
         "notes": {"type": "string", "description": "added to every runbook of this service"},
         "metrics": {"type": "object"},
         "thresholds": {"type": "object"},
@@ -177,18 +202,20 @@ def _custom() -> dict[str, Any]:
     }
     return _obj(
         {
-            "name": {"type": "string", "pattern": "^[A-Z][A-Za-z0-9]*$", "examples": ["LLMQuotaNearlyExhausted"]},
+            "name": {"type": "string", "pattern": "^[A-Z][A-Za-z0-9]*$", "maxLength": 100, "examples": ["LLMQuotaNearlyExhausted"]},
             "team": _TEAM,
             "service": _NAME,
             "job": _NAME,
             "expr": {"type": "string", "examples": ['max(my_ratio{job="api"}) {{ op }} {{ threshold }}']},
             "unit": {"enum": ["percent", "seconds", "per_second", "per_minute", "count"]},
             "thresholds": _obj({s: {"type": "string", "examples": ["> 90% for 5m"]} for s in SEVERITIES}),
-            "summary": {"type": "string"},
+            "summary": {"type": "string", "x-string": "annotation"},
             "description": {"type": "string"},
-            "by": {"type": "array", "items": {"type": "string"}},
+            "by": {"type": "array", "items": _LABEL_NAME},
             "notes": {"type": "string"},
-            "test": _obj({"series": {"type": "array", "items": series}, "warmup": _DURATION}),
+            "test": _obj(
+                {"series": {"type": "array", "items": series}, "warmup": _duration(maximum="1d", why="the tests replay every minute of it")}
+            ),
         },
         ("name", "team", "job", "expr", "unit", "thresholds", "summary", "description"),
     )
@@ -196,13 +223,20 @@ def _custom() -> dict[str, Any]:
 
 @functools.cache
 def build() -> dict[str, Any]:
-    timing = _obj({"group_wait": _DURATION, "group_interval": _DURATION, "repeat_interval": _DURATION})
+    am_zero = "Alertmanager refuses 0s here"
+    timing = _obj(
+        {
+            "group_wait": _DURATION,
+            "group_interval": _duration(positive=True, why=am_zero),
+            "repeat_interval": _duration(positive=True, why=am_zero),
+        }
+    )
     routing = _obj(
         {
             **{s: _CHANNEL_LIST for s in SEVERITIES},
             "watchdog": {"type": "string"},
             "default": {"type": "string"},
-            "group_by": {"type": "array", "items": {"type": "string"}},
+            "group_by": {"type": "array", "items": {"type": "string", "x-string": "group-by"}, "examples": [["alertname", "service"]]},
             "timings": _obj({s: timing for s in SEVERITIES}),
             "teams": {
                 "type": "object",
@@ -211,7 +245,12 @@ def build() -> dict[str, Any]:
             "escalations": {
                 "type": "array",
                 "items": _obj(
-                    {"severity": {"enum": list(SEVERITIES)}, "after": _DURATION, "notify": _CHANNEL_LIST, "team": _TEAM},
+                    {
+                        "severity": {"enum": list(SEVERITIES)},
+                        "after": _duration(positive=True, maximum="1d", why="it adds to the alert's `for`"),
+                        "notify": _CHANNEL_LIST,
+                        "team": _TEAM,
+                    },
                     ("severity", "after", "notify"),
                 ),
             },
@@ -223,13 +262,17 @@ def build() -> dict[str, Any]:
     )
     stack = _obj(
         {
-            "scrape_interval": _DURATION,
-            "evaluation_interval": _DURATION,
-            "retention": _DURATION,
-            "external_labels": _LABELS,
-            "grafana_url": {"type": "string", "examples": ["http://localhost:3000"]},
-            "alertmanager_url": {"type": "string", "examples": ["http://localhost:9093"]},
-            "runbook_url": {"type": "string", "examples": ["https://github.com/acme/monitoring/blob/main/docs/runbooks"]},
+            "scrape_interval": _duration(positive=True, minimum="1s", maximum="2m", why=_INTERVAL_WHY),
+            "evaluation_interval": _duration(positive=True, minimum="1s", maximum="2m", why=_INTERVAL_WHY),
+            "retention": _duration(positive=True, why="Prometheus reads 0s as unset (it would keep 15d)"),
+            "external_labels": _PROM_LABELS,
+            "grafana_url": {**_URL, "examples": ["http://localhost:3000"]},
+            "alertmanager_url": {**_URL, "examples": ["http://localhost:9093"]},
+            "runbook_url": {
+                "type": "string",
+                "x-string": "url-or-path",
+                "examples": ["https://github.com/acme/monitoring/blob/main/docs/runbooks"],
+            },
             "team": _TEAM,
         }
     )
@@ -238,8 +281,7 @@ def build() -> dict[str, Any]:
             "name": _NAME,
             "team": _TEAM,
             "job": _NAME,
-            "metric": {"type": "string", "examples": ["recommendations_served_total"]},
-            "description": {"type": "string"},
+            "metric": {"type": "string", "examples": ["recommendations_served_total"], "x-string": "metric-name"},
             "notes": {"type": "string"},
             "thresholds": _thresholds("business"),
         },
@@ -266,9 +308,9 @@ def build() -> dict[str, Any]:
                 "hosts": _block("host"),
                 "containers": _block("container"),
                 "probes": _block("probe", {"module": {"type": "string", "examples": ["http_2xx"]}}),
-                "services": {"type": "object", "additionalProperties": _service(), "propertyNames": _NAME},
-                "business": {"type": "array", "items": business},
-                "custom": {"type": "array", "items": _custom()},
+                "services": {"type": "object", "additionalProperties": _service(), "propertyNames": _NAME, "maxProperties": MAX_SERVICES},
+                "business": {"type": "array", "items": business, "maxItems": MAX_ENTRIES},
+                "custom": {"type": "array", "items": _custom(), "maxItems": MAX_ENTRIES},
                 **scaling_schema.properties(_DURATION, _SECRET, _LABELS),
             },
             ("version", "channels", "routing"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import shutil
 import subprocess
 from collections.abc import Sequence
@@ -30,8 +31,15 @@ _PACKAGES = {"promtool": "prometheus", "amtool": "prometheus-alertmanager", "doc
 
 
 def run(tool: str, args: Sequence[str], cwd: Path, timeout: int = 300) -> Result:
+    """The tool's verdict; TimeoutError (an OSError: the CLI prints one line, exit 3) when it runs past timeout."""
     binary = which(tool)
-    proc = subprocess.run([binary, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
+    try:
+        proc = subprocess.run([binary, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:  # subprocess.run has killed it
+        command = " ".join([tool, *args[:2]])
+        raise TimeoutError(
+            errno.ETIMEDOUT, f"{command} did not finish in {timeout} s and was stopped (a spec this large needs fewer services or entries)"
+        ) from None
     return Result(proc.returncode == 0, (proc.stdout + proc.stderr).strip())
 
 

@@ -22,7 +22,10 @@ def render(settings: Mapping[str, Any], secret_file: SecretFile) -> dict[str, An
 CHANNEL = ChannelType(
     name="opsgenie",
     config_key="opsgenie_configs",
-    fields={"api_key_secret": {}, "responders": {"type": "array", "items": {"type": "string"}}},
+    fields={
+        "api_key_secret": {},
+        "responders": {"type": "array", "items": {"type": "string", "x-string": "go-template-text", "maxLength": 100}},
+    },
     required=("api_key_secret",),
     # No placeholder shape: an Opsgenie API key is an opaque token.
     secrets={"api_key_secret": Secret("opsgenie_api_key", "REPLACE-WITH-{NAME}")},

@@ -20,7 +20,7 @@ def render(settings: Mapping[str, Any], secret_file: SecretFile) -> dict[str, An
 CHANNEL = ChannelType(
     name="slack",
     config_key="slack_configs",
-    fields={"channel": {"type": "string", "examples": ["#alerts"]}, "webhook_secret": {}},
+    fields={"channel": {"type": "string", "x-string": "go-template-text", "maxLength": 81, "examples": ["#alerts"]}, "webhook_secret": {}},
     required=("channel", "webhook_secret"),
     secrets={"webhook_secret": Secret("slack_alerts_webhook", "https://hooks.slack.invalid/services/REPLACE/WITH/WEBHOOK")},
     examples=({"channel": "#alerts", "webhook_secret": "slack_alerts_webhook"},),

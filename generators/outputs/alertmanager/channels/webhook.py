@@ -49,9 +49,9 @@ CHANNEL = ChannelType(
     name="webhook",
     config_key="webhook_configs",
     fields={
-        "url": {"type": "string", "examples": ["http://sink:8080/hook"]},
+        "url": {"type": "string", "x-string": "url", "examples": ["http://sink:8080/hook"]},
         "url_secret": {"description": f"Alertmanager >= {URL_FILE_VERSION} only (url_file)"},
-        "max_alerts": {"type": "integer", "minimum": 0},
+        "max_alerts": {"type": "integer", "minimum": 0, "maximum": 2_147_483_647},
     },
     required=(),
     secrets={"url_secret": Secret("my_webhook_url", "https://example.invalid/REPLACE-WITH-THE-WEBHOOK-URL")},
