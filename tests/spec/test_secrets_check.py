@@ -12,7 +12,7 @@ import pytest
 
 from generators.outputs.alertmanager import channels
 from generators.spec import secrets_check, source
-from tests.test_spec_errors import mutate
+from tests.spec.test_spec_errors import mutate
 
 STORE = "and store the value in compose/secrets/<name> (git-ignored)"
 

@@ -21,8 +21,8 @@ from generators.spec import source
 from generators.validate import grafana_checks as checks
 from generators.validate import grafana_queries as checks_queries
 from tests.conftest import ROOT, require_shared, require_tool
-from tests.test_grafana import panel, steps
-from tests.test_slo_model import GOOD, mutate
+from tests.model.test_slo_model import GOOD, mutate
+from tests.outputs.grafana.test_grafana import panel, steps
 
 BOARD = conventions.DASHBOARDS["slo"]
 PATH = f"grafana/dashboards/{BOARD.folder}/{BOARD.uid}.json"

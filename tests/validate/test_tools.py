@@ -9,7 +9,7 @@ import pytest
 from generators import cli
 from generators.validate import suite, tools
 
-GOOD = Path(__file__).parent / "fixtures" / "good.yaml"
+GOOD = Path(__file__).parents[1] / "fixtures" / "good.yaml"
 
 
 def test_a_tool_past_its_timeout_is_stopped_with_one_sentence(tmp_path: Path) -> None:

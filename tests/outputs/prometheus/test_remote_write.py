@@ -13,7 +13,7 @@ from generators.pipeline import render, spec, writer
 from generators.validate import scaling_validate, tools
 from tests.conftest import require_tool
 
-FIXTURE = Path(__file__).parent / "fixtures" / "scaling.yaml"
+FIXTURE = Path(__file__).parents[2] / "fixtures" / "scaling.yaml"
 GOOD = FIXTURE.read_text()
 
 

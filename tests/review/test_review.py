@@ -15,7 +15,7 @@ import pytest
 
 from generators import cli
 
-BASE = (Path(__file__).parent / "fixtures" / "review-base.yaml").read_text()
+BASE = (Path(__file__).parents[1] / "fixtures" / "review-base.yaml").read_text()
 SPEC = "spec.yaml"
 HEADER = [
     "# Review: `spec.yaml`, HEAD → working tree",

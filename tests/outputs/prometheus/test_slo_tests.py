@@ -17,7 +17,7 @@ import yaml
 
 from generators.outputs.prometheus import slo_rules, slo_tests
 from tests.conftest import require_tool
-from tests.test_slo_rules import model, write
+from tests.outputs.prometheus.test_slo_rules import model, write
 
 RULES = "prometheus/rules/slo-api-availability.rules.yml"
 PAGE_1H = "prometheus/tests/slo-api-availability-page-1h.test.yml"

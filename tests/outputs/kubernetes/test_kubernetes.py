@@ -20,7 +20,7 @@ from generators.validate import grafana_checks as checks
 from generators.validate import scaling_validate
 from tests.conftest import require_shared, require_tool
 
-FIXTURE = Path(__file__).parent / "fixtures" / "scaling.yaml"
+FIXTURE = Path(__file__).parents[2] / "fixtures" / "scaling.yaml"
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from generators.pipeline import spec, writer
 from generators.spec import source
 from generators.validate import alertmanager_check
 from tests.conftest import ROOT, require_tool
-from tests.test_alertmanager import inhibited
+from tests.outputs.alertmanager.test_alertmanager import inhibited
 
 SPEC = """\
 version: 1

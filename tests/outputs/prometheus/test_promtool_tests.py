@@ -17,7 +17,7 @@ from generators.outputs.prometheus import promtool_tests
 from generators.pipeline import spec
 from tests.conftest import require_tool
 
-GOOD = Path(__file__).parent / "fixtures" / "good.yaml"
+GOOD = Path(__file__).parents[2] / "fixtures" / "good.yaml"
 
 
 @pytest.fixture(scope="module")

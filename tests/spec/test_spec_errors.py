@@ -14,7 +14,7 @@ from generators.pipeline import spec
 from generators.spec import source
 from tests.conftest import ROOT, require_tool
 
-GOOD = (Path(__file__).parent / "fixtures" / "good.yaml").read_text()
+GOOD = (Path(__file__).parents[1] / "fixtures" / "good.yaml").read_text()
 
 
 def problems_for(tmp_path: Path, text: str) -> list[str]:

@@ -13,7 +13,7 @@ from generators.outputs.prometheus import slo_rules, slo_tests
 from generators.pipeline import writer
 from generators.spec import source
 from tests.conftest import require_tool
-from tests.test_slo_model import GOOD, mutate
+from tests.model.test_slo_model import GOOD, mutate
 
 
 def model(text: str = GOOD) -> Model:
@@ -168,7 +168,7 @@ def test_generated_tests_catch_a_wrong_threshold(tmp_path: Path) -> None:
 
 
 def test_the_docs_worked_example_is_what_the_generator_computes() -> None:
-    page = (Path(__file__).resolve().parent.parent / "docs" / "slos.md").read_text()
+    page = (Path(__file__).resolve().parents[3] / "docs" / "slos.md").read_text()
     (slo,) = model().slos
     rows = slo_rules.tier_rows(slo)
     assert rows[0] == "| page-1h | critical | 1h / 5m | 14.4 | 0.072 | 2m | 2d2h |"
