@@ -30,12 +30,12 @@ def test_every_kind_record_is_complete(kind: str) -> None:
 
 
 def test_the_old_tables_are_read_from_the_records() -> None:
-    assert catalog.SERVICE_KINDS == ("http", "postgres", "redis", "queue", "external_api", "connections")
+    assert catalog.SERVICE_KINDS == ("http", "postgres", "redis", "queue", "external_api", "connections", "mysql")
     assert catalog.BLOCK_KINDS == {"hosts": "host", "containers": "container", "probes": "probe"}
-    assert app_performance.kinds() == ("postgres", "redis", "queue", "external_api", "connections")
-    assert catalog.exporter_kinds() == {"postgres", "redis"}
-    assert compose.KIND_SECRETS == ("postgres_password",)
-    assert demo_databases.native_kinds() == ("postgres", "redis")
+    assert app_performance.kinds() == ("postgres", "redis", "queue", "external_api", "connections", "mysql")
+    assert catalog.exporter_kinds() == {"postgres", "redis", "mysql"}
+    assert compose.KIND_SECRETS == ("mysql_password", "postgres_password")
+    assert demo_databases.native_kinds() == ("postgres", "redis", "mysql")
 
 
 def test_every_demo_role_is_named_by_a_kind() -> None:
@@ -125,7 +125,9 @@ MUTATIONS: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
     (
         "a demo role with no implementation",
         _set("demo.role", "postgresql"),
-        ["kinds.postgres.demo.role: 'postgresql' has no implementation in generators/stack/demo_databases.py (roles: postgres, redis)"],
+        [
+            "kinds.postgres.demo.role: 'postgresql' has no implementation in generators/stack/demo_databases.py (roles: mysql, postgres, redis)"
+        ],
     ),
     (
         "no demo",

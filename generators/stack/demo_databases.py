@@ -1,9 +1,9 @@
-"""PostgreSQL and Redis with their exporters as local processes for the native demo (the `demo.role`s
+"""PostgreSQL, Redis and MariaDB with their exporters as local processes for the native demo (the `demo.role`s
 that catalog kinds name: ROLES).
 
 Real servers watched by the real Debian exporters, started only when the spec declares such services
-and the binaries are installed (the packages of each kind's `demo:` in the catalog). PostgreSQL
-refuses to run as root: when the demo runs as root, the server runs as its system user (`postgres`)
+and the binaries are installed (the packages of each kind's `demo:` in the catalog). PostgreSQL and MariaDB
+refuse to run as root: when the demo runs as root, the server runs as its system user (`postgres`, `mysql`)
 with its data folder in a fresh temporary folder that user owns.
 """
 
@@ -82,6 +82,23 @@ def _run_as(system_user: str = "postgres") -> str | None:
     except KeyError:
         return "nobody"
     return system_user
+
+
+def _private_dir(user: str | None, name: str, work: Path) -> Path:
+    """A data folder the server's user owns: a fresh temporary one when it is not the demo's own user."""
+    return Path(tempfile.gettempdir()) / f"monitoring-demo-{name}-{secrets.token_hex(6)}" if user else work / "data" / name
+
+
+def _make_private(path: Path, user: str | None, files: dict[str, str]) -> None:
+    """Create the folder (mode 0700) with these files in it, all owned by `user`."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=not user)
+    for name, text in files.items():
+        (path / name).write_text(text)
+    if user:
+        entry = pwd.getpwnam(user)
+        for item in (path, *(path / name for name in files)):
+            os.chown(item, entry.pw_uid, entry.pw_gid)
+    os.chmod(path, 0o700)
 
 
 def postgres(work: Path, port: int, exporter: str) -> tuple[list[Process], dict[str, bytes]]:
@@ -181,6 +198,48 @@ def redis_traffic(port: int, stop: threading.Event, per_second: int = 20) -> Non
             stop.wait(1)
 
 
+def mysql(work: Path, port: int, exporter: str) -> tuple[list[Process], dict[str, bytes]]:
+    """MariaDB (Debian's mariadb-server) on loopback, and mysqld-exporter as an `exporter` user with the grants
+    it needs (PROCESS, REPLICATION CLIENT, SLAVE MONITOR, SELECT), created by the server's --init-file at every start."""
+    password = secrets.token_urlsafe(18)
+    user = _run_as("mysql")
+    data = _private_dir(user, "mysql", work)
+    install, server = postgres_binary("mariadb-install-db"), postgres_binary("mariadbd")
+    assert install and server, "checked by missing()"
+    cnf = work / "secrets" / "mysql_exporter.cnf"
+    grants = (
+        f"CREATE USER IF NOT EXISTS 'exporter'@'{LOOPBACK}' IDENTIFIED BY '{password}' WITH MAX_USER_CONNECTIONS 3;\n"
+        f"GRANT PROCESS, REPLICATION CLIENT, SLAVE MONITOR, SELECT ON *.* TO 'exporter'@'{LOOPBACK}';\n"
+    )
+
+    def prepare() -> None:
+        _make_private(data, user, {"init.sql": grants})
+        os.chmod(cnf, 0o600)
+        argv = [install, "--no-defaults", f"--datadir={data / 'db'}", "--skip-test-db", "--auth-root-authentication-method=socket"]
+        subprocess.run(argv, check=True, capture_output=True, user=user, cwd=data)
+
+    def cleanup() -> None:
+        if user:
+            shutil.rmtree(data, ignore_errors=True)
+
+    server_argv = [
+        server, "--no-defaults", f"--datadir={data / 'db'}", f"--bind-address={LOOPBACK}", f"--port={port}",
+        f"--socket={data / 'mysqld.sock'}", f"--pid-file={data / 'mysqld.pid'}", f"--init-file={data / 'init.sql'}",
+        "--skip-name-resolve", "--max-connections=20", "--innodb-buffer-pool-size=16M", "--long-query-time=1",
+    ]  # fmt: skip
+    procs = [
+        Process("mysql", server_argv, f"mysql://{LOOPBACK}:{port}", None, user=user, prepare=prepare, cleanup=cleanup),
+        Process(
+            "mysql-exporter",
+            ["prometheus-mysqld-exporter", f"--config.my-cnf={cnf}", f"--web.listen-address={exporter}"],
+            f"http://{exporter}",
+            "/metrics",
+        ),
+    ]
+    my_cnf = f"[client]\nuser=exporter\npassword={password}\nhost={LOOPBACK}\nport={port}\n"
+    return procs, {"secrets/mysql_exporter.cnf": my_cnf.encode()}
+
+
 Files = dict[str, bytes]  # relative to the work dir: secrets the role generated
 
 
@@ -195,4 +254,5 @@ class Role:
 ROLES = {
     "postgres": Role(postgres),
     "redis": Role(lambda work, port, exporter: (redis(work, port, exporter), {}), traffic=True),
+    "mysql": Role(mysql),
 }
