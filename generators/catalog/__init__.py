@@ -1,4 +1,5 @@
-"""The signal catalog (catalog/signals.yaml) and the Jinja2 environment for its PromQL templates."""
+"""The signal catalog (catalog/signals.yaml): one record per kind, typed (catalog/kinds.py), and the Jinja2
+environment for its PromQL templates."""
 
 from __future__ import annotations
 
@@ -13,16 +14,13 @@ from typing import Any
 import jinja2
 import yaml
 
+from generators.catalog.kinds import CatalogError, ComposeService, Demo, Kind, PanelSpec, QuerySpec, parse, problems
 from generators.model import conventions, test_series
 
 CATALOG_DIR = Path(__file__).parent
 CATALOG_FILE = CATALOG_DIR / "signals.yaml"
 SLO_TIERS_FILE = CATALOG_DIR / "slo_tiers.yaml"  # burn-rate windows and tiers (Google SRE workbook)
 IMAGES_FILE = CATALOG_DIR / "images.yaml"  # compose image tags, pinned in this one place
-
-# Kinds a service may declare under `services:`; the others are fixed blocks of the spec.
-SERVICE_KINDS = ("http", "postgres", "redis", "queue", "external_api", "connections")
-BLOCK_KINDS = {"hosts": "host", "containers": "container", "probes": "probe"}
 
 
 def _base(metric: str) -> str:
@@ -121,3 +119,33 @@ def default_for(signal: dict[str, Any]) -> Decimal:
     from generators.model.values import parse_duration
 
     return parse_duration(signal.get("for", "0s"))
+
+
+@functools.cache
+def record(name: str) -> Kind:
+    """The typed record of one kind; an incomplete record is refused (CatalogError), never half used."""
+    found = problems(name, kind(name), set(images()))
+    if found:
+        raise CatalogError(f"generators/catalog/signals.yaml: {'; '.join(found)}")
+    return parse(name, kind(name))
+
+
+def records() -> tuple[Kind, ...]:
+    """Every kind, in catalog order (the order of the schema's enum, docs/signals.md and the dashboards)."""
+    return tuple(record(name) for name in load())
+
+
+def dashboard(kind_name: str) -> str | None:
+    """The dashboard (a conventions.DASHBOARDS key) that shows the signals of a kind; None if not a catalog kind."""
+    return record(kind_name).dashboard if kind_name in load() else None
+
+
+def exporter_kinds() -> frozenset[str]:
+    """Service kinds whose scrape job an exporter serves (compose services of their own), not the demo app."""
+    return frozenset(k.name for k in records() if k.compose)
+
+
+# Kinds a service may declare under `services:`; the others are fixed blocks of the spec (`hosts:` -> host).
+SERVICE_KINDS = tuple(k.name for k in records() if k.declared == "services")
+BLOCK_KINDS = {k.declared: k.name for k in records() if k.declared and k.declared != "services"}
+__all__ = ["CatalogError", "ComposeService", "Demo", "Kind", "PanelSpec", "QuerySpec"]

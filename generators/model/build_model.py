@@ -212,7 +212,12 @@ class Builder(Context):
         self.check_order(path, tiers, direction)
         name = signal.get("name") or conventions.camel(service) + signal["alert"]
         self.paths[dotted(path)] = path
-        dashboard_kind = signal_kind if signal_kind != "target" else ("http" if kind not in conventions.KIND_DASHBOARD else kind)
+        # target signals show on the dashboard of the service's kind (http's for a kind outside the catalog)
+        board = (
+            catalog.record(signal_kind).dashboard
+            if signal_kind != "target"
+            else (catalog.dashboard(kind) or catalog.record("http").dashboard)
+        )
         return Alert(
             name=name,
             service=service,
@@ -231,8 +236,8 @@ class Builder(Context):
             notes=raw.get("notes", ""),
             job=context["job"],
             runbook_url=conventions.runbook_url(stack.runbook_url, name),
-            dashboard_url=conventions.dashboard_url(stack.grafana_url, dashboard_kind, service, signal_name),
-            panel=conventions.panel(dashboard_kind, service, signal_name),
+            dashboard_url=conventions.dashboard_url(stack.grafana_url, board, service, signal_name),
+            panel=conventions.panel(board, service, signal_name),
             value_expr=Alert.compared(tiers[0]),
             test=signal.get("test"),
             test_context=context,

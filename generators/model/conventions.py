@@ -72,25 +72,8 @@ DASHBOARDS = {
     "slo": Dashboard("slo-error-budgets", "SLOs and error budgets", "Services"),
 }
 
-# Which dashboard shows the signals of each catalog kind.
-KIND_DASHBOARD = {
-    "target": "service-health",
-    "http": "service-health",
-    "host": "infrastructure",
-    "container": "infrastructure",
-    "postgres": "app-performance",
-    "redis": "app-performance",
-    "queue": "app-performance",
-    "external_api": "app-performance",
-    "connections": "app-performance",
-    "business": "business",
-    "probe": "probes",
-    "prometheus": "stack",
-    "alertmanager": "stack",
-    "watchdog": "alerts",
-    "custom": "alerts",
-    "slo": "slo",
-}
+# Which dashboard shows the alerts that are not of a catalog kind (a catalog kind names its own: `dashboard:`).
+KIND_DASHBOARD = {"custom": "alerts", "slo": "slo"}
 
 
 def panel_id(service: str, signal: str) -> int:
@@ -102,13 +85,13 @@ def panel_id(service: str, signal: str) -> int:
     return 1 + zlib.crc32(f"{service}/{signal}".encode()) % (2**31 - 2)
 
 
-def panel(kind: str, service: str, signal: str) -> tuple[str, int]:
-    """(dashboard uid, panel id) of the panel that shows `signal` of `service`."""
-    return DASHBOARDS[KIND_DASHBOARD[kind]].uid, panel_id(service, signal)
+def panel(dashboard: str, service: str, signal: str) -> tuple[str, int]:
+    """(dashboard uid, panel id) of the panel that shows `signal` of `service` on a DASHBOARDS entry."""
+    return DASHBOARDS[dashboard].uid, panel_id(service, signal)
 
 
-def dashboard_url(grafana_url: str, kind: str, service: str, signal: str) -> str:
-    board = DASHBOARDS[KIND_DASHBOARD[kind]]
+def dashboard_url(grafana_url: str, dashboard: str, service: str, signal: str) -> str:
+    board = DASHBOARDS[dashboard]
     return f"{grafana_url.rstrip('/')}/d/{board.uid}/{board.slug}?var-service={service}&viewPanel={panel_id(service, signal)}"
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from generators import catalog
 from generators.errors import SpecError
 from generators.model import build_model
 from generators.model.types import Model
@@ -82,7 +83,7 @@ def plan(model: Model, work: Path) -> Plan:
     """Files and processes of the native stack; ports are picked now (free loopback ports)."""
     port = {name: free_port() for name in ("prometheus", "node-exporter", "blackbox-exporter", "pushgateway")}
     kinds = {s.kind for s in model.services}
-    databases = [k for k in ("postgres", "redis") if k in kinds and not demo_databases.missing(k)]
+    databases = [k for k in demo_databases.native_kinds() if k in kinds and not demo_databases.missing(k)]
     port.update({f"{k}-exporter": free_port() for k in databases})
     peers = compose.alertmanagers()
     web = {p: free_port() for p in peers}
@@ -162,12 +163,11 @@ def plan(model: Model, work: Path) -> Plan:
     redis_port = None
     for kind in databases:
         server_port, exporter = free_port(), addresses[f"{kind}-exporter"]
-        if kind == "postgres":
-            db_procs, db_files = demo_databases.postgres(work, server_port, exporter)
-            procs += db_procs
-            files.update(db_files)
-        else:
-            procs += demo_databases.redis(work, server_port, exporter)
+        role = demo_databases.ROLES[catalog.record(kind).demo.role]  # type: ignore[union-attr]  # native_kinds()
+        db_procs, db_files = role.start(work, server_port, exporter)
+        procs += db_procs
+        files.update(db_files)
+        if role.traffic:
             redis_port = server_port
     fault_url = None
     if demo_ports:

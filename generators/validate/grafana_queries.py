@@ -34,7 +34,6 @@ BUILTIN = {
     "ALERTS",
     "ALERTS_FOR_STATE",
 }
-EXPORTERS_FILE = Path(__file__).with_name("exporters.yaml")
 JOB_MATCHER = re.compile(r'\bjob="([^"]*)"')
 LABEL_VALUES = re.compile(r"^label_values\((.*),\s*\w+\)$")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -80,8 +79,8 @@ def queries(root: Path) -> list[tuple[str, str]]:
 
 @functools.cache
 def exporter_metrics() -> dict[str, tuple[str, ...]]:
-    data: dict[str, list[str]] = _load(EXPORTERS_FILE)
-    return {kind: tuple(names) for kind, names in data.items()}
+    """Per exporter kind (catalog `exporter_metrics`, or a kind with compose services), what its panels read."""
+    return {k.name: k.exporter_metrics for k in catalog.records() if k.exporter_metrics or k.compose}
 
 
 def _required(kind: str) -> str | None:

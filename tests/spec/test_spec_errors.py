@@ -124,7 +124,7 @@ CASES = [
     (
         "an unknown service kind",
         ("kind: redis", "kind: rediss"),
-        "monitoring.yaml:26:11: services.cache.kind: 'rediss' is not allowed here; did you mean 'redis'? (allowed: http, postgres, redis, queue, external_api, connections)",
+        "monitoring.yaml:26:11: services.cache.kind: 'rediss' is not allowed here; did you mean 'redis'? (allowed: http, postgres, redis, queue, external_api, connections, mysql)",
     ),
     (
         "a channel referenced but not defined",

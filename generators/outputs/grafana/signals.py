@@ -178,5 +178,30 @@ class Section:
         return self.panels
 
 
+MAPPINGS = {"up": UP_MAPPINGS}
+BOUNDS = {"ratio": RATIO}
+
+
+def lay_out(section: Section, kind: str) -> None:
+    """The panels of a kind's record (catalog kinds.<kind>.panels), in order; a signal panel without queries
+    is left to `Section.rest()`, and a panel whose `requires` metric keys are unset is left out."""
+    metrics = section.ctx["m"]
+    for spec in catalog.record(kind).panels:
+        if not spec.queries or not all(metrics.get(key) for key in spec.requires):
+            continue
+        queries = [
+            section.query(q.expr, f"{{{{{metrics[q.legend_label]}}}}}" if q.legend_label else q.legend, q.instant, q.table)
+            for q in spec.queries
+        ]
+        title = catalog.render(spec.title, **section.ctx)
+        kw: dict[str, Any] = {"width": spec.width, "height": spec.height, "stack": spec.stack, "bounds": BOUNDS.get(spec.bounds)}
+        if spec.mappings:
+            kw["mappings"] = MAPPINGS[spec.mappings]
+        if spec.signal:
+            section.signal(spec.signal, title, queries, spec.unit, spec.type, **kw)
+        else:
+            section.panel(spec.key, title, queries, spec.unit, spec.type, **kw)
+
+
 def _legend(alert: Alert) -> str:
     return " ".join(f"{{{{{label}}}}}" for label in alert.by if label not in ("job",)) or alert.service

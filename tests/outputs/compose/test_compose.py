@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from generators import catalog
 from generators.model import build_model
 from generators.model.types import Model
 from generators.outputs.compose import compose, compose_base
@@ -142,9 +143,11 @@ def test_every_image_is_pinned_to_an_exact_version(services: dict[str, Any]) -> 
         assert len(_version(image)) == 3, image
 
 
-def test_every_pinned_image_is_used_by_the_example_stack(services: dict[str, Any]) -> None:
+def test_every_pinned_image_is_used_by_the_example_stack_or_a_kind(services: dict[str, Any]) -> None:
     used = {s["image"] for s in services.values() if "image" in s} | {services["demo-app"]["build"]["args"]["PYTHON_IMAGE"]}
-    assert set(compose_base.images().values()) == used
+    # kinds the example spec does not declare (mysql: tests/cases/mysql) pin their images too
+    kinds = {compose_base.images()[s.image] for k in catalog.records() for s in k.compose}
+    assert set(compose_base.images().values()) == used | kinds
 
 
 @pytest.mark.parametrize(
@@ -359,3 +362,21 @@ def test_databases_follow_the_spec(spec: dict[str, Any], removed: tuple[str, ...
     assert set(doc["services"]) == ALL_SERVICES - absent
     assert ("postgres_password" in doc["secrets"]) is ("postgres" not in removed)
     assert ("postgres-data" in doc["volumes"]) is ("postgres" not in removed)
+
+
+def test_a_mysql_service_brings_mariadb_and_its_exporter_sharing_one_secret(spec: dict[str, Any], tmp_path: Path) -> None:
+    mysql = {"team": "data", "kind": "mysql", "targets": ["mysql-exporter:9104"]}
+    with_mysql = model_of({**spec, "services": {**spec["services"], "orders-db": mysql}})
+    doc = compose.build(with_mysql)[compose.COMPOSE_FILE]
+    server, exporter = doc["services"]["mysql"], doc["services"]["mysql-exporter"]
+    assert server["secrets"] == exporter["secrets"] == ["mysql_password"]
+    assert server["environment"] == {"MARIADB_ROOT_PASSWORD_FILE": "/run/secrets/mysql_password"}
+    assert exporter["entrypoint"][-1].startswith(
+        'MYSQLD_EXPORTER_PASSWORD="$$(cat /run/secrets/mysql_password)" exec /bin/mysqld_exporter '
+    )
+    assert exporter["depends_on"] == {"mysql": {"condition": "service_healthy"}}
+    assert "mysql-data" in doc["volumes"] and "mysql_password" in doc["secrets"]
+    assert "mysql_password" not in doc["services"]["alertmanager-1"]["secrets"]
+    assert doc["x-hardening-exceptions"]["mysql-exporter"].startswith("no healthcheck")
+    result = _config(tmp_path, doc, compose.secret_names(with_mysql))
+    assert result.returncode == 0, result.stderr
