@@ -6,6 +6,7 @@ A good rendered tree passes; each case applies one mutation to it and expects th
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -347,3 +348,22 @@ def test_plain_equals_a_recursive_walk_and_drop_none_keeps_list_nulls() -> None:
     assert adapter.plain({"t": (1, G.GridPos(h=1, w=2, x=3, y=4)), 5: None}) == {"t": [1, {"h": 1, "w": 2, "x": 3, "y": 4}], "5": None}
     nested = {"a": None, "b": [None, {"c": None, "d": 0}], "e": {"f": {"g": None}}, "h": ""}
     assert normalize._drop_none(nested) == {"b": [None, {"d": 0}], "e": {"f": {}}, "h": ""}
+
+
+def _all_pairs(positions: list[dict[str, int]]) -> list[tuple[int, int]]:
+    return [(i, j) for i in range(len(positions)) for j in range(i) if checks._overlap(positions[i], positions[j])]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_the_overlap_sweep_finds_the_pairs_the_all_pairs_loop_finds(seed: int) -> None:
+    rng = random.Random(seed)
+    sizes = [-2, 0, 1, 1, 2, 3, 8, 24] if seed % 3 == 0 else [1, 2, 4, 8, 12]  # a third with zero and negative sizes
+    positions = [{"x": rng.randrange(-2, 24), "y": rng.randrange(0, 40), "w": rng.choice(sizes), "h": rng.choice(sizes)} for _ in range(60)]
+    expected = _all_pairs(positions)
+    assert checks.overlapping(positions) == expected
+    assert expected, "every layout here has overlaps, or the comparison would prove little"
+
+
+def test_a_grid_without_overlaps_has_none() -> None:
+    positions = [{"x": 8 * (i % 3), "y": 8 * (i // 3), "w": 8, "h": 8} for i in range(3000)]
+    assert checks.overlapping(positions) == []

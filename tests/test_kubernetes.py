@@ -314,3 +314,17 @@ def test_a_template_that_is_not_a_secret_key_is_reported(tree: Path) -> None:
     assert scaling_validate.alertmanager_secret("s.yaml", data) == [
         "s.yaml: templates ['/etc/alertmanager/config/slack.tmpl'] are not keys of this Secret (mounted at /etc/alertmanager/config)"
     ]
+
+
+def test_a_compose_rule_file_with_a_group_more_than_its_prometheus_rule_is_reported(tree: Path, tmp_path: Path) -> None:
+    """The file no longer equals its PrometheusRule group's dump, so it is read again and both problems show."""
+    require_shared("k8s-schema/monitoring.coreos.com_prometheusrules.yaml")
+    require_tool("promtool")
+    for folder in ("kubernetes/prometheusrules", "prometheus/rules"):
+        shutil.copytree(tree / folder, tmp_path / folder)
+    rules = tmp_path / "prometheus/rules/api.rules.yml"
+    rules.write_text(rules.read_text() + "- name: extra\n  rules: []\n")
+    assert scaling_validate.kubernetes(tmp_path, True) == [
+        "kubernetes/prometheusrules/api.yaml: group 'api' differs from prometheus/rules/api.rules.yml",
+        "prometheus/rules/api.rules.yml: group 'extra' has no PrometheusRule under kubernetes/",
+    ]

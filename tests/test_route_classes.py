@@ -23,12 +23,15 @@ from tests.conftest import ROOT, require_tool
 
 FIXTURE = ROOT / "tests" / "cases" / "alertmanager" / "spec.yaml"
 Change = Callable[[dict[str, Any]], None]
-ROUTE = {"receiver": "r", "routes": [{"matchers": ['severity="critical"'], "receiver": "p"}, {"matchers": ['team=~"ba.*"'], "receiver": "t"}]}
-READ = route_classes.read_labels(ROUTE)
+ROUTE = {
+    "receiver": "r",
+    "routes": [{"matchers": ['severity="critical"'], "receiver": "p"}, {"matchers": ['team=~"ba.*"'], "receiver": "t"}],
+}
+CLASSES_READ = route_classes.read_labels(ROUTE)
 
 
 def test_the_labels_the_tree_reads_and_how() -> None:
-    assert READ == {"severity": {"critical"}, "team": None}
+    assert {"severity": {"critical"}, "team": None} == CLASSES_READ
 
 
 @pytest.mark.parametrize(
@@ -49,7 +52,7 @@ def test_the_labels_the_tree_reads_and_how() -> None:
     ],
 )
 def test_the_class_of_a_test(labels: dict[str, str], expected: tuple[Any, ...]) -> None:
-    assert route_classes.key(READ, {"labels": labels, "receivers": ["p"]}) == expected
+    assert route_classes.key(CLASSES_READ, {"labels": labels, "receivers": ["p"]}) == expected
 
 
 @pytest.mark.parametrize(

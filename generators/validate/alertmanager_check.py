@@ -19,7 +19,6 @@ from generators.outputs.alertmanager import alertmanager
 from generators.outputs.alertmanager import alertmanager_routes as am_routes
 from generators.validate import promtool_cache, route_classes, tools
 
-
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 

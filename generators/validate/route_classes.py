@@ -64,7 +64,7 @@ def key(read: Mapping[str, set[str] | None] | None, test: Mapping[str, Any]) -> 
     receivers = tuple(test["receivers"])
     if read is None or not _plain(labels):
         return ("exact", tuple(sorted((str(k), str(v)) for k, v in labels.items())), receivers)
-    values = []
+    values: list[tuple[str, str | None]] = []
     for name in sorted(read):
         value = labels.get(name)
         literals = read[name]
