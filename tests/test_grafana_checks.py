@@ -367,3 +367,19 @@ def test_the_overlap_sweep_finds_the_pairs_the_all_pairs_loop_finds(seed: int) -
 def test_a_grid_without_overlaps_has_none() -> None:
     positions = [{"x": 8 * (i % 3), "y": 8 * (i // 3), "w": 8, "h": 8} for i in range(3000)]
     assert checks.overlapping(positions) == []
+
+
+@pytest.mark.parametrize("in_a_test", [False, True], ids=["unknown without it", "known from a unit test's input series"])
+def test_a_metric_only_a_unit_test_feeds_counts_as_produced(tree: Path, in_a_test: bool) -> None:
+    """The tests are read only when the rules and exporters leave a panel metric unknown; then they count as before."""
+    require_tool("promtool")
+    mutate(tree, _expr('sum(only_in_a_test_total{job="api"})'))
+    test = tree / "prometheus" / "tests" / "api.test.yml"
+    series = '  input_series:\n  - series: only_in_a_test_total{job="api"}\n    values: 1+0x3\n'
+    if in_a_test:
+        test.write_text(test.read_text().replace("  input_series:\n", series, 1))
+    unknown = (
+        f"{HEALTH}: {P99} A: metric only_in_a_test_total is produced by nothing in the spec "
+        "(no recording rule, alert input or declared exporter has it): the panel would show No data"
+    )
+    assert checks_queries.grafana_queries(tree, True) == ([] if in_a_test else [unknown])

@@ -78,7 +78,7 @@ def test_both_validators_agree_on_grafana_instances_and_their_mutations(files: d
     assert checked > 500
 
 
-@pytest.mark.parametrize("kind", ["ServiceMonitor", "Probe"])
+@pytest.mark.parametrize("kind", ["ServiceMonitor", "Probe", "PrometheusRule"])
 def test_both_validators_agree_on_crd_specs_and_their_mutations(files: dict[str, bytes], kind: str) -> None:
     require_shared(f"k8s-schema/{scaling_validate.CRD_FILES[kind]}")
     objects = [yaml.safe_load(v) for k, v in files.items() if k.startswith("kubernetes/") and b"kind: " + kind.encode() in v]
@@ -92,11 +92,30 @@ def test_both_validators_agree_on_crd_specs_and_their_mutations(files: dict[str,
         assert _agree(validator, spec_), spec_
 
 
-def test_a_schema_it_cannot_compile_leaves_the_verdict_to_jsonschema() -> None:
-    schema = scaling_validate.spec_schema("PrometheusRule")  # a `(?i)` pattern jsonschema_rs refuses
-    validator = json_schema.Validator(schema)
-    assert validator.fast_verdict({}) is None
+def test_a_pattern_it_cannot_compile_is_left_out_only_where_no_value_meets_it() -> None:
+    validator = scaling_validate._crd_validator("PrometheusRule")  # `^(?i)(abort|warn)?$`: Go's syntax, not ECMA 262
+    assert validator.fast_verdict({"groups": [{"name": "a", "rules": []}]}) is True
+    assert validator.fast_verdict({"groups": [{"name": "a", "rules": [], "partial_response_strategy": "warn"}]}) is None
     assert validator.errors({"groups": [{"rules": []}]}) == [(["groups", 0], "'name' is a required property")]
+
+
+BAD = "^((?i)a|b)$"  # an inline flag after the start: jsonschema_rs refuses to compile it
+
+
+@pytest.mark.parametrize(
+    ("schema", "unchecked"),
+    [
+        ({"properties": {"a": {"items": {"pattern": BAD}}}}, [["a", "*"]]),
+        ({"properties": {"a": {"pattern": "^ok$"}, "b": {"pattern": BAD}}}, [["b"]]),
+        ({"allOf": [{"pattern": BAD}]}, None),
+        ({"properties": {"a": {"additionalProperties": {"pattern": BAD}}}}, None),
+        ({"properties": {"a": {"pattern": BAD}, "b": {"$ref": "#/properties/a"}}}, None),
+    ],
+    ids=["under items", "beside a pattern it compiles", "under allOf", "under additionalProperties", "a $ref"],
+)
+def test_where_a_left_out_pattern_would_apply(schema: dict[str, Any], unchecked: list[list[str]] | None) -> None:
+    validator = json_schema.Validator(schema)
+    assert (validator._unchecked if validator._fast is not None else None) == unchecked
 
 
 def test_errors_are_jsonschemas_words_sorted_by_path() -> None:
