@@ -50,9 +50,10 @@ lint: $(STAMP) ## ruff (lint + format check) and mypy --strict on generators/
 	$(VENV)/bin/ruff format --check generators tests
 	$(VENV)/bin/mypy
 
-bench: $(STAMP) ## Benchmarks: render time, memory, rules/s; breach -> notification latency (prints numbers)
-	$(PY) -m tests.bench
-	$(PY) -m tests.bench_rule_cost
+bench: $(STAMP) ## Benchmarks: render time per size and validation level, notification latency, rule cost (BENCH="--specs example --runs 1": a part)
+	$(PY) -m tests.bench $(BENCH)
+	$(if $(BENCH),,$(PY) -m tests.bench_e2e)
+	$(if $(BENCH),,$(PY) -m tests.bench_rule_cost)
 
 # make backtest: the recorded corpus (a local Prometheus on its blocks) and its quality figures; against any
 # Prometheus-compatible API (e.g. the one `make demo` prints): make backtest SOURCE=http://127.0.0.1:41235 FROM=now-1h

@@ -18,8 +18,7 @@ from generators.outputs.kubernetes import kubernetes
 from generators.outputs.prometheus import ha, prometheus_config, promtool_tests, rules, slo_rules, slo_tests
 from generators.pipeline import parallel, spec, writer
 from generators.spec import schema
-from generators.validate import suite as validate
-from generators.validate import tools
+from generators.validate import runner
 
 Output = Callable[[Model], dict[str, Any]]
 
@@ -87,16 +86,9 @@ class ValidationFailed(Exception):
 
 
 def validate_tree(root: Path, strict: bool, log: TextIO, full: bool = False) -> None:
-    """Run every validator; missing tools fail in strict mode and are reported otherwise."""
-    problems: list[str] = []
-    for validator in validate.VALIDATORS:
-        try:
-            problems.extend(validator(root, full))
-        except tools.ToolMissing as exc:
-            if strict:
-                problems.append(str(exc))
-            else:
-                print(f"warning: {exc}; skipped {validator.__name__} validation", file=log)
+    """Run every validator (validate.runner: both cores, passes kept by content); missing tools fail in strict
+    mode and are reported otherwise."""
+    problems = runner.run(root, strict, log, full)
     if problems:
         raise ValidationFailed(problems)
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
+import yaml
+
 from generators.model import build_model
 from generators.outputs.alertmanager import alertmanager
 from generators.outputs.alertmanager import alertmanager_routes as am_routes
 from generators.pipeline import writer
 from generators.spec import source
-from generators.validate import alertmanager_check
+from generators.validate import alertmanager_check, route_classes, tools
 from tests.conftest import require_tool
 
 SPEC = """\
@@ -72,3 +75,36 @@ def test_no_warning_once_an_alert_reaches_the_route(tmp_path: Path) -> None:
     log = io.StringIO()
     assert alertmanager_check.validate(tmp_path, full=False, log=log) == []
     assert log.getvalue() == ""
+
+
+def test_amtool_runs_once_per_route_class_and_a_pass_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    require_tool("amtool")
+    monkeypatch.setenv("GENERATORS_CACHE_DIR", str(tmp_path / "cache"))
+    root = tmp_path / "out"
+    render(root, SPEC)
+    runs: list[list[str]] = []
+    real = tools.run
+
+    def counting(tool: str, args: list[str], cwd: Path, timeout: int = 300) -> tools.Result:
+        if args[:3] == ["config", "routes", "test"]:
+            runs.append(list(args))
+        return real(tool, args, cwd, timeout)
+
+    monkeypatch.setattr(tools, "run", counting)
+    tests = yaml.safe_load((root / alertmanager.ROUTE_TESTS).read_text())["tests"]
+    classes = route_classes.classes(yaml.safe_load((root / alertmanager.CONFIG).read_text()), tests)
+    assert alertmanager_check.validate(root, full=True, log=io.StringIO()) == []
+    assert len(runs) == len(classes) < len(tests)
+    assert alertmanager_check.validate(root, full=True, log=io.StringIO()) == []
+    assert len(runs) == len(classes)  # every class on record
+    config = root / alertmanager.CONFIG
+    config.write_text(config.read_text().replace("receiver: pager\n", "receiver: chat\n", 1))  # criticals now go to chat
+    critical = [t for t in tests if t["labels"]["severity"] == "critical"]
+    changed = route_classes.classes(yaml.safe_load(config.read_text()), tests)
+    failing = [members for members in changed.values() if tests[members[0]]["labels"]["severity"] == "critical"]
+    # The config changed, so every class runs again, and each test of a failing class; then only the failing ones.
+    for expected_runs in (len(changed) - len(failing) + len(critical), len(critical)):
+        before = len(runs)
+        problems = alertmanager_check.validate(root, full=True, log=io.StringIO())
+        assert len(problems) == 2 * len(critical)  # the simulation and amtool, once per critical alert rule
+        assert len(runs) - before == expected_runs

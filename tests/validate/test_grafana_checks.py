@@ -6,6 +6,7 @@ A good rendered tree passes; each case applies one mutation to it and expects th
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -347,3 +348,38 @@ def test_plain_equals_a_recursive_walk_and_drop_none_keeps_list_nulls() -> None:
     assert adapter.plain({"t": (1, G.GridPos(h=1, w=2, x=3, y=4)), 5: None}) == {"t": [1, {"h": 1, "w": 2, "x": 3, "y": 4}], "5": None}
     nested = {"a": None, "b": [None, {"c": None, "d": 0}], "e": {"f": {"g": None}}, "h": ""}
     assert normalize._drop_none(nested) == {"b": [None, {"d": 0}], "e": {"f": {}}, "h": ""}
+
+
+def _all_pairs(positions: list[dict[str, int]]) -> list[tuple[int, int]]:
+    return [(i, j) for i in range(len(positions)) for j in range(i) if checks._overlap(positions[i], positions[j])]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_the_overlap_sweep_finds_the_pairs_the_all_pairs_loop_finds(seed: int) -> None:
+    rng = random.Random(seed)
+    sizes = [-2, 0, 1, 1, 2, 3, 8, 24] if seed % 3 == 0 else [1, 2, 4, 8, 12]  # a third with zero and negative sizes
+    positions = [{"x": rng.randrange(-2, 24), "y": rng.randrange(0, 40), "w": rng.choice(sizes), "h": rng.choice(sizes)} for _ in range(60)]
+    expected = _all_pairs(positions)
+    assert checks.overlapping(positions) == expected
+    assert expected, "every layout here has overlaps, or the comparison would prove little"
+
+
+def test_a_grid_without_overlaps_has_none() -> None:
+    positions = [{"x": 8 * (i % 3), "y": 8 * (i // 3), "w": 8, "h": 8} for i in range(3000)]
+    assert checks.overlapping(positions) == []
+
+
+@pytest.mark.parametrize("in_a_test", [False, True], ids=["unknown without it", "known from a unit test's input series"])
+def test_a_metric_only_a_unit_test_feeds_counts_as_produced(tree: Path, in_a_test: bool) -> None:
+    """The tests are read only when the rules and exporters leave a panel metric unknown; then they count as before."""
+    require_tool("promtool")
+    mutate(tree, _expr('sum(only_in_a_test_total{job="api"})'))
+    test = tree / "prometheus" / "tests" / "api.test.yml"
+    series = '  input_series:\n  - series: only_in_a_test_total{job="api"}\n    values: 1+0x3\n'
+    if in_a_test:
+        test.write_text(test.read_text().replace("  input_series:\n", series, 1))
+    unknown = (
+        f"{HEALTH}: {P99} A: metric only_in_a_test_total is produced by nothing in the spec "
+        "(no recording rule, alert input or declared exporter has it): the panel would show No data"
+    )
+    assert checks_queries.grafana_queries(tree, True) == ([] if in_a_test else [unknown])

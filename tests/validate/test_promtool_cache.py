@@ -81,3 +81,32 @@ def test_a_passing_file_runs_once_and_a_failing_one_every_time(tmp_path: Path, m
         (problem,) = validate._unit_tests(root, tests)
         assert problem.startswith("promtool test rules:") and "FAILED" in problem
     assert len(runs) == 3  # a failure is never recorded
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ("rule_files: [rules/*.yml]\n", ["promtool check config"]),
+        ("rule_files: [rules/g.rules.yml]\n", ["promtool check rules"]),
+    ],
+    ids=["a broken rule file the config loads fails check config", "one it does not load still gets check rules"],
+)
+def test_every_rule_file_gets_promtools_verdict_once(tmp_path: Path, config: str, expected: list[str]) -> None:
+    require_tool("promtool")
+    root = tree(tmp_path)
+    (root / "prometheus" / "prometheus.yml").write_text(config)
+    (root / "prometheus" / "rules" / "z.rules.yml").write_text(RULES.replace("up == 0", "up =="))
+    runs: list[list[str]] = []
+    real = tools.promtool
+
+    def counting(args: list[str], cwd: Path) -> tools.Result:
+        runs.append(list(args))
+        return real(args, cwd)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tools, "promtool", counting)
+        problems = validate.prometheus(root, False)
+    assert [p.split(":\n")[0] for p in problems] == expected
+    assert "could not parse expression" in problems[0]
+    checked_by_rules = [a for r in runs if r[:2] == ["check", "rules"] for a in r[2:]]
+    assert checked_by_rules == ([] if "*" in config else ["prometheus/rules/z.rules.yml"])

@@ -22,6 +22,7 @@ from generators.outputs.prometheus import prometheus_config
 from generators.pipeline import writer
 from generators.spec import secrets_check, source
 from generators.validate import suite as validate
+from generators.validate import tools
 from tests.conftest import ROOT, require_tool
 
 SPEC = ROOT / "monitoring.yaml"
@@ -380,3 +381,33 @@ def test_a_mysql_service_brings_mariadb_and_its_exporter_sharing_one_secret(spec
     assert doc["x-hardening-exceptions"]["mysql-exporter"].startswith("no healthcheck")
     result = _config(tmp_path, doc, compose.secret_names(with_mysql))
     assert result.returncode == 0, result.stderr
+
+
+def test_a_file_that_passed_is_not_checked_again_and_a_broken_one_always(
+    tmp_path: Path, doc: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    require_tool("docker-compose")
+    monkeypatch.setenv("GENERATORS_CACHE_DIR", str(tmp_path / "cache"))
+    runs: list[list[str]] = []
+    real = tools.run
+
+    def counting(tool: str, args: list[str], cwd: Path, timeout: int = 300) -> tools.Result:
+        runs.append(list(args))
+        return real(tool, args, cwd, timeout)
+
+    monkeypatch.setattr(tools, "run", counting)
+    (tmp_path / "compose").mkdir()
+    file = tmp_path / compose.COMPOSE_FILE
+    file.write_bytes(writer.serialize(compose.COMPOSE_FILE, doc))
+    assert validate.compose(tmp_path, False) == [] and validate.compose(tmp_path, False) == []
+    assert len(runs) == 1
+    broken = copy.deepcopy(doc)
+    broken["services"]["grafana"]["depends_on"] = {"nosuch": {"condition": "service_healthy"}}
+    file.write_bytes(writer.serialize(compose.COMPOSE_FILE, broken))
+    assert len(validate.compose(tmp_path, False)) == 1 and len(validate.compose(tmp_path, False)) == 1
+    assert len(runs) == 3
+    interpolated = copy.deepcopy(doc)
+    interpolated["services"]["grafana"]["environment"] = {"X": "${HOME}"}  # the environment decides: never kept
+    file.write_bytes(writer.serialize(compose.COMPOSE_FILE, interpolated))
+    assert validate.compose(tmp_path, False) == [] and validate.compose(tmp_path, False) == []
+    assert len(runs) == 5

@@ -17,7 +17,7 @@ from generators.outputs.kubernetes import kubernetes, kubernetes_plugins
 from generators.outputs.prometheus import rules
 from generators.pipeline import render, spec, writer
 from generators.validate import grafana_checks as checks
-from generators.validate import scaling_validate
+from generators.validate import scaling_validate, tools
 from tests.conftest import require_shared, require_tool
 
 FIXTURE = Path(__file__).parents[2] / "fixtures" / "scaling.yaml"
@@ -314,3 +314,66 @@ def test_a_template_that_is_not_a_secret_key_is_reported(tree: Path) -> None:
     assert scaling_validate.alertmanager_secret("s.yaml", data) == [
         "s.yaml: templates ['/etc/alertmanager/config/slack.tmpl'] are not keys of this Secret (mounted at /etc/alertmanager/config)"
     ]
+
+
+def test_a_compose_rule_file_with_a_group_more_than_its_prometheus_rule_is_reported(tree: Path, tmp_path: Path) -> None:
+    """The file no longer equals its PrometheusRule group's dump, so it is read again and both problems show."""
+    require_shared("k8s-schema/monitoring.coreos.com_prometheusrules.yaml")
+    require_tool("promtool")
+    for folder in ("kubernetes/prometheusrules", "prometheus/rules"):
+        shutil.copytree(tree / folder, tmp_path / folder)
+    rules = tmp_path / "prometheus/rules/api.rules.yml"
+    rules.write_text(rules.read_text() + "- name: extra\n  rules: []\n")
+    assert scaling_validate.kubernetes(tmp_path, True) == [
+        "kubernetes/prometheusrules/api.yaml: group 'api' differs from prometheus/rules/api.rules.yml",
+        "prometheus/rules/api.rules.yml: group 'extra' has no PrometheusRule under kubernetes/",
+    ]
+
+
+def _operator_runs(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], int]:
+    runs: list[list[str]] = []
+    real = tools.promtool
+
+    def counting(args: list[str], cwd: Path) -> tools.Result:
+        runs.append(list(args))
+        return real(args, cwd)
+
+    monkeypatch.setattr(tools, "promtool", counting)
+    problems = scaling_validate.kubernetes(root, True)
+    return problems, sum(1 for r in runs if r == ["check", "rules", "operator.rules.yml"])
+
+
+def _copy(tree: Path, root: Path, *folders: str) -> Path:
+    for folder in folders:
+        shutil.copytree(tree / folder, root / folder)
+    return root
+
+
+def test_groups_with_the_bytes_of_a_compose_rule_file_are_left_to_its_promtool_run(
+    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The prometheus validator runs promtool on prometheus/rules/ when prometheus.yml is there; without it, here."""
+    require_shared("k8s-schema/monitoring.coreos.com_prometheusrules.yaml")
+    require_tool("promtool")
+    with_config = _copy(tree, tmp_path / "a", "kubernetes/prometheusrules", "prometheus/rules")
+    shutil.copy(tree / "prometheus/prometheus.yml", with_config / "prometheus/prometheus.yml")
+    assert _operator_runs(with_config, monkeypatch) == ([], 0)
+    assert _operator_runs(_copy(tree, tmp_path / "b", "kubernetes/prometheusrules", "prometheus/rules"), monkeypatch) == ([], 1)
+
+
+def test_a_group_that_differs_or_repeats_goes_to_promtool(tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    require_shared("k8s-schema/monitoring.coreos.com_prometheusrules.yaml")
+    require_tool("promtool")
+    root = _copy(tree, tmp_path, "kubernetes/prometheusrules", "prometheus/rules")
+    shutil.copy(tree / "prometheus/prometheus.yml", root / "prometheus/prometheus.yml")
+    path = root / "kubernetes/prometheusrules/api.yaml"
+    obj = yaml.safe_load(path.read_text())
+    obj["spec"]["groups"][0]["rules"][0]["expr"] = "sum(rate(http_requests_total[5m])"
+    path.write_bytes(writer.serialize("api.yaml", obj))
+    problems, runs = _operator_runs(root, monkeypatch)
+    assert runs == 1 and problems[0] == "kubernetes/prometheusrules/api.yaml: group 'api' differs from prometheus/rules/api.rules.yml"
+    assert problems[1].startswith("promtool check rules (groups from PrometheusRule objects):") and "parse error" in problems[1]
+    shutil.copy(tree / "kubernetes/prometheusrules/api.yaml", path)
+    shutil.copy(path, root / "kubernetes/prometheusrules/api-again.yaml")
+    problems, runs = _operator_runs(root, monkeypatch)
+    assert runs == 1 and len(problems) == 1 and 'groupname: "api" is repeated in the same file' in problems[0]
