@@ -48,7 +48,12 @@ def test_backtest_reports_the_firing_intervals_prometheus_recorded(tmp_path: Pat
         # A group's first evaluation writes no ALERTS sample (Prometheus restores `for` state first): the window
         # starts one evaluation before the Watchdog's first sample, when the rules began to be evaluated.
         e2e.wait_for("the first ALERTS sample", lambda: e2e.query(stack, 'ALERTS{alertname="Watchdog"}'), 30)
-        first = e2e.query(stack, 'min_over_time(timestamp(ALERTS{alertname="Watchdog"})[1m:1s])')
+        # The subquery's 1s steps may not reach the newest sample yet: ask until it does.
+        first = e2e.wait_for(
+            "the first ALERTS sample in a subquery",
+            lambda: e2e.query(stack, 'min_over_time(timestamp(ALERTS{alertname="Watchdog"})[1m:1s])'),
+            10,
+        )
         started = float(first[0]["value"][1]) - e2e.seconds(model.stack.evaluation_interval)
         time.sleep(5)
         e2e.fault(stack, error_rate=1.0)
