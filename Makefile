@@ -5,13 +5,15 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SPEC ?= monitoring.yaml
 OUT ?= .
+BASE ?= HEAD
 STAMP := $(VENV)/.installed
 # The current version set (generators/catalog/versions.yaml), unpacked by `make tools`; docs/versions.md
 TOOLS_DIR := $(or $(GENERATORS_TOOLS_DIR),.cache/tools)
 TOOLS_STAMP := $(TOOLS_DIR)/.fetched
 
-.PHONY: help setup tools render check test lint bench e2e e2e-stable schema clean
+.PHONY: help setup tools render check test lint bench e2e e2e-stable schema clean diff backtest
 .PHONY: secrets up down reload demo
+.PHONY: golden
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "} {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -36,6 +38,9 @@ render: $(STAMP) ## Render every output from the spec (SPEC=path to override; QU
 	$(PY) -m generators schema
 	$(PY) -m generators render --spec $(SPEC) --out $(OUT) $(if $(filter-out 0,$(QUICK)),--quick-validation)
 
+diff: $(STAMP) ## What the spec change does against git revision BASE (default HEAD), in Markdown (docs/review.md)
+	@$(PY) -m generators diff --base $(BASE) --spec $(SPEC)
+
 schema: $(STAMP) ## Write the spec's JSON Schema for editors
 	$(PY) -m generators schema
 
@@ -45,6 +50,9 @@ check: $(STAMP) $(TOOLS_STAMP) ## Validate the committed output with promtool/am
 test: $(STAMP) $(TOOLS_STAMP) ## Run the test suite (includes make check)
 	$(MAKE) --no-print-directory check
 	$(PY) -m pytest -q -n 2
+
+golden: $(STAMP) ## Rewrite tests/cases/*/expected/ from the generators (CASES="minimal ..." for some); read git diff after
+	$(PY) -m tests.update_golden $(CASES)
 
 e2e: $(STAMP) $(TOOLS_STAMP) ## End-to-end on the current set (Prometheus 3.5, Alertmanager 0.33): faults -> sinks, panels have data (~3 min)
 	PATH="$$($(PY) -m generators.stack.fetch_tools --dir $(TOOLS_DIR) --print-path):$$PATH" $(PY) -m pytest -q -m e2e
@@ -57,9 +65,20 @@ lint: $(STAMP) ## ruff (lint + format check) and mypy --strict on generators/
 	$(VENV)/bin/ruff format --check generators tests
 	$(VENV)/bin/mypy
 
-bench: $(STAMP) ## Benchmarks: render time, memory, rules/s; breach -> notification latency (prints numbers)
-	$(PY) -m tests.bench
-	$(PY) -m tests.bench_rule_cost
+bench: $(STAMP) ## Benchmarks: render time per size and validation level, notification latency, rule cost (BENCH="--specs example --runs 1": a part)
+	$(PY) -m tests.bench $(BENCH)
+	$(if $(BENCH),,$(PY) -m tests.bench_e2e)
+	$(if $(BENCH),,$(PY) -m tests.bench_rule_cost)
+
+# make backtest: the recorded corpus (a local Prometheus on its blocks) and its quality figures; against any
+# Prometheus-compatible API (e.g. the one `make demo` prints): make backtest SOURCE=http://127.0.0.1:41235 FROM=now-1h
+SOURCE ?=
+FROM ?=
+TO ?=
+COMPARE ?=
+backtest: $(STAMP) ## Backtest the rules over history (default: the corpus; SOURCE=url FROM=now-1h TO=now COMPARE=old.yaml)
+	$(PY) -m generators backtest --spec $(SPEC) $(if $(SOURCE),--source $(SOURCE),--corpus) $(if $(FROM),--from $(FROM)) \
+		$(if $(TO),--to $(TO)) $(if $(COMPARE),--compare $(COMPARE))
 
 clean: ## Remove the venv and caches (the fetched tools too)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .cache

@@ -1,27 +1,28 @@
-"""Command line: python -m generators render|check|schema.
+"""Command line: python -m generators render|check|schema|diff|backtest (backtest: generators/backtest/command.py).
 
 Exit codes: 0 ok, 1 invalid spec (every problem printed), 2 usage (bad arguments, an --out that cannot
-be written), 3 a validator rejected the output or is missing (check), 4 drift: the committed output is stale.
+be written or must not be: /, the home folder, a folder that holds something else), 3 a validator
+rejected the output or is missing (check), 4 drift: the committed output is stale, 70 an internal error:
+a bug in the generators, never the spec's fault (--debug prints the traceback).
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
-import json
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from generators.backtest import command as backtest_command
 from generators.errors import SpecError
 from generators.model.types import Model
 from generators.outputs.prometheus import promtool_tests
-from generators.pipeline import parallel, render
+from generators.pipeline import parallel, render, writer
 from generators.spec import schema
 
-EXIT_OK, EXIT_SPEC, EXIT_USAGE, EXIT_TOOL, EXIT_DRIFT = 0, 1, 2, 3, 4
-SCHEMA_FILE = Path(__file__).with_name("schema") / "monitoring.schema.json"
+EXIT_OK, EXIT_SPEC, EXIT_USAGE, EXIT_TOOL, EXIT_DRIFT, EXIT_BUG = 0, 1, 2, 3, 4, 70  # 70: EX_SOFTWARE
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,6 +33,11 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--spec", default="monitoring.yaml", help="spec file (default: monitoring.yaml)")
         cmd.add_argument("--out", default=".", help="output root (default: the current folder)")
         if name == "render":
+            cmd.add_argument(
+                "--force",
+                action="store_true",
+                help="write into a non-empty --out that holds no earlier render (no .generated-files)",
+            )
             checks = cmd.add_mutually_exclusive_group()
             checks.add_argument("--skip-validation", action="store_true", help="do not run promtool/amtool (benchmarks only)")
             checks.add_argument(
@@ -39,13 +45,17 @@ def _parser() -> argparse.ArgumentParser:
                 action="store_true",
                 help="skip the slow checks: promtool unit tests, amtool route tests (the test suite, which renders often)",
             )
+        cmd.add_argument("--debug", action="store_true", help="on an internal error, print the traceback")
     cmd = sub.add_parser("schema", help="write the spec's JSON Schema for editors")
-    cmd.add_argument("--out", default=str(SCHEMA_FILE))
+    cmd.add_argument("--out", default=str(schema.SCHEMA_FILE))
+    cmd.add_argument("--debug", action="store_true", help="on an internal error, print the traceback")
+    cmd = sub.add_parser("diff", help="what the spec change does against a git revision, in Markdown (docs/review.md)")
+    cmd.add_argument("--base", default="HEAD", help="git revision of the spec to compare with (default: HEAD)")
+    cmd.add_argument("--spec", default="monitoring.yaml", help="spec file (default: monitoring.yaml)")
+    cmd.add_argument("--base-generators", action="store_true", help="render the base side with the revision's own generators")
+    cmd.add_argument("--debug", action="store_true", help="on an internal error, print the traceback")
+    backtest_command.add_arguments(sub.add_parser("backtest", help="evaluate the rules over recorded history (docs/backtest.md)"))
     return parser
-
-
-def schema_text() -> str:
-    return json.dumps(schema.build(), indent=2, sort_keys=True) + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -53,16 +63,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exc:
         return EXIT_OK if exc.code == 0 else EXIT_USAGE
+    if args.command == "backtest":
+        return backtest_command.main(args)
     if args.command == "schema":
         try:
-            Path(args.out).write_text(schema_text())
+            Path(args.out).write_text(schema.text())
         except OSError as exc:
             return _usage(args.command, f"--out {args.out}: cannot write the schema: {_why(exc, Path(args.out))}")
         return EXIT_OK
+    if args.command == "diff":
+        from generators.review import command
+
+        try:
+            return command.run(args.base, Path(args.spec), args.base_generators)
+        except Exception as exc:  # bad input and git are handled in run(): what raises here is a bug
+            if args.debug:
+                raise
+            print(f"python -m generators diff: internal error, a bug in the generators: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return EXIT_BUG
     spec_path, out = Path(args.spec), Path(args.out)
     bad_out = _not_a_folder(out)
     if bad_out:
         return _usage(args.command, f"--out {out}: {bad_out}; give the output folder (e.g. --out .)")
+    refused = _refused_out(out, force=args.force) if args.command == "render" else ""
+    if refused:
+        return _usage(args.command, f"--out {out}: {refused}")
     # A render allocates millions of small objects and frees almost none until it ends; the cyclic garbage
     # collector would walk them all again and again (a quarter of a 1,000-service render). No cycles are
     # left to collect that matter for one short command, so it is paused for its duration.
@@ -70,6 +95,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc.disable()
     try:
         return _run(args, spec_path, out)
+    except Exception as exc:  # after validation nothing may raise: what does is a bug, said in one line
+        if args.debug:
+            raise
+        print(
+            f"python -m generators {args.command}: internal error, a bug in the generators (not in {spec_path}): "
+            f"{type(exc).__name__}: {exc}; the previous output is unchanged; rerun with --debug for the traceback",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
     finally:
         if gc_was_on:
             gc.enable()
@@ -104,6 +138,8 @@ def _run(args: argparse.Namespace, spec_path: Path, out: Path) -> int:
     except parallel.WorkerDied as exc:
         print(f"python -m generators {args.command}: {exc}; the previous output is unchanged", file=sys.stderr)
         return EXIT_TOOL
+    except writer.UnsafePath as exc:
+        return _usage(args.command, f"--out {out}: {exc}")
     except OSError as exc:
         if exc.filename is not None and _inside(Path(exc.filename), out):  # e.g. --out in a read-only place
             return _usage(args.command, f"--out {out}: cannot write: {exc.strerror}: {exc.filename}")
@@ -136,6 +172,22 @@ def _not_a_folder(out: Path) -> str:
                 return ""
             return "is a file, not a folder" if folder == out else f"{folder} is a file, not a folder"
     return ""
+
+
+def _refused_out(out: Path, force: bool) -> str:
+    """Why a render must not write into out ('' when it may): a render owns its folder and removes stale files."""
+    target = out.resolve()
+    if target == Path(target.anchor):
+        return "refusing to render into the filesystem root; give a folder of its own (e.g. --out monitoring)"
+    home = Path.home().resolve()
+    if target == home or home.is_relative_to(target):
+        return "refusing to render into the home folder or a folder above it; give a folder of its own (e.g. --out ~/monitoring)"
+    if force or not target.is_dir() or (target / writer.MANIFEST).is_file() or not any(target.iterdir()):
+        return ""
+    return (
+        f"the folder is not empty and holds no earlier render (no {writer.MANIFEST}); render into a new or empty folder, "
+        "or add --force to write beside what is there (files of the same names are replaced)"
+    )
 
 
 def _why(exc: OSError, target: Path) -> str:

@@ -35,6 +35,7 @@ class SpecError(Exception):
     """Raised with every problem found, so the user fixes them in one pass."""
 
     def __init__(self, problems: list[Problem]) -> None:
+        problems = list(dict.fromkeys(problems))  # two checks that find the same thing say it once
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = sorted(problems, key=_sort_key)
 

@@ -1,20 +1,43 @@
-"""`make bench`: render time, peak memory and rules/s for the example and synthetic specs (prints numbers),
-then breach -> notification latency on the native stack (tests/bench_e2e.py).
+"""`make bench`, part 1: whole-process render time per spec size and validation level (prints numbers).
 
-Each measurement is a whole process (`python -m generators render`), as a user runs it. Numbers, not
-assertions: targets (example <= 0.5 s, 1,000 services <= 5 s, linear growth) are read, not enforced.
+Specs: the example (monitoring.yaml) and synthetic ones of 100, 1,000 and 3,000 services (`synthetic_spec`).
+Levels, each a fresh `python -m generators render` as a user runs it:
+
+- skip:  `--skip-validation`;
+- quick: `--quick-validation`;
+- warm:  full validation with nothing changed (the output folder and GENERATORS_CACHE_DIR of a full render just
+         before: what `make render` costs when the spec did not change);
+- cold:  full validation with a fresh, empty GENERATORS_CACHE_DIR (CI, a new machine).
+
+skip and quick start from a copy of a folder that holds only Jinja's bytecode (a skip render made it), so no
+validation verdict is reused. Each cell is the median of --runs runs with its min-max: wall, CPU (user + system
+of the render and every process it waited for: its worker processes, promtool, amtool, docker-compose), peak
+MiB (the largest of those processes), objects/s (alert rules + recording rules + panels per wall second) and
+the ratio to `promtool check rules` on all rule files of the same output, timed in the same run. Then 3,000 ÷
+1,000 services per level. Nothing is asserted. Run a part: `python -m tests.bench --specs example,1000
+--levels quick,cold --runs 1` (or BENCH_SPECS / BENCH_LEVELS / BENCH_RUNS).
 """
 
 from __future__ import annotations
 
-import resource
+import argparse
+import json
+import os
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
+SPECS = ("example", "100", "1000", "3000")
+LEVELS = {"skip": ["--skip-validation"], "quick": ["--quick-validation"], "warm": [], "cold": []}
 
 
 def synthetic_spec(services: int) -> str:
@@ -33,47 +56,128 @@ def synthetic_spec(services: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-# validation level -> the render flag; "full" is the default a user gets (promtool unit tests included)
-LEVELS = {"none": ["--skip-validation"], "quick": ["--quick-validation"], "full": []}
+@dataclass(frozen=True)
+class Run:
+    wall: float
+    cpu: float
+    peak_mib: float
 
 
-def measure(spec: Path, level: str) -> tuple[float, float, float, float, str]:
-    """(wall s, user CPU s, system CPU s (of the process and its children), peak MiB, the CLI's summary line)."""
-    with tempfile.TemporaryDirectory() as out:
-        cmd = [sys.executable, "-m", "generators", "render", "--spec", str(spec), "--out", out, *LEVELS[level]]
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
-        wall = time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    user, system = after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
-    return wall, user, system, max(after.ru_maxrss, before.ru_maxrss) / 1024, proc.stdout.strip()
+def timed(cmd: Sequence[str], cwd: Path, env: dict[str, str]) -> Run:
+    """One whole process: wall, CPU of it and its waited-for descendants (wait4), their largest resident set."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} exited {proc.returncode}:\n{err.decode(errors='replace')[-2000:]}")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
-def rules_of(summary: str) -> int:
-    return int(summary.split(" alert rules")[0].rsplit(" ", 1)[1])
+def render_cmd(spec: Path, out: Path, level: str) -> list[str]:
+    return [sys.executable, "-m", "generators", "render", "--spec", str(spec), "--out", str(out), *LEVELS[level]]
 
 
-def main() -> int:
-    print(f"{'spec':<26}{'validate':>9}{'wall s':>8}{'user s':>8}{'sys s':>7}{'peak MiB':>10}{'alert rules':>13}{'rules/s':>9}")
-    cases: list[tuple[str, Path, tuple[str, ...]]] = [("example monitoring.yaml", ROOT / "monitoring.yaml", ("none", "quick", "full"))]
-    with tempfile.TemporaryDirectory() as tmp:
-        for n in (10, 100, 1000):
-            path = Path(tmp) / f"synthetic-{n}.yaml"
-            path.write_text(synthetic_spec(n))
-            # validators on 1,000 services are promtool's time, not the generator's
-            cases.append((f"synthetic {n} services", path, ("none", "quick") if n < 1000 else ("none",)))
-        for name, path, levels in cases:
+def environment(cache: Path) -> dict[str, str]:
+    return {**os.environ, "GENERATORS_CACHE_DIR": str(cache)}
+
+
+def objects(out: Path) -> int:
+    """Alert rules + recording rules + panels (rows excluded) of a rendered tree."""
+    count = 0
+    for file in (out / "prometheus" / "rules").glob("*.yml"):
+        for group in (yaml.load(file.read_text(), Loader=yaml.CSafeLoader) or {}).get("groups", []):
+            count += len(group.get("rules", []))
+    for file in (out / "grafana" / "dashboards").glob("*/*.json"):
+        for panel in json.loads(file.read_text()).get("panels", []):
+            count += sum(1 for p in [panel, *panel.get("panels", [])] if p.get("type") != "row")
+    return count
+
+
+def promtool_floor(out: Path, runs: int) -> list[Run]:
+    rules = sorted(str(p.relative_to(out)) for p in (out / "prometheus" / "rules").glob("*.yml"))
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        raise SystemExit("promtool is not installed (apt-get install -y prometheus)")
+    return [timed([promtool, "check", "rules", *rules], out, dict(os.environ)) for _ in range(runs)]
+
+
+def measure(spec: Path, level: str, runs: int, work: Path, jinja: Path) -> list[Run]:
+    results = []
+    if level == "warm":
+        cache, out = work / "warm-cache", work / "warm-out"
+        timed(render_cmd(spec, out, "cold"), ROOT, environment(cache))  # fills the cache and the output folder
+    for i in range(runs):
+        if level == "warm":
+            results.append(timed(render_cmd(spec, out, level), ROOT, environment(cache)))
+            continue
+        cache, out = work / f"{level}-{i}-cache", work / f"{level}-{i}-out"
+        if level != "cold":
+            shutil.copytree(jinja, cache)
+        results.append(timed(render_cmd(spec, out, level), ROOT, environment(cache)))
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(cache, ignore_errors=True)
+    return results
+
+
+def spread(values: list[float], fmt: str) -> str:
+    return f"{statistics.median(values):{fmt}} ({min(values):{fmt}}-{max(values):{fmt}})"
+
+
+def spec_file(name: str, folder: Path) -> Path:
+    if name == "example":
+        return ROOT / "monitoring.yaml"
+    path = folder / f"synthetic-{name}.yaml"
+    path.write_text(synthetic_spec(int(name)))
+    return path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
+    parser.add_argument("--specs", default=os.environ.get("BENCH_SPECS", ",".join(SPECS)))
+    parser.add_argument("--levels", default=os.environ.get("BENCH_LEVELS", ",".join(LEVELS)))
+    parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "3")))
+    args = parser.parse_args(argv)
+    specs, levels = args.specs.split(","), args.levels.split(",")
+    unknown = sorted((set(specs) - set(SPECS)) | (set(levels) - set(LEVELS)))
+    if unknown:
+        parser.error(f"unknown {unknown}: specs are {', '.join(SPECS)}; levels are {', '.join(LEVELS)}")
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {args.runs} runs per cell; {os.cpu_count()} CPUs")
+    header = f"{'spec':<9}{'level':<7}{'wall s median (min-max)':>26}{'CPU s median (min-max)':>26}{'peak MiB':>10}{'objects/s':>11}{'÷ promtool':>12}"
+    print(header)
+    medians: dict[tuple[str, str], tuple[float, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        for name in specs:
+            work = Path(tmp) / name
+            work.mkdir()
+            spec = spec_file(name, work)
+            jinja, first = work / "jinja-cache", work / "first-out"
+            timed(render_cmd(spec, first, "skip"), ROOT, environment(jinja))
+            count = objects(first)
+            floor = promtool_floor(first, args.runs)
+            shutil.rmtree(first)
+            floor_wall = statistics.median(r.wall for r in floor)
+            print(f"{name:<9}{'promtool check rules':<33}{spread([r.wall for r in floor], '.2f'):>0}   ({count:,} objects)")
             for level in levels:
-                wall, user, system, peak, summary = measure(path, level)
-                rules = rules_of(summary)
-                print(f"{name:<26}{level:>9}{wall:>8.2f}{user:>8.2f}{system:>7.2f}{peak:>10.1f}{rules:>13}{rules / wall:>9.0f}")
-    print("user/sys s: CPU of the render and everything it started (promtool, amtool, its forked worker); sys is")
-    print("mostly creating the files, which on a shared VM disk varies several-fold between identical runs")
-    print("peak MiB is the largest child process so far (ru_maxrss), so it never decreases down the table")
-    from tests import bench_e2e
-
-    return bench_e2e.main()
+                results = measure(spec, level, args.runs, work, jinja)
+                wall = statistics.median(r.wall for r in results)
+                medians[(name, level)] = (wall, statistics.median(r.cpu for r in results))
+                print(
+                    f"{name:<9}{level:<7}{spread([r.wall for r in results], '.2f'):>26}{spread([r.cpu for r in results], '.2f'):>26}"
+                    f"{max(r.peak_mib for r in results):>10.0f}{count / wall:>11,.0f}{wall / floor_wall:>11.1f}x",
+                    flush=True,
+                )
+            shutil.rmtree(work, ignore_errors=True)
+    for level in levels:
+        if ("1000", level) in medians and ("3000", level) in medians:
+            (w1, c1), (w3, c3) = medians[("1000", level)], medians[("3000", level)]
+            print(f"3,000 ÷ 1,000 services, {level}: wall {w3 / w1:.2f}x, CPU {c3 / c1:.2f}x")
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print("CPU: user + system of the render and every process it waited for; peak: the largest single process")
+    return 0
 
 
 if __name__ == "__main__":

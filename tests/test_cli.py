@@ -230,3 +230,127 @@ def test_a_machine_failure_is_one_line_and_exit_3(
     assert cli.main(["render", "--spec", str(GOOD), "--out", str(rendered)]) == cli.EXIT_TOOL
     assert capsys.readouterr().err.splitlines() == [expected]
     assert tree_digest(rendered) == before
+
+
+def test_a_mapper_that_fails_on_a_valid_spec_is_a_bug_exit_70_not_a_dropped_service(
+    rendered: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A kind whose catalog record lacks a table used to drop the service silently (exit 0, alerts gone)."""
+    from generators.model import build_model
+
+    before = tree_digest(rendered)
+    original = build_model.Builder.service
+
+    def incomplete_kind(self: build_model.Builder, path: object, raw: object, name: str, kind: str, stack: object) -> object:
+        if name == "cache":
+            raise KeyError("signals")  # what a catalog record without its signal table raises
+        return original(self, path, raw, name, kind, stack)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build_model.Builder, "service", incomplete_kind)
+    capsys.readouterr()
+    assert cli.main(["render", "--spec", str(GOOD), "--out", str(rendered), QUICK]) == cli.EXIT_BUG
+    assert capsys.readouterr().err.splitlines() == [
+        f"python -m generators render: internal error, a bug in the generators (not in {GOOD}): KeyError: 'signals'; "
+        "the previous output is unchanged; rerun with --debug for the traceback"
+    ]
+    assert tree_digest(rendered) == before
+    with pytest.raises(KeyError, match="signals"):
+        cli.main(["render", "--spec", str(GOOD), "--out", str(rendered), QUICK, "--debug"])
+    assert tree_digest(rendered) == before
+
+
+# -- nothing outside --out ---------------------------------------------------------------------------
+# The manifest is data in the output folder: a pull request can plant lines in it. A render must validate
+# every line before it removes anything, and refuse folders it does not own.
+PLANTED = [
+    ("a parent path", "../victim.txt", "leaves the folder through '..'"),
+    ("an absolute path", "{tmp}/victim.txt", "is an absolute path"),
+    ("a path that climbs out midway", "prometheus/../../victim.txt", "leaves the folder through '..'"),
+    ("a path with an empty part", "prometheus//prometheus.yml", "is not a plain relative path (empty or '.' parts)"),
+]
+
+
+@pytest.mark.parametrize(("line", "why"), [c[1:] for c in PLANTED], ids=[c[0] for c in PLANTED])
+def test_a_planted_manifest_line_removes_nothing(
+    rendered: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str, why: str
+) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    manifest = rendered / writer.MANIFEST
+    number = len(manifest.read_text().splitlines()) + 1
+    line = line.format(tmp=tmp_path)
+    manifest.write_text(manifest.read_text() + line + "\n")
+    shown = repr(line) if len(line) <= 80 else repr(line[:77]) + "..."  # the message shows 77 characters of a long line
+    before = tree_digest(rendered)
+    capsys.readouterr()
+    assert cli.main(["render", "--spec", str(GOOD), "--out", str(rendered), QUICK]) == cli.EXIT_USAGE
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"python -m generators render: --out {rendered}: {manifest}:{number}: {shown} {why}; nothing was written or removed. "
+        ".generated-files lists what earlier renders wrote: remove that line (or the file) if no render of yours put it there"
+    )
+    assert victim.read_text() == "keep me"
+    assert tree_digest(rendered) == before
+
+
+def test_a_symlinked_output_folder_is_not_written_through(rendered: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "api.rules.yml").write_text("not yours")
+    shutil.rmtree(rendered / "prometheus" / "rules")
+    (rendered / "prometheus" / "rules").symlink_to(elsewhere)
+    capsys.readouterr()
+    assert cli.main(["render", "--spec", str(GOOD), "--out", str(rendered), QUICK]) == cli.EXIT_USAGE
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert f"goes through a symlink to {elsewhere}, outside the output folder; nothing was written or removed" in err
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["api.rules.yml"]
+    assert (elsewhere / "api.rules.yml").read_text() == "not yours"
+
+
+REFUSED_OUT = [
+    ("the filesystem root", "/", "refusing to render into the filesystem root; give a folder of its own (e.g. --out monitoring)"),
+    (
+        "the home folder",
+        "{home}",
+        "refusing to render into the home folder or a folder above it; give a folder of its own (e.g. --out ~/monitoring)",
+    ),
+    (
+        "a folder above the home folder",
+        "{tmp}",
+        "refusing to render into the home folder or a folder above it; give a folder of its own (e.g. --out ~/monitoring)",
+    ),
+    (
+        "a non-empty folder that holds no earlier render",
+        "{tmp}/project",
+        "the folder is not empty and holds no earlier render (no .generated-files); render into a new or empty folder, "
+        "or add --force to write beside what is there (files of the same names are replaced)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("out", "why"), [c[1:] for c in REFUSED_OUT], ids=[c[0] for c in REFUSED_OUT])
+def test_render_refuses_folders_it_does_not_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], out: str, why: str
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".bashrc").write_text("mine")
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "main.py").write_text("mine")
+    monkeypatch.setenv("HOME", str(home))
+    before = tree_digest(tmp_path)
+    target = out.format(tmp=tmp_path, home=home)
+    assert cli.main(["render", "--spec", str(GOOD), "--out", target, QUICK]) == cli.EXIT_USAGE
+    assert capsys.readouterr().err.splitlines() == [f"python -m generators render: --out {target}: {why}"]
+    assert tree_digest(tmp_path) == before
+
+
+def test_force_renders_beside_other_files_and_an_empty_folder_needs_none(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "main.py").write_text("mine")
+    assert cli.main(["render", "--spec", str(GOOD), "--out", str(project), "--skip-validation", "--force"]) == cli.EXIT_OK
+    assert (project / "main.py").read_text() == "mine"
+    assert (project / writer.MANIFEST).is_file()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert cli.main(["render", "--spec", str(GOOD), "--out", str(empty), "--skip-validation"]) == cli.EXIT_OK

@@ -1,4 +1,5 @@
-"""The signal catalog (catalog/signals.yaml) and the Jinja2 environment for its PromQL templates."""
+"""The signal catalog (catalog/signals.yaml): one record per kind, typed (catalog/kinds.py), and the Jinja2
+environment for its PromQL templates."""
 
 from __future__ import annotations
 
@@ -13,14 +14,13 @@ from typing import Any
 import jinja2
 import yaml
 
-from generators.model import conventions
+from generators.catalog.kinds import CatalogError, ComposeService, Demo, Kind, PanelSpec, QuerySpec, parse, problems
+from generators.model import conventions, test_series
 
 CATALOG_DIR = Path(__file__).parent
 CATALOG_FILE = CATALOG_DIR / "signals.yaml"
-
-# Kinds a service may declare under `services:`; the others are fixed blocks of the spec.
-SERVICE_KINDS = ("http", "postgres", "redis", "queue", "external_api", "connections")
-BLOCK_KINDS = {"hosts": "host", "containers": "container", "probes": "probe"}
+SLO_TIERS_FILE = CATALOG_DIR / "slo_tiers.yaml"  # burn-rate windows and tiers (Google SRE workbook)
+IMAGES_FILE = CATALOG_DIR / "images.yaml"  # compose images no test runs; the others: versions.yaml
 
 
 def _base(metric: str) -> str:
@@ -29,7 +29,7 @@ def _base(metric: str) -> str:
 
 
 # The catalog's filters; spec templates (generators/spec_templates.py) get the same ones in their sandbox.
-FILTERS = {"base": _base}
+FILTERS = {"base": _base, "bad_status": test_series.bad_status, "good_status": test_series.good_status}
 
 _SOURCES: dict[str, str] = {}
 
@@ -78,6 +78,29 @@ def load() -> dict[str, Any]:
     return kinds
 
 
+@functools.cache
+def slo_tiers() -> dict[str, Any]:
+    with SLO_TIERS_FILE.open(encoding="utf-8") as handle:
+        data: dict[str, Any] = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return data
+
+
+@functools.cache
+def images() -> dict[str, str]:
+    """Compose image per key: the tested components at their current version (versions.yaml), then images.yaml."""
+    from generators.catalog import versions
+
+    data = yaml.safe_load(IMAGES_FILE.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return {**versions.table().images(), **{str(k): str(v) for k, v in data.items()}}
+
+
+@functools.cache
+def template_text(name: str) -> str:
+    """A template shipped with the catalog (templates/<name>): Alertmanager's message templates, the runbook's."""
+    return (CATALOG_DIR / "templates" / name).read_text(encoding="utf-8")
+
+
 def kind(name: str) -> dict[str, Any]:
     found: dict[str, Any] = load()[name]
     return found
@@ -99,3 +122,33 @@ def default_for(signal: dict[str, Any]) -> Decimal:
     from generators.model.values import parse_duration
 
     return parse_duration(signal.get("for", "0s"))
+
+
+@functools.cache
+def record(name: str) -> Kind:
+    """The typed record of one kind; an incomplete record is refused (CatalogError), never half used."""
+    found = problems(name, kind(name), set(images()))
+    if found:
+        raise CatalogError(f"generators/catalog/signals.yaml: {'; '.join(found)}")
+    return parse(name, kind(name))
+
+
+def records() -> tuple[Kind, ...]:
+    """Every kind, in catalog order (the order of the schema's enum, docs/signals.md and the dashboards)."""
+    return tuple(record(name) for name in load())
+
+
+def dashboard(kind_name: str) -> str | None:
+    """The dashboard (a conventions.DASHBOARDS key) that shows the signals of a kind; None if not a catalog kind."""
+    return record(kind_name).dashboard if kind_name in load() else None
+
+
+def exporter_kinds() -> frozenset[str]:
+    """Service kinds whose scrape job an exporter serves (compose services of their own), not the demo app."""
+    return frozenset(k.name for k in records() if k.compose)
+
+
+# Kinds a service may declare under `services:`; the others are fixed blocks of the spec (`hosts:` -> host).
+SERVICE_KINDS = tuple(k.name for k in records() if k.declared == "services")
+BLOCK_KINDS = {k.declared: k.name for k in records() if k.declared and k.declared != "services"}
+__all__ = ["CatalogError", "ComposeService", "Demo", "Kind", "PanelSpec", "QuerySpec"]

@@ -36,7 +36,6 @@ class Component:
 @dataclass(frozen=True)
 class Table:
     components: dict[str, Component]
-    untested_images: dict[str, str]
 
     def owner(self, binary: str) -> Component:
         """The component that ships `binary` (amtool -> alertmanager)."""
@@ -46,9 +45,8 @@ class Table:
         raise KeyError(f"{binary} is not a binary of any component in {VERSIONS_FILE.name}")
 
     def images(self) -> dict[str, str]:
-        """Compose image per name: `<image>:v<current>` for the components, then the untested images."""
-        pinned = {c.name: f"{c.image}:v{c.current}" for c in self.components.values() if c.image}
-        return {**pinned, **self.untested_images}
+        """Compose image per component that has one: `<image>:v<current>`, the version the tests run."""
+        return {c.name: f"{c.image}:v{c.current}" for c in self.components.values() if c.image}
 
 
 def parse(text: str) -> Table:
@@ -64,7 +62,7 @@ def parse(text: str) -> Table:
         )
         for name, entry in data["components"].items()
     }
-    return Table(components, {str(k): str(v) for k, v in (data.get("untested_images") or {}).items()})
+    return Table(components)
 
 
 @functools.cache

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
 import jinja2
 
 from generators import catalog
-from generators.errors import Location, Problem, SpecError
-from generators.model import conventions, custom_alerts, routing_model, scaling_model, slo_model
+from generators.errors import Problem, SpecError
+from generators.model import conventions, custom_alerts, names, routing_model, scaling_model, slo_model, test_series
+from generators.model.context import Context
 from generators.model.types import Alert, Model, Recording, ScrapeJob, Service, Stack, Tier
 from generators.model.values import ValueProblem, parse_duration, parse_threshold
+from generators.spec import strings
 from generators.spec.source import Path, Source, dotted
 
 STACK_TARGETS = {
@@ -26,37 +27,7 @@ BLACKBOX_ADDRESS = "blackbox-exporter:9115"
 _JOB_MATCHER = re.compile(r"""\bjob\s*(=~|=|!=|!~)\s*"([^"]*)\"""")
 
 
-class Builder:
-    def __init__(self, source: Source) -> None:
-        self.source = source
-        self.spec: dict[str, Any] = source.data if isinstance(source.data, dict) else {}
-        self.problems: list[Problem] = []
-        self.warnings: list[Problem] = []
-        self.jobs: dict[str, ScrapeJob] = {}
-        self.paths: dict[str, Path] = {}
-
-    # -- helpers ---------------------------------------------------------------------------
-    def problem(self, path: Path, message: str) -> None:
-        self.problems.append(Problem(self.source.at(path), dotted(path), message))
-
-    def warn(self, path: Path, message: str) -> None:
-        self.warnings.append(Problem(self.source.at(path), dotted(path), f"warning: {message}"))
-
-    def locate(self, spec_path: str) -> Location | None:
-        """Location of a dotted path recorded on the model (alerts keep theirs as text)."""
-        path = self.paths.get(spec_path)
-        return self.source.at(path) if path is not None else None
-
-    def duration(self, path: Path, text: Any, default: str) -> str:
-        if text is None:
-            return default
-        try:
-            parse_duration(text)
-        except ValueProblem as exc:
-            self.problem(path, str(exc))
-            return default
-        return str(text)
-
+class Builder(Context):
     # -- stack -----------------------------------------------------------------------------
     def stack(self) -> Stack:
         raw = self.spec.get("stack") or {}
@@ -126,10 +97,7 @@ class Builder:
                     "give this service `targets:` or name one of those jobs",
                 )
                 continue
-            try:
-                out.append(self.service(path, raw, name, kind, stack))
-            except (TypeError, KeyError, AttributeError, ValueError):
-                continue  # structure already reported by the schema check
+            out.append(self.service(path, raw, name, kind, stack))
         return out
 
     def service(self, path: Path, raw: dict[str, Any], name: str, kind: str, stack: Stack) -> Service:
@@ -139,6 +107,19 @@ class Builder:
         if required:
             metrics["required"] = metrics.get(required, required)
         job = raw.get("job")
+        pattern = str(metrics.get("error_status", ""))
+        if (
+            "error_status" in (raw.get("metrics") or {})
+            and strings.status_regex(pattern) is None
+            and test_series.status_examples(pattern) is None
+        ):
+            self.problem(
+                (*path, "metrics", "error_status"),
+                f"'{metrics['error_status']}' must be a regex that matches the bad statuses and not the good ones "
+                f"(the generated tests feed one of {', '.join(test_series.BAD_STATUSES)} and one of "
+                f'{", ".join(test_series.GOOD_STATUSES)}), e.g. error_status: "5.." or "5xx|error"',
+            )
+            metrics["error_status"] = "5.."
         context = {"job": job, "service": name, "m": metrics, "limit": raw.get("limit")}
         if kind == "connections" and not raw.get("limit"):
             self.problem(path, "a connections service needs `limit:` (the maximum connections it allows), e.g. limit: 1000")
@@ -186,7 +167,7 @@ class Builder:
             if alert:
                 alerts.append(alert)
         return Service(
-            name, kind, raw.get("team", stack.team), job, metrics, recordings, tuple(alerts), raw.get("notes", ""), raw.get("limit")
+            name, kind, raw.get("team", stack.team), job, metrics, recordings, tuple(alerts), raw.get("notes", ""), raw.get("limit"), path
         )
 
     def alert(
@@ -231,7 +212,12 @@ class Builder:
         self.check_order(path, tiers, direction)
         name = signal.get("name") or conventions.camel(service) + signal["alert"]
         self.paths[dotted(path)] = path
-        dashboard_kind = signal_kind if signal_kind != "target" else ("http" if kind not in conventions.KIND_DASHBOARD else kind)
+        # target signals show on the dashboard of the service's kind (http's for a kind outside the catalog)
+        board = (
+            catalog.record(signal_kind).dashboard
+            if signal_kind != "target"
+            else (catalog.dashboard(kind) or catalog.record("http").dashboard)
+        )
         return Alert(
             name=name,
             service=service,
@@ -250,27 +236,15 @@ class Builder:
             notes=raw.get("notes", ""),
             job=context["job"],
             runbook_url=conventions.runbook_url(stack.runbook_url, name),
-            dashboard_url=conventions.dashboard_url(stack.grafana_url, dashboard_kind, service, signal_name),
+            dashboard_url=conventions.dashboard_url(stack.grafana_url, board, service, signal_name),
+            panel=conventions.panel(board, service, signal_name),
+            value_expr=Alert.compared(tiers[0]),
             test=signal.get("test"),
             test_context=context,
             warmup=parse_duration(signal.get("warmup", "1m")),
             spec_path=dotted(path),
+            path=path,
         )
-
-    def check_order(self, path: Path, tiers: list[Tier], direction: str) -> None:
-        rank = {s: i for i, s in enumerate(conventions.SEVERITIES)}
-        valued = sorted((t for t in tiers if t.threshold.value is not None), key=lambda t: rank.get(t.severity, 9))
-        for stricter, looser in itertools.pairwise(valued):
-            a, b = stricter.threshold.value, looser.threshold.value
-            assert a is not None and b is not None
-            if (direction == "above" and a <= b) or (direction == "below" and a >= b):
-                side = "lower" if direction == "above" else "higher"
-                self.problem(
-                    (*path, looser.severity),
-                    f"{looser.severity} ({looser.threshold.describe()}) must be less severe than {stricter.severity} "
-                    f"({stricter.threshold.describe()}): its threshold must be {side}, "
-                    f'e.g. warning "> 2%" with critical "> 5%"',
-                )
 
     # -- whole spec ------------------------------------------------------------------------
     def check_selectors(self, services: list[Service]) -> None:
@@ -288,24 +262,6 @@ class Builder:
                             )
                         )
 
-    def check_unique(self, services: list[Service]) -> None:
-        names: dict[str, str] = {}
-        panels: dict[int, str] = {}
-        for alert in (a for s in services for a in s.alerts):
-            if alert.name in names and names[alert.name] != alert.spec_path:
-                self.problems.append(
-                    Problem(
-                        self.locate(alert.spec_path),
-                        alert.spec_path,
-                        f"alert name '{alert.name}' is also produced by {names[alert.name]}; rename the service or the custom alert",
-                    )
-                )
-            names.setdefault(alert.name, alert.spec_path)
-            pid = conventions.panel_id(alert.service, alert.signal)
-            if pid in panels and panels[pid] != f"{alert.service}/{alert.signal}":
-                self.problems.append(Problem(None, alert.spec_path, f"panel id {pid} collides with {panels[pid]}; rename the service"))
-            panels[pid] = f"{alert.service}/{alert.signal}"
-
     def build(self) -> Model:
         stack = self.stack()
         services = self.services(stack)
@@ -315,8 +271,8 @@ class Builder:
             services.append(custom)
         routing_model.escalate(self, routing, services)
         self.check_selectors(services)
-        self.check_unique(services)
         slos = slo_model.build(self, services)
+        names.check(self, services, slos)
         kubernetes, remote_write, ha = scaling_model.build(self)
         return Model(
             self.source.file,
@@ -338,8 +294,15 @@ def _number(value: Decimal | None) -> str:
     return "" if value is None else number(value)
 
 
-def build(source: Source) -> tuple[Model, list[Problem]]:
-    """The model and the warnings; raises SpecError listing every problem found."""
+Check = Callable[[Model], tuple[list[Problem], list[Problem]]]
+
+
+def build(source: Source, check: Check | None = None) -> tuple[Model, list[Problem]]:
+    """The model and the warnings; raises SpecError listing every problem found.
+
+    `check` adds the problems only a real tool can find (the pipeline passes promtool's parse of custom
+    expressions), so they are reported with the others, at their spec lines. A mapper that raises on a
+    spec the schema accepted is a bug and is not caught here."""
     from generators.spec import schema_errors, secrets_check
 
     secret_problems = secrets_check.check(source)
@@ -348,11 +311,15 @@ def build(source: Source) -> tuple[Model, list[Problem]]:
     builder = Builder(source)
     try:
         model = builder.build()
-    except (TypeError, KeyError, AttributeError, jinja2.TemplateError):
+    except (TypeError, KeyError, AttributeError, ValueError, jinja2.TemplateError):  # ValueError: a value the schema check refused
         if not (structural or secret_problems):
-            raise
-        raise SpecError(secret_problems + structural) from None
+            raise  # the schema accepted this spec: a mapper that cannot map it is a bug
+        raise SpecError(secret_problems + structural) from None  # the mapper tripped over what the schema reported
     problems = secret_problems + structural + builder.problems
+    warnings = builder.warnings
+    if check is not None:
+        found, warned = check(model)
+        problems, warnings = problems + found, warnings + warned
     if problems:
         raise SpecError(problems)
-    return model, builder.warnings
+    return model, warnings

@@ -2,34 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from generators.model import conventions, prom_compat
+from generators.model import conventions, prom_compat, test_series
+from generators.model.context import Context
 from generators.model.types import Alert, Service, Stack, Tier
 from generators.model.values import ValueProblem, number, parse_duration, parse_threshold
 from generators.spec import spec_templates
 from generators.spec.source import dotted
-
-if TYPE_CHECKING:
-    from generators.model.build_model import Builder
-
-# Go-template forms the generated tests can predict; anything else in a description is refused.
-TEMPLATE_FORMS = re.compile(
-    r"\{\{\s*(\$value(\s*\|\s*(humanize|humanizePercentage|humanizeDuration))?|\$labels\.[a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}"
-)
+from generators.spec.strings import check_description
 
 
-def check_description(text: str) -> str | None:
-    """None when every {{ }} in text is a supported form, else the first unsupported one."""
-    for match in re.finditer(r"\{\{.*?\}\}", text):
-        if not TEMPLATE_FORMS.fullmatch(match.group(0)):
-            return match.group(0)
-    return None
-
-
-def build(b: Builder, stack: Stack, services: list[Service]) -> Service | None:
+def build(b: Context, stack: Stack, services: list[Service]) -> Service | None:
     entries = b.spec.get("custom") or []
     alerts = []
     for i, raw in enumerate(entries):
@@ -104,17 +89,19 @@ def build(b: Builder, stack: Stack, services: list[Service]) -> Service | None:
                 notes=raw.get("notes", ""),
                 job=raw["job"],
                 runbook_url=conventions.runbook_url(stack.runbook_url, raw["name"]),
-                dashboard_url=conventions.dashboard_url(stack.grafana_url, "custom", service, raw["name"]),
+                dashboard_url=conventions.dashboard_url(stack.grafana_url, conventions.KIND_DASHBOARD["custom"], service, raw["name"]),
+                panel=conventions.panel(conventions.KIND_DASHBOARD["custom"], service, raw["name"]),
+                value_expr=Alert.compared(tiers[0]),
                 test=_test(raw.get("test")),
                 test_context=test_context,
                 warmup=parse_duration((raw.get("test") or {}).get("warmup", "1m")),
                 spec_path=dotted(path),
+                path=path,
             )
         )
-    _check_promql(b, alerts)
     if not alerts:
         return None
-    return Service("custom", "custom", stack.team, None, {}, (), tuple(alerts))
+    return Service(conventions.CUSTOM_SERVICE, "custom", stack.team, None, {}, (), tuple(alerts), path=("custom",))
 
 
 def _test(raw: Any) -> dict[str, Any] | None:
@@ -133,14 +120,12 @@ SERIES_EXAMPLES = {
 SERIES_NAMES = "v (the value under test), job, instance, service, t, n and restarts"
 
 
-def _check_series(b: Builder, path: tuple[str | int, ...], test: Any, context: dict[str, Any], value: Decimal | None) -> None:
+def _check_series(b: Context, path: tuple[str | int, ...], test: Any, context: dict[str, Any], value: Decimal | None) -> None:
     """Render each series template once now, so a bad one is reported at its line, not while writing the tests."""
-    from generators.outputs.prometheus import promtool_tests
-
     series = test.get("series") if isinstance(test, dict) else None
     if not isinstance(series, list):
         return  # absent, or the schema check reported its type
-    ctx = promtool_tests.series_context(context, str(context["job"]), promtool_tests.INSTANCES[0], value or Decimal(0), 0, 2)
+    ctx = test_series.series_context(context, str(context["job"]), test_series.INSTANCES[0], value or Decimal(0), 0, 2)
     for j, entry in enumerate(series):
         for key, example in SERIES_EXAMPLES.items():
             if not isinstance(entry, dict) or key not in entry:
@@ -158,18 +143,3 @@ def _check_series(b: Builder, path: tuple[str | int, ...], test: Any, context: d
                     finite = False
                 if not finite:  # nan, inf: Decimal reads them, promtool series do not
                     b.problem(where, f"renders {text!r}, not a number; e.g. {example}")
-
-
-def _check_promql(b: Builder, alerts: list[Alert]) -> None:
-    """Custom expressions must parse: ask promtool now, so the error points at the spec, not at a rule file."""
-    from generators.validate import promql, tools
-
-    exprs = [(alert, tier.expr) for alert in alerts for tier in alert.tiers[:1]]
-    try:
-        errors = promql.parse_errors([e for _, e in exprs])
-    except tools.ToolMissing as exc:
-        b.warn(("custom",), f"{exc}; custom expressions were not parsed before rendering")
-        return
-    for index, message in sorted(errors.items()):
-        alert = exprs[index][0]
-        b.problem((*b.paths[alert.spec_path], "expr"), f"does not parse as PromQL: {message} (rendered: {exprs[index][1]})")

@@ -6,16 +6,15 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from generators.model import conventions
+from generators.model.context import Context
 from generators.model.types import Channel, Escalation, Routing, Service, Tier, TimeInterval
 from generators.model.values import ValueProblem, parse_duration
+from generators.outputs.alertmanager import channels as channel_types
 from generators.spec import schema
 from generators.spec.source import Path
-
-if TYPE_CHECKING:
-    from generators.model.build_model import Builder
 
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december")
@@ -37,23 +36,16 @@ def undefined_channel(name: str, defined: Iterable[str]) -> str:
     )
 
 
-def build(b: Builder) -> tuple[dict[str, Channel], Routing]:
+def build(b: Context) -> tuple[dict[str, Channel], Routing]:
     raw_channels = b.spec.get("channels") or {}
     channels = {}
     for name, raw in sorted(raw_channels.items()):
         if isinstance(raw, dict) and isinstance(raw.get("type"), str):
             settings = {k: v for k, v in sorted(raw.items()) if k not in ("type", "send_resolved")}
             channels[name] = Channel(name, raw["type"], settings, bool(raw.get("send_resolved", True)))
-            if raw["type"] == "webhook" and not raw.get("url") and not raw.get("url_secret"):
-                b.problem(("channels", name), "a webhook channel needs `url:` (or `url_secret:` on Alertmanager >= 0.27)")
-            if raw["type"] == "webhook" and raw.get("url") and raw.get("url_secret"):
-                b.problem(("channels", name), "set either `url:` or `url_secret:`, not both")
-            elif raw["type"] == "webhook" and raw.get("url_secret"):
-                b.warn(
-                    ("channels", name, "url_secret"),
-                    "renders `url_file:`, which needs Alertmanager >= 0.27 (0.25 rejects the config); "
-                    "use `url:` for a URL that is not a secret",
-                )
+            channel_type = channel_types.TYPES.get(raw["type"])  # an unknown type is the schema's error
+            for finding in channel_type.check(settings) if channel_type else ():
+                (b.warn if finding.warning else b.problem)(("channels", name, *finding.path), finding.message)
     raw = b.spec.get("routing") or {}
     used: set[str] = set()
 
@@ -129,7 +121,7 @@ def build(b: Builder) -> tuple[dict[str, Channel], Routing]:
     return channels, routing
 
 
-def _spec_teams(b: Builder) -> set[str]:
+def _spec_teams(b: Context) -> set[str]:
     teams = {(b.spec.get("stack") or {}).get("team", "platform")}
     for key in ("hosts", "containers", "probes"):
         if isinstance(b.spec.get(key), dict):
@@ -143,7 +135,7 @@ def _spec_teams(b: Builder) -> set[str]:
     return teams
 
 
-def _interval(b: Builder, path: Path, raw: Any, name: str) -> TimeInterval | None:
+def _interval(b: Context, path: Path, raw: Any, name: str) -> TimeInterval | None:
     if not isinstance(raw, dict):
         return None
     ok = True
@@ -192,7 +184,7 @@ def _valid_location(name: str) -> bool:
     return True
 
 
-def escalate(b: Builder, routing: Routing, services: list[Service]) -> None:
+def escalate(b: Context, routing: Routing, services: list[Service]) -> None:
     """Add, for each escalation, a rule variant that fires `after` later with an escalation label.
 
     Threshold alerts only: SLO burn-rate alerts (model.slos) are exempt on purpose. Their tiers are the

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from generators.model.context import Context
 from generators.model.types import HighAvailability, Kubernetes, RemoteWrite
 
-if TYPE_CHECKING:
-    from generators.model.build_model import Builder
 
-
-def build(b: Builder) -> tuple[Kubernetes, tuple[RemoteWrite, ...], HighAvailability]:
+def build(b: Context) -> tuple[Kubernetes, tuple[RemoteWrite, ...], HighAvailability]:
     return kubernetes(b), remote_write(b), ha(b)
 
 
-def kubernetes(b: Builder) -> Kubernetes:
+def kubernetes(b: Context) -> Kubernetes:
     raw = b.spec.get("kubernetes")
     if not isinstance(raw, dict):
         return Kubernetes()
@@ -31,7 +29,7 @@ def kubernetes(b: Builder) -> Kubernetes:
     )
 
 
-def remote_write(b: Builder) -> tuple[RemoteWrite, ...]:
+def remote_write(b: Context) -> tuple[RemoteWrite, ...]:
     raw_list = b.spec.get("remote_write")
     if not isinstance(raw_list, list):
         return ()
@@ -75,7 +73,7 @@ def remote_write(b: Builder) -> tuple[RemoteWrite, ...]:
     return tuple(out)
 
 
-def ha(b: Builder) -> HighAvailability:
+def ha(b: Context) -> HighAvailability:
     raw = b.spec.get("ha")
     if not isinstance(raw, dict):
         return HighAvailability()

@@ -7,113 +7,23 @@ significant digits (all a float64 in PromQL can hold anyway) and flagged `exact=
 
 from __future__ import annotations
 
-import functools
 import re
-from dataclasses import dataclass
-from decimal import Decimal, localcontext
 from fractions import Fraction
-from pathlib import Path as FilePath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import yaml
-
+from generators import catalog
 from generators.model import conventions, prom_compat, routing_model
-from generators.model.types import Service
-from generators.model.values import ValueProblem, format_duration, parse_amount, parse_duration
+from generators.model.context import Context
+from generators.model.conventions import SLI_KINDS, SLO_SERVICE_KINDS
+from generators.model.types import SLO, BurnTier, Service
+from generators.model.values import ValueProblem, decimal_text, parse_amount, parse_duration
 
-if TYPE_CHECKING:
-    from generators.model.build_model import Builder
-
-TIERS_FILE = FilePath(__file__).parents[1] / "catalog" / "slo_tiers.yaml"
-SLI_KINDS = ("availability", "latency")
-SLO_SERVICE_KINDS = ("http", "external_api")  # kinds with request counters, status label and histogram
 _LE = re.compile(r"^(?:\d+(?:\.\d+)?(?:e[+-]?\d+)?|\+Inf)$")
 _WINDOW = re.compile(r"^([1-9]\d*)d$")
 _EXAMPLE = 'e.g. availability: {sli: availability, objective: "99.5%", window: 30d}'
 
 
-@functools.cache
-def tier_data() -> dict[str, Any]:
-    with TIERS_FILE.open(encoding="utf-8") as handle:
-        data: dict[str, Any] = yaml.safe_load(handle)
-    return data
-
-
-def decimal_text(value: Fraction) -> tuple[str, bool]:
-    """Exact decimal text of a fraction when it has one; else 15 significant digits. (text, exact)."""
-    den = value.denominator
-    for prime in (2, 5):
-        while den % prime == 0:
-            den //= prime
-    with localcontext() as ctx:
-        ctx.prec = 60 if den == 1 else 15
-        text = format((Decimal(value.numerator) / Decimal(value.denominator)).normalize(), "f")
-    return text, den == 1
-
-
-@dataclass(frozen=True)
-class BurnTier:
-    """One burn-rate alert of one SLO."""
-
-    name: str  # page-1h
-    kind: str  # page | ticket
-    long: int  # seconds
-    short: int
-    budget_share: Fraction
-    factor: Fraction  # budget_share x window / long
-    severity: str
-    for_: int  # seconds
-    channels: tuple[str, ...] = ()
-
-    @property
-    def long_text(self) -> str:
-        return format_duration(Decimal(self.long))
-
-    @property
-    def short_text(self) -> str:
-        return format_duration(Decimal(self.short))
-
-    @property
-    def for_text(self) -> str:
-        return format_duration(Decimal(self.for_))
-
-
-@dataclass(frozen=True)
-class SLO:
-    name: str  # availability (key under slos:)
-    id: str  # api-availability: the `slo` label
-    service: str
-    team: str
-    sli: str  # availability | latency
-    objective: Fraction
-    objective_text: str  # as written: 99.5%
-    window_days: int
-    bad: str  # PromQL: bad events per second over 5m
-    total: str  # PromQL: all events per second over 5m
-    tiers: tuple[BurnTier, ...]  # enabled tiers, fastest first
-    alert: str  # alert name (one per SLO; the tier label tells the tiers apart)
-    runbook_url: str
-    dashboard_url: str
-    inputs: dict[str, str]  # what the generated tests need: job, metric names, labels, le
-
-    @property
-    def budget(self) -> Fraction:
-        return 1 - self.objective
-
-    @property
-    def window(self) -> int:
-        return self.window_days * 86_400
-
-    @property
-    def window_text(self) -> str:
-        return f"{self.window_days}d"
-
-    def threshold(self, tier: BurnTier) -> Fraction:
-        """The error ratio both windows must exceed: factor x budget."""
-        return tier.factor * self.budget
-
-
-def build(b: Builder, services: list[Service]) -> list[SLO]:
+def build(b: Context, services: list[Service]) -> list[SLO]:
     """Every SLO of every service; problems go to the builder."""
     out: list[SLO] = []
     built = {s.name: s for s in services}
@@ -137,7 +47,7 @@ def build(b: Builder, services: list[Service]) -> list[SLO]:
     return out
 
 
-def _slo(b: Builder, path: tuple[str, ...], service: Service, key: str, spec: Any) -> SLO | None:
+def _slo(b: Context, path: tuple[str, ...], service: Service, key: str, spec: Any) -> SLO | None:
     if not isinstance(spec, dict):
         b.problem(path, f"an SLO is a mapping, {_EXAMPLE}")
         return None
@@ -172,10 +82,11 @@ def _slo(b: Builder, path: tuple[str, ...], service: Service, key: str, spec: An
         runbook_url=conventions.runbook_url(stack.get("runbook_url", "docs/runbooks"), alert),
         dashboard_url=conventions.slo_dashboard_url(stack.get("grafana_url", "http://localhost:3000"), slo_id),
         inputs=inputs,
+        path=path,
     )
 
 
-def _objective(b: Builder, path: tuple[str, ...], raw: Any) -> tuple[Fraction | None, str]:
+def _objective(b: Context, path: tuple[str, ...], raw: Any) -> tuple[Fraction | None, str]:
     example = 'write a percentage below 100%, e.g. objective: "99.5%"'
     if not isinstance(raw, str) or not raw.strip().endswith("%"):
         b.problem(path, f"{raw!r} is not an objective; {example}")
@@ -192,7 +103,7 @@ def _objective(b: Builder, path: tuple[str, ...], raw: Any) -> tuple[Fraction | 
     return Fraction(value), raw.strip()
 
 
-def _window(b: Builder, path: tuple[str, ...], raw: Any) -> int | None:
+def _window(b: Context, path: tuple[str, ...], raw: Any) -> int | None:
     match = _WINDOW.match(raw) if isinstance(raw, str) else None
     if not match:
         b.problem(path, f"{raw!r} is not a window; write a whole number of days, e.g. window: 30d (or 28d)")
@@ -201,7 +112,7 @@ def _window(b: Builder, path: tuple[str, ...], raw: Any) -> int | None:
 
 
 def _selectors(
-    b: Builder, path: tuple[str, ...], service: Service, sli: str, spec: dict[str, Any]
+    b: Context, path: tuple[str, ...], service: Service, sli: str, spec: dict[str, Any]
 ) -> tuple[str, str, dict[str, str]] | None:
     m, job = service.metrics, service.job
     base = f'job="{job}"'
@@ -235,8 +146,8 @@ def _selectors(
     return f"{total} - sum(rate({duration}_bucket{{{base}, {bucket}}}[5m]))", total, inputs
 
 
-def _tiers(b: Builder, path: tuple[str, ...], overrides: Any, days: int, objective: Fraction) -> tuple[BurnTier, ...] | None:
-    data = tier_data()
+def _tiers(b: Context, path: tuple[str, ...], overrides: Any, days: int, objective: Fraction) -> tuple[BurnTier, ...] | None:
+    data = catalog.slo_tiers()
     ok = True  # unknown tier names are reported by the JSON Schema check
     out = []
     window = days * 86_400

@@ -9,12 +9,10 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from fractions import Fraction
+from typing import Any
 
-from generators.model.values import Threshold
-
-if TYPE_CHECKING:
-    from generators.model.slo_model import SLO
+from generators.model.values import Threshold, format_duration, number
 
 
 @dataclass(frozen=True)
@@ -57,6 +55,17 @@ class Alert:
     test_context: Mapping[str, Any]
     warmup: Decimal
     spec_path: str
+    path: tuple[str | int, ...] = ()  # where the spec defines it, for located messages after mapping
+    panel: tuple[str, int] = ("", 0)  # (dashboard uid, panel id) of the panel that shows it; dashboard_url opens it
+    value_expr: str | None = None  # the expression without its `<op> <threshold>`: what the alert compares
+
+    @staticmethod
+    def compared(tier: Tier) -> str | None:
+        """A tier's expression without its trailing `<op> <threshold>` (None when it compares nothing)."""
+        if tier.threshold.op is None or tier.threshold.value is None:
+            return None
+        tail = f" {tier.threshold.op} {number(tier.threshold.value)}"
+        return tier.expr[: -len(tail)] if tier.expr.endswith(tail) else None
 
     def labels(self, tier: Tier) -> dict[str, str]:
         """Labels the rule sets (the expression may add more: see `by`)."""
@@ -92,6 +101,7 @@ class Service:
     alerts: tuple[Alert, ...]
     notes: str = ""
     limit: int | None = None
+    path: tuple[str | int, ...] = ()  # where the spec defines it
 
 
 @dataclass(frozen=True)
@@ -121,8 +131,6 @@ class Escalation:
 
     @property
     def label(self) -> str:
-        from generators.model.values import format_duration
-
         return f"after-{format_duration(self.after)}"
 
 
@@ -183,6 +191,69 @@ class RemoteWrite:
 class HighAvailability:
     replicas: int = 1
     replica_label: str = "replica"
+
+
+@dataclass(frozen=True)
+class BurnTier:
+    """One burn-rate alert of one SLO."""
+
+    name: str  # page-1h
+    kind: str  # page | ticket
+    long: int  # seconds
+    short: int
+    budget_share: Fraction
+    factor: Fraction  # budget_share x window / long
+    severity: str
+    for_: int  # seconds
+    channels: tuple[str, ...] = ()
+
+    @property
+    def long_text(self) -> str:
+        return format_duration(Decimal(self.long))
+
+    @property
+    def short_text(self) -> str:
+        return format_duration(Decimal(self.short))
+
+    @property
+    def for_text(self) -> str:
+        return format_duration(Decimal(self.for_))
+
+
+@dataclass(frozen=True)
+class SLO:
+    name: str  # availability (key under slos:)
+    id: str  # api-availability: the `slo` label
+    service: str
+    team: str
+    sli: str  # availability | latency
+    objective: Fraction
+    objective_text: str  # as written: 99.5%
+    window_days: int
+    bad: str  # PromQL: bad events per second over 5m
+    total: str  # PromQL: all events per second over 5m
+    tiers: tuple[BurnTier, ...]  # enabled tiers, fastest first
+    alert: str  # alert name (one per SLO; the tier label tells the tiers apart)
+    runbook_url: str
+    dashboard_url: str
+    inputs: dict[str, str]  # what the generated tests need: job, metric names, labels, le
+    path: tuple[str | int, ...] = ()  # where the spec defines it
+
+    @property
+    def budget(self) -> Fraction:
+        return 1 - self.objective
+
+    @property
+    def window(self) -> int:
+        return self.window_days * 86_400
+
+    @property
+    def window_text(self) -> str:
+        return f"{self.window_days}d"
+
+    def threshold(self, tier: BurnTier) -> Fraction:
+        """The error ratio both windows must exceed: factor x budget."""
+        return tier.factor * self.budget
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
+from fractions import Fraction
 
 _DURATION = re.compile(r"^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$")
 _DURATION_UNITS = (
@@ -19,6 +20,17 @@ _DURATION_UNITS = (
 _NUMBER = re.compile(r"^(?P<num>-?\d+(?:\.\d+)?)(?P<unit>[a-zA-Z%/]*)$")
 
 DURATION_EXAMPLES = "examples: 30s, 5m, 1h30m, 7d"
+# Prometheus and Alertmanager hold a duration in int64 nanoseconds: 292y and a bit, then "out of range".
+MAX_DURATION = Decimal("9223372036.854")
+# An alert's `for` (an escalation's `after` adds to it): the generated unit tests replay every minute of it
+# (promtool, one evaluation a minute: 1d is 1,440 per test case; a render with `for 7d` took 75 s). A
+# condition that must hold for days is an SLO's burn rate (slos:), not a threshold.
+MAX_FOR = Decimal(86400)
+# Thresholds become float64 literals in PromQL: 15 significant digits survive, magnitudes up to 1e308. The
+# generated tests compute with them in Decimal; keep both exact and finite.
+MAX_DIGITS = 15
+MAX_AMOUNT = Decimal("1e15")
+MIN_AMOUNT = Decimal("1e-9")
 UNIT_EXAMPLES = {
     "percent": "5%, 0.05",
     "seconds": "500ms, 2s, 10m, 14d",
@@ -39,10 +51,43 @@ def parse_duration(text: object) -> Decimal:
         raise ValueProblem(f"{text!r} is not a duration ({DURATION_EXAMPLES})")
     if not any(match.groups()):
         raise ValueProblem(f"{text!r} is not a duration ({DURATION_EXAMPLES})")
-    return sum(
+    if len(text) > 40:  # 40 digits already exceed MAX_DURATION in any unit: no need to multiply them out
+        raise ValueProblem(f"{_short(text)} is out of range: {_DURATION_RANGE}")
+    seconds = sum(
         (Decimal(g) * unit for g, unit in zip(match.groups(), _DURATION_UNITS, strict=True) if g),
         Decimal(0),
     )
+    if seconds > MAX_DURATION:
+        raise ValueProblem(f"{text!r} is out of range: {_DURATION_RANGE}")
+    return seconds
+
+
+_DURATION_RANGE = "Prometheus and Alertmanager durations stop at 292y (e.g. 30d)"
+
+
+def duration_bounds(
+    text: object, minimum: str | None = None, maximum: str | None = None, positive: bool = False, why: str = ""
+) -> str | None:
+    """Why a duration is outside its bounds (None when inside, or when it is no duration: its reader says so).
+
+    positive refuses 0s, which Prometheus and Alertmanager read as "not set" (their default applies).
+    """
+    try:
+        seconds = parse_duration(text)
+    except ValueProblem:
+        return None
+    because = f"; {why}" if why else ""
+    if positive and seconds == 0:
+        return f"{text!r} must be more than 0s{because}"
+    if minimum is not None and seconds < parse_duration(minimum):
+        return f"{text!r} is shorter than {minimum}, the minimum here{because}"
+    if maximum is not None and seconds > parse_duration(maximum):
+        return f"{text!r} is longer than {maximum}, the maximum here{because}"
+    return None
+
+
+def _short(text: str) -> str:
+    return repr(text) if len(text) <= 60 else repr(text[:57]) + "..."
 
 
 def format_duration(seconds: Decimal) -> str:
@@ -111,7 +156,12 @@ def parse_threshold(text: object, unit: str, default_for: Decimal, has_value: bo
         try:
             for_ = parse_duration(tail.strip())
         except ValueProblem as exc:
-            raise ValueProblem(f"in {text!r}: {exc}") from None
+            raise ValueProblem(f"in {_short(text)}: {exc}") from None
+        if for_ > MAX_FOR:
+            raise ValueProblem(
+                f"in {_short(text)}: 'for {tail.strip()}' is longer than {format_duration(MAX_FOR)}, the longest `for` an alert may have "
+                "(the generated tests replay every minute of it); for a condition that lasts days use an SLO (slos:)"
+            )
     op_match = re.match(r"^(>=|<=|>|<)\s*(.*)$", head)
     if not has_value:
         if head:
@@ -138,6 +188,7 @@ def parse_amount(amount: str, unit: str) -> Decimal:
         num = Decimal(match["num"])
     except InvalidOperation:  # pragma: no cover - regex guarantees digits
         raise ValueProblem(f"{amount!r} is not a number") from None
+    _check_range(amount, num, unit)
     suffix = match["unit"]
     if unit == "percent":
         if suffix == "%":
@@ -169,6 +220,24 @@ def parse_amount(amount: str, unit: str) -> Decimal:
     return num
 
 
+def _check_range(amount: str, num: Decimal, unit: str) -> None:
+    """Refuse what PromQL's float64 cannot keep exactly, or what makes no sense for the unit."""
+    shown = _short(amount)
+    if num < 0 and unit in ("seconds", "per_second", "per_minute"):
+        raise ValueProblem(f"{shown} is negative; a {_unit_noun(unit)} threshold is 0 or more (examples: {UNIT_EXAMPLES[unit]})")
+    if num == 0:
+        return
+    if abs(num) >= MAX_AMOUNT:
+        raise ValueProblem(f"{shown} is too large: thresholds stay below 1e15 (examples: {UNIT_EXAMPLES[unit]})")
+    if abs(num) < MIN_AMOUNT:
+        raise ValueProblem(f"{shown} is too small: thresholds other than 0 are at least 0.000000001 (examples: {UNIT_EXAMPLES[unit]})")
+    if len(num.normalize().as_tuple().digits) > MAX_DIGITS:
+        raise ValueProblem(
+            f"{shown} has more than {MAX_DIGITS} significant digits, more than PromQL's float64 numbers keep "
+            f"(examples: {UNIT_EXAMPLES[unit]})"
+        )
+
+
 def _unit_noun(unit: str) -> str:
     return {
         "percent": "percentage",
@@ -178,3 +247,15 @@ def _unit_noun(unit: str) -> str:
         "count": "number",
         "ratio": "number",
     }[unit]
+
+
+def decimal_text(value: Fraction) -> tuple[str, bool]:
+    """Exact decimal text of a fraction when it has one; else 15 significant digits. (text, exact)."""
+    den = value.denominator
+    for prime in (2, 5):
+        while den % prime == 0:
+            den //= prime
+    with localcontext() as ctx:
+        ctx.prec = 60 if den == 1 else 15
+        text = format((Decimal(value.numerator) / Decimal(value.denominator)).normalize(), "f")
+    return text, den == 1

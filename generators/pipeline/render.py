@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from collections.abc import Callable, Mapping
@@ -18,8 +17,8 @@ from generators.outputs.grafana import provisioning
 from generators.outputs.kubernetes import kubernetes
 from generators.outputs.prometheus import ha, prometheus_config, promtool_tests, rules, slo_rules, slo_tests
 from generators.pipeline import parallel, spec, writer
-from generators.validate import suite as validate
-from generators.validate import tools
+from generators.spec import schema
+from generators.validate import runner
 
 Output = Callable[[Model], dict[str, Any]]
 
@@ -28,29 +27,29 @@ def _prometheus(model: Model) -> dict[str, Any]:
     return {"prometheus/prometheus.yml": prometheus_config.build(model)}
 
 
-def _kubernetes(model: Model) -> dict[str, Any]:
-    """kubernetes/: the same rules, monitors, Alertmanager config and dashboards, wrapped for prometheus-operator."""
-    return kubernetes.build(
+def _grafana_and_kubernetes(model: Model) -> dict[str, Any]:
+    """grafana/ and kubernetes/: the dashboards are built once and handed to the ConfigMaps that wrap them,
+    with the same rules, monitors and Alertmanager config, for prometheus-operator."""
+    boards = grafana.dashboards(model)
+    wrapped = kubernetes.build(
         model,
         alertmanager=alertmanager.config,
         alertmanager_templates=alertmanager_templates.files,
-        dashboards=grafana.dashboards,
+        dashboards=lambda _: boards,
         datasources=provisioning.datasources,
     )
+    return {**grafana.build(model, boards), **wrapped}
 
 
-# Every generator that contributes files; later issues append theirs.
+# Every generator that contributes files: pure functions of the model.
 OUTPUTS: list[Output] = [_prometheus, rules.build, promtool_tests.build, runbooks.build, signal_docs.build, alertmanager.build]
-OUTPUTS.append(grafana.build)  # grafana/dashboards and grafana/provisioning
-OUTPUTS.append(compose.build)
-OUTPUTS += [slo_rules.build, slo_tests.build]
-OUTPUTS += [ha.build, _kubernetes]  # prometheus/ha/ and kubernetes/ (README: Scaling out)
+OUTPUTS += [_grafana_and_kubernetes, compose.build]  # grafana/, kubernetes/ (docs: scaling out), compose/
+OUTPUTS += [slo_rules.build, slo_tests.build, ha.build]  # SLO rule groups and tests, prometheus/ha/
 
 
-# Run in a forked child for large specs (parallel.both): dashboards and what wraps them (kubernetes/ reuses
-# the dashboards built in the same process), about half of a 1,000-service render. The promtool tests stay
-# here: the CLI summary reads their cache.
-FORKED: tuple[Output, ...] = (grafana.build, _kubernetes, alertmanager.build, compose.build, ha.build)
+# For large specs the pipeline runs these in a forked child (parallel.both), the rest here: the dashboards
+# and what wraps them are about half of a 1,000-service render.
+FORKED: tuple[Output, ...] = (_grafana_and_kubernetes, alertmanager.build, compose.build, ha.build)
 FORK_FROM_SERVICES = 100  # below this a render takes well under a second: not worth a process
 
 
@@ -87,27 +86,9 @@ class ValidationFailed(Exception):
 
 
 def validate_tree(root: Path, strict: bool, log: TextIO, full: bool = False) -> None:
-    """Run every validator on both version sets; missing tools fail in strict mode and are reported otherwise.
-    Missing reference schemas are one line outside CI (tools.SchemaMissing) and fail under CI=true."""
-    problems: list[str] = []
-    skipped: dict[str, list[str]] = {}  # message -> validators it stopped, in order
-    schemas: dict[str, tools.SchemaMissing] = {}
-    for validator in validate.VALIDATORS:
-        found, missing = validate.on_every_set(validator, root, full)
-        problems.extend(found)
-        for exc in missing:
-            if isinstance(exc, tools.SchemaMissing) and not (strict and os.environ.get("CI") == "true"):
-                schemas.setdefault(exc.what, exc)
-            else:
-                skipped.setdefault(str(exc), []).append(validator.__name__)
-    for message, names in skipped.items():
-        if strict:
-            problems.append(message)
-        else:
-            print(f"warning: {message}; skipped {', '.join(dict.fromkeys(names))} validation", file=log)
-    if schemas:
-        where = "; ".join(f"{e.what}: not in {e.where}, set {e.variable}" for e in schemas.values())
-        print(f"warning: skipped the schema checks ({where}; docs/versions.md#schemas says where to get them)", file=log)
+    """Run every validator (validate.runner: both cores, passes kept by content); missing tools fail in strict
+    mode and are reported otherwise."""
+    problems = runner.run(root, strict, log, full)
     if problems:
         raise ValidationFailed(problems)
 
@@ -124,6 +105,8 @@ def render(
     for warning in warnings:
         print(warning, file=log)
     files = documents(model)
+    writer.previous(out)  # an unsafe manifest or a symlinked folder stops the render before anything is written
+    writer.check_targets(out, files)
     tmp = writer.scratch(out)
     try:
         writer.write_tree(tmp, files)
@@ -142,10 +125,8 @@ def check(spec_path: Path, out: Path, log: TextIO = sys.stderr) -> list[str]:
     model, _ = spec.load(spec_path)
     files = documents(model)
     problems = writer.drift(out, files)
-    from generators import cli
-
-    if cli.SCHEMA_FILE.read_text() != cli.schema_text():
-        problems.append(f"{cli.SCHEMA_FILE}: stale, the catalog changed (run make render)")
+    if schema.SCHEMA_FILE.read_text() != schema.text():
+        problems.append(f"{schema.SCHEMA_FILE}: stale, the catalog changed (run make render)")
     try:
         validate_tree(out, strict=True, log=log, full=True)
     except ValidationFailed as exc:

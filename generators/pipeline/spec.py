@@ -7,14 +7,20 @@ from pathlib import Path
 from generators.errors import Location, Problem, SpecError
 from generators.model import build_model
 from generators.model.types import Model
-from generators.spec import source
+from generators.spec import schema, schema_errors, source
+from generators.validate import promql
 
 
 def load(path: str | Path) -> tuple[Model, list[Problem]]:
     """Model and warnings; SpecError with every problem found otherwise."""
     name = str(path)
     try:
-        raw = Path(path).read_bytes()
+        raw = source.read_capped(name)
     except OSError as exc:
         raise SpecError([Problem(Location(name, 1, 1), "", f"cannot read the spec: {exc.strerror}")]) from None
-    return build_model.build(source.load(name, raw))
+    loaded = source.load(name, raw)
+    source.check_is_spec(loaded, schema.build()["properties"])
+    too_many = schema_errors.check_sizes(loaded)
+    if too_many:
+        raise SpecError(too_many)
+    return build_model.build(loaded, lambda model: promql.custom_problems(model, loaded))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 _DNS_LABEL = {"type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63}
+_INT32 = 2_147_483_647  # what Prometheus' queue_config reads these into
 _REGEX_LIST = {"type": "array", "items": {"type": "string", "minLength": 1}}
 
 
@@ -48,10 +49,10 @@ def properties(duration: dict[str, Any], secret: dict[str, Any], labels: dict[st
     )
     queue = _obj(
         {
-            "capacity": {"type": "integer", "minimum": 1},
-            "max_shards": {"type": "integer", "minimum": 1},
-            "min_shards": {"type": "integer", "minimum": 1},
-            "max_samples_per_send": {"type": "integer", "minimum": 1},
+            "capacity": {"type": "integer", "minimum": 1, "maximum": _INT32},
+            "max_shards": {"type": "integer", "minimum": 1, "maximum": _INT32},
+            "min_shards": {"type": "integer", "minimum": 1, "maximum": _INT32},
+            "max_samples_per_send": {"type": "integer", "minimum": 1, "maximum": _INT32},
             "batch_send_deadline": duration,
         }
     )

@@ -7,33 +7,47 @@
 from __future__ import annotations
 
 import functools
+import json
+from pathlib import Path as FilePath
 from typing import Any
 
 from generators import catalog
 from generators.model import conventions
+from generators.outputs.alertmanager import channels
+from generators.outputs.alertmanager.channel_type import ChannelType
 from generators.spec import scaling_schema
+from generators.spec.schema_fields import DURATION as _DURATION
+from generators.spec.schema_fields import FOR as _FOR
+from generators.spec.schema_fields import INTERVAL_WHY as _INTERVAL_WHY
+from generators.spec.schema_fields import LABEL_NAME as _LABEL_NAME
+from generators.spec.schema_fields import MAX_ENTRIES, MAX_SERVICES
+from generators.spec.schema_fields import PROM_LABELS as _PROM_LABELS
+from generators.spec.schema_fields import URL as _URL
+from generators.spec.schema_fields import duration as _duration
 
+# Committed where editors find it (monitoring.yaml's first line points at it); `make check` fails when stale.
+SCHEMA_FILE = FilePath(__file__).parents[1] / "schema" / "monitoring.schema.json"
 SCHEMA_ID = "https://github.com/acme/monitoring/generators/schema/monitoring.schema.json"
-SEVERITIES = ("critical", "warning", "info")
-CHANNEL_TYPES = ("pagerduty", "slack", "email", "webhook", "opsgenie")
-
-_DURATION = {"type": "string", "description": "Prometheus duration", "examples": ["30s", "5m", "1h30m"]}
+SEVERITIES = conventions.SEVERITIES
+CHANNEL_TYPES = tuple(channels.TYPES)
 _SECRET = {
     "type": "string",
-    "pattern": "^[A-Za-z0-9_.-]+$",
+    "pattern": "^[A-Za-z0-9_][A-Za-z0-9_.-]*$",
+    "maxLength": 100,
     "description": "name of a secret file under compose/secrets/ (mounted at /run/secrets/<name>)",
     "examples": ["slack_alerts_webhook"],
 }
 
 
-def _secret(key: str) -> dict[str, Any]:
-    """A `*_secret` key of a channel, with its own example name (missing-key errors quote it)."""
-    return {**_SECRET, "examples": [conventions.SECRET_EXAMPLES[key]]}
-
-
-_NAME = {"type": "string", "pattern": "^[a-z][a-z0-9-]*$", "examples": ["api", "payments-worker"]}
-_TEAM = {"type": "string", "pattern": "^[a-z][a-z0-9-]*$", "examples": ["backend"]}
-_TARGETS = {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1, "examples": [["api:8000"]]}
+# Names become file names (rules/<service>.rules.yml, runbooks) and Kubernetes object names: a DNS label's 63.
+_NAME = {"type": "string", "pattern": "^[a-z][a-z0-9-]*$", "maxLength": 63, "examples": ["api", "payments-worker"]}
+_TEAM = {"type": "string", "pattern": "^[a-z][a-z0-9-]*$", "maxLength": 63, "examples": ["backend"]}
+_TARGETS = {
+    "type": "array",
+    "items": {"type": "string", "minLength": 1, "x-string": "go-template-text"},
+    "minItems": 1,
+    "examples": [["api:8000"]],
+}
 _CHANNEL_LIST = {"type": "array", "items": {"type": "string"}, "examples": [["oncall-pager", "alerts-slack"]]}
 _LABELS = {"type": "object", "additionalProperties": {"type": "string"}, "examples": [{"cluster": "prod"}]}
 _TIME_INTERVAL = {
@@ -74,38 +88,49 @@ def _thresholds(kind: str) -> dict[str, Any]:
 
 def _metrics(kind: str) -> dict[str, Any]:
     defaults = catalog.kind(kind).get("metrics", {})
-    props = {k: {"type": "string", "default": v, "examples": [v]} for k, v in defaults.items()}
+    props = {k: {"type": "string", "default": v, "examples": [v], "x-string": _metric_kind(k)} for k, v in defaults.items()}
     if kind == "external_api":
-        props["quota"] = {"type": "string", "examples": ["llm_quota_used_ratio"]}
+        props["quota"] = {"type": "string", "examples": ["llm_quota_used_ratio"], "x-string": "metric-name"}
     return {"type": "object", "additionalProperties": False, "properties": props}
+
+
+def _metric_kind(key: str) -> str:
+    """What a `metrics:` entry is in PromQL, by the catalog's naming: *_label a label, *_status a regex, else a metric."""
+    return "label-name" if key.endswith("_label") else "status-regex" if key.endswith("_status") else "metric-name"
 
 
 def _slos() -> dict[str, Any]:
     """services.<name>.slos: values are checked (with located messages) by generators/slo_model.py."""
-    from generators.model import slo_model
-
     tier = {
         "type": ["object", "boolean"],
         "not": {"const": True},
         "description": "false disables the tier",
         "additionalProperties": False,
-        "properties": {"for": _DURATION, "severity": {"examples": list(SEVERITIES)}, "channels": _CHANNEL_LIST},
+        "properties": {"for": _FOR, "severity": {"examples": list(SEVERITIES)}, "channels": _CHANNEL_LIST},
     }
     slo = _obj(
         {
             "sli": {
                 "description": "availability (requests by status) or latency (requests under a bucket boundary)",
-                "examples": list(slo_model.SLI_KINDS),
+                "examples": list(conventions.SLI_KINDS),
             },
             "objective": {"description": "share of good requests, below 100%", "examples": ["99.5%", "95%"]},
             "window": {"description": "whole days", "examples": ["30d", "28d"]},
-            "bad_status": {"description": "availability: status regex of bad requests (default: error_status)", "examples": ["5.."]},
-            "good_status": {"description": "availability: status regex of good requests (instead of bad_status)", "examples": ["2..|3.."]},
+            "bad_status": {
+                "description": "availability: status regex of bad requests (default: error_status)",
+                "examples": ["5.."],
+                "x-string": "status-regex",
+            },
+            "good_status": {
+                "description": "availability: status regex of good requests (instead of bad_status)",
+                "examples": ["2..|3.."],
+                "x-string": "status-regex",
+            },
             "le": {
                 "description": 'latency: the histogram bucket boundary, quoted ("1" and "1.0" select the same bucket)',
                 "examples": ["0.5"],
             },
-            "tiers": _obj({t["name"]: tier for t in slo_model.tier_data()["tiers"]}),
+            "tiers": _obj({t["name"]: tier for t in catalog.slo_tiers()["tiers"]}),
         },
         ("sli", "objective", "window"),
     )
@@ -118,9 +143,8 @@ def _service() -> dict[str, Any]:
         "kind": {"enum": list(catalog.SERVICE_KINDS)},
         "job": {**_NAME, "description": "scrape job whose series this service reads (default: the service name)"},
         "targets": _TARGETS,
-        "metrics_path": {"type": "string", "examples": ["/metrics"]},
-        "labels": _LABELS,
-        "limit": {"type": "integer", "minimum": 1, "description": "connections: the maximum the service allows"},
+        "metrics_path": {"type": "string", "pattern": "^/", "examples": ["/metrics"], "x-string": "go-template-text"},
+        "limit": {"type": "integer", "minimum": 1, "maximum": 1_000_000_000, "description": "connections: the maximum the service allows"},
         "notes": {"type": "string", "description": "added to every runbook of this service"},
         "metrics": {"type": "object"},
         "thresholds": {"type": "object"},
@@ -142,44 +166,27 @@ def _block(kind: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     return _obj(props, ("targets",))
 
 
+def _channel_field(t: ChannelType, key: str) -> dict[str, Any]:
+    """One spec key of a channel type; a `*_secret` key is a secret name, with the type's example."""
+    if key.endswith("_secret"):
+        return {**_SECRET, "examples": [t.secrets[key].example], **t.fields[key]}
+    return dict(t.fields[key])
+
+
 def _channel() -> dict[str, Any]:
-    fields: dict[str, dict[str, Any]] = {
-        "pagerduty": {"routing_key_secret": _secret("routing_key_secret")},
-        "slack": {"channel": {"type": "string", "examples": ["#alerts"]}, "webhook_secret": _secret("webhook_secret")},
-        "email": {
-            "to": {"type": "string", "examples": ["sre@example.com"]},
-            "from": {"type": "string", "examples": ["alertmanager@example.com"]},
-            "smarthost": {"type": "string", "examples": ["smtp.example.com:587"]},
-            "auth_username": {"type": "string"},
-            "auth_password_secret": _secret("auth_password_secret"),
-            "require_tls": {"type": "boolean"},
-        },
-        "webhook": {
-            "url": {"type": "string", "examples": ["http://sink:8080/hook"]},
-            "url_secret": {**_secret("url_secret"), "description": "Alertmanager >= 0.27 only (url_file)"},
-            "max_alerts": {"type": "integer", "minimum": 0},
-        },
-        "opsgenie": {"api_key_secret": _secret("api_key_secret"), "responders": {"type": "array", "items": {"type": "string"}}},
-    }
-    required = {
-        "pagerduty": ("routing_key_secret",),
-        "slack": ("channel", "webhook_secret"),
-        "email": ("to", "from", "smarthost"),
-        "webhook": (),
-        "opsgenie": ("api_key_secret",),
-    }
+    fields = {t.name: {k: _channel_field(t, k) for k in t.fields} for t in channels.TYPES.values()}
     all_props: dict[str, Any] = {"type": {"enum": list(CHANNEL_TYPES)}, "send_resolved": {"type": "boolean"}}
     for props in fields.values():
         all_props.update(props)
     branches = [
         {
-            "if": {"properties": {"type": {"const": t}}, "required": ["type"]},
+            "if": {"properties": {"type": {"const": t.name}}, "required": ["type"]},
             "then": {
-                "required": list(required[t]),
-                "propertyNames": {"enum": ["type", "send_resolved", *fields[t]]},
+                "required": list(t.required),
+                "propertyNames": {"enum": ["type", "send_resolved", *fields[t.name]]},
             },
         }
-        for t in CHANNEL_TYPES
+        for t in channels.TYPES.values()
     ]
     return _obj(all_props, ("type",), allOf=branches)
 
@@ -198,18 +205,20 @@ def _custom() -> dict[str, Any]:
     }
     return _obj(
         {
-            "name": {"type": "string", "pattern": "^[A-Z][A-Za-z0-9]*$", "examples": ["LLMQuotaNearlyExhausted"]},
+            "name": {"type": "string", "pattern": "^[A-Z][A-Za-z0-9]*$", "maxLength": 100, "examples": ["LLMQuotaNearlyExhausted"]},
             "team": _TEAM,
             "service": _NAME,
             "job": _NAME,
             "expr": {"type": "string", "examples": ['max(my_ratio{job="api"}) {{ op }} {{ threshold }}']},
             "unit": {"enum": ["percent", "seconds", "per_second", "per_minute", "count"]},
             "thresholds": _obj({s: {"type": "string", "examples": ["> 90% for 5m"]} for s in SEVERITIES}),
-            "summary": {"type": "string"},
+            "summary": {"type": "string", "x-string": "annotation"},
             "description": {"type": "string"},
-            "by": {"type": "array", "items": {"type": "string"}},
+            "by": {"type": "array", "items": _LABEL_NAME},
             "notes": {"type": "string"},
-            "test": _obj({"series": {"type": "array", "items": series}, "warmup": _DURATION}),
+            "test": _obj(
+                {"series": {"type": "array", "items": series}, "warmup": _duration(maximum="1d", why="the tests replay every minute of it")}
+            ),
         },
         ("name", "team", "job", "expr", "unit", "thresholds", "summary", "description"),
     )
@@ -217,13 +226,20 @@ def _custom() -> dict[str, Any]:
 
 @functools.cache
 def build() -> dict[str, Any]:
-    timing = _obj({"group_wait": _DURATION, "group_interval": _DURATION, "repeat_interval": _DURATION})
+    am_zero = "Alertmanager refuses 0s here"
+    timing = _obj(
+        {
+            "group_wait": _DURATION,
+            "group_interval": _duration(positive=True, why=am_zero),
+            "repeat_interval": _duration(positive=True, why=am_zero),
+        }
+    )
     routing = _obj(
         {
             **{s: _CHANNEL_LIST for s in SEVERITIES},
             "watchdog": {"type": "string"},
             "default": {"type": "string"},
-            "group_by": {"type": "array", "items": {"type": "string"}},
+            "group_by": {"type": "array", "items": {"type": "string", "x-string": "group-by"}, "examples": [["alertname", "service"]]},
             "timings": _obj({s: timing for s in SEVERITIES}),
             "teams": {
                 "type": "object",
@@ -232,7 +248,12 @@ def build() -> dict[str, Any]:
             "escalations": {
                 "type": "array",
                 "items": _obj(
-                    {"severity": {"enum": list(SEVERITIES)}, "after": _DURATION, "notify": _CHANNEL_LIST, "team": _TEAM},
+                    {
+                        "severity": {"enum": list(SEVERITIES)},
+                        "after": _duration(positive=True, maximum="1d", why="it adds to the alert's `for`"),
+                        "notify": _CHANNEL_LIST,
+                        "team": _TEAM,
+                    },
                     ("severity", "after", "notify"),
                 ),
             },
@@ -244,13 +265,17 @@ def build() -> dict[str, Any]:
     )
     stack = _obj(
         {
-            "scrape_interval": _DURATION,
-            "evaluation_interval": _DURATION,
-            "retention": _DURATION,
-            "external_labels": _LABELS,
-            "grafana_url": {"type": "string", "examples": ["http://localhost:3000"]},
-            "alertmanager_url": {"type": "string", "examples": ["http://localhost:9093"]},
-            "runbook_url": {"type": "string", "examples": ["https://github.com/acme/monitoring/blob/main/docs/runbooks"]},
+            "scrape_interval": _duration(positive=True, minimum="1s", maximum="2m", why=_INTERVAL_WHY),
+            "evaluation_interval": _duration(positive=True, minimum="1s", maximum="2m", why=_INTERVAL_WHY),
+            "retention": _duration(positive=True, why="Prometheus reads 0s as unset (it would keep 15d)"),
+            "external_labels": _PROM_LABELS,
+            "grafana_url": {**_URL, "examples": ["http://localhost:3000"]},
+            "alertmanager_url": {**_URL, "examples": ["http://localhost:9093"]},
+            "runbook_url": {
+                "type": "string",
+                "x-string": "url-or-path",
+                "examples": ["https://github.com/acme/monitoring/blob/main/docs/runbooks"],
+            },
             "team": _TEAM,
         }
     )
@@ -259,8 +284,7 @@ def build() -> dict[str, Any]:
             "name": _NAME,
             "team": _TEAM,
             "job": _NAME,
-            "metric": {"type": "string", "examples": ["recommendations_served_total"]},
-            "description": {"type": "string"},
+            "metric": {"type": "string", "examples": ["recommendations_served_total"], "x-string": "metric-name"},
             "notes": {"type": "string"},
             "thresholds": _thresholds("business"),
         },
@@ -287,11 +311,16 @@ def build() -> dict[str, Any]:
                 "hosts": _block("host"),
                 "containers": _block("container"),
                 "probes": _block("probe", {"module": {"type": "string", "examples": ["http_2xx"]}}),
-                "services": {"type": "object", "additionalProperties": _service(), "propertyNames": _NAME},
-                "business": {"type": "array", "items": business},
-                "custom": {"type": "array", "items": _custom()},
+                "services": {"type": "object", "additionalProperties": _service(), "propertyNames": _NAME, "maxProperties": MAX_SERVICES},
+                "business": {"type": "array", "items": business, "maxItems": MAX_ENTRIES},
+                "custom": {"type": "array", "items": _custom(), "maxItems": MAX_ENTRIES},
                 **scaling_schema.properties(_DURATION, _SECRET, _LABELS),
             },
             ("version", "channels", "routing"),
         ),
     }
+
+
+def text() -> str:
+    """The schema file's bytes: sorted keys, two-space indent, one final newline."""
+    return json.dumps(build(), indent=2, sort_keys=True) + "\n"

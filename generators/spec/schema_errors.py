@@ -12,7 +12,8 @@ from typing import Any
 import jsonschema
 
 from generators.errors import Problem
-from generators.spec import schema
+from generators.model import values
+from generators.spec import ignored_keys, schema, schema_fields, strings
 from generators.spec.source import Source, dotted
 
 _TYPE_NAMES = {
@@ -34,11 +35,61 @@ _JSON_TYPES = {
 }
 
 
+def _x_string(validator: Any, kind: str, instance: Any, subschema: dict[str, Any]) -> Iterator[jsonschema.ValidationError]:
+    """`x-string: <kind>`: the text must pass generators/spec/strings.py's check of that kind."""
+    if isinstance(instance, str) and (problem := strings.KINDS[kind](instance)):
+        yield jsonschema.ValidationError(problem)
+
+
+def _x_duration(validator: Any, bounds: dict[str, Any], instance: Any, subschema: dict[str, Any]) -> Iterator[jsonschema.ValidationError]:
+    """`x-duration: {minimum, maximum, positive, why}`: a Prometheus duration inside those bounds."""
+    if not isinstance(instance, str):
+        return  # the type keyword says so
+    try:
+        values.parse_duration(instance)
+    except values.ValueProblem as exc:
+        yield jsonschema.ValidationError(str(exc))
+        return
+    if problem := values.duration_bounds(instance, **bounds):
+        yield jsonschema.ValidationError(problem)
+
+
+# The spec's own keywords: editors ignore them, the validator runs them (messages are final: no example added).
+_OWN_KEYWORDS = {"x-string": _x_string, "x-duration": _x_duration}
+_Validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, _OWN_KEYWORDS)
+
+
+def check_sizes(source: Source) -> list[Problem]:
+    """The size limits alone (services, business, custom), cheap: run before anything walks every entry."""
+    data = source.data if isinstance(source.data, dict) else {}
+    problems = []
+    for key, limit in (
+        ("services", schema_fields.MAX_SERVICES),
+        ("business", schema_fields.MAX_ENTRIES),
+        ("custom", schema_fields.MAX_ENTRIES),
+    ):
+        value = data.get(key)
+        if isinstance(value, (list, dict)) and len(value) > limit:
+            problems.append(_too_many(source, (key,), value, limit))
+    return problems
+
+
+def _too_many(source: Source, path: tuple[str | int, ...], value: list[Any] | dict[str, Any], limit: int) -> Problem:
+    what = "entries" if isinstance(value, list) else "names"
+    return Problem(
+        source.at(path),
+        dotted(path),
+        f"{len(value):,} {what}, more than the {limit:,} a spec may have here: each one adds rules, "
+        "tests and panels that the render and its validators check (time grows with every one); split the spec",
+    )
+
+
 def check(source: Source) -> list[Problem]:
-    validator = jsonschema.Draft202012Validator(schema.build())
+    validator = _Validator(schema.build())
     problems: list[Problem] = []
     for error in _leaves(validator.iter_errors(source.data)):
         problems.extend(_explain(source, error))
+    problems.extend(ignored_keys.check(source))
     unique = {(str(p)): p for p in problems}
     return list(unique.values())
 
@@ -66,6 +117,10 @@ def _explain(source: Source, error: jsonschema.ValidationError) -> list[Problem]
     where = source.at(path)
     value = error.instance
     kind = error.validator
+    if kind in _OWN_KEYWORDS:
+        if "propertyNames" in error.schema_path:  # a key's text: locate the key itself
+            return [Problem(source.key_at((*path, value)), dotted((*path, value)), error.message)]
+        return [Problem(where, dotted(path), error.message)]
     if kind == "additionalProperties" and isinstance(value, dict):
         allowed = sorted(error.schema.get("properties", {}))
         out = []
@@ -89,7 +144,22 @@ def _explain(source: Source, error: jsonschema.ValidationError) -> list[Problem]
             )
         ]
     if "propertyNames" in error.schema_path:
-        return [Problem(where, dotted(path), f"name {error.instance!r} must be lower-case letters, digits and '-' (example: api-gateway)")]
+        key = (*path, value)
+        if kind == "maxLength":
+            limit = error.validator_value
+            message = f"name {_short(value)} is {len(value)} characters long; names are at most {limit} (they become file and object names)"
+            return [Problem(source.key_at(key), dotted(path) + f".{_short(value)}", message)]
+        return [
+            Problem(source.key_at(key), dotted(key), f"name {value!r} must be lower-case letters, digits and '-' (example: api-gateway)")
+        ]
+    if kind in ("maximum", "minimum") and isinstance(value, (int, float)):
+        bound = f"{error.validator_value:,}"
+        side = "more than {}, the most" if kind == "maximum" else "less than {}, the least"
+        return [Problem(where, dotted(path), f"{_short(value)} is {side.format(bound)} allowed here")]
+    if kind in ("maxItems", "maxProperties") and isinstance(value, (list, dict)):
+        return [_too_many(source, path, value, error.validator_value)]
+    if kind == "maxLength" and isinstance(value, str):
+        return [Problem(where, dotted(path), f"{_short(value)} is {len(value)} characters long; the limit here is {error.validator_value}")]
     if kind == "required":
         missing = error.message.split("'")[1]
         sub = error.schema.get("properties", {}).get(missing) or _property_anywhere(missing)

@@ -9,6 +9,7 @@ every key and value by its path.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,7 @@ import yaml
 from generators.errors import Location, Problem, SpecError
 
 MAX_NODES = 100_000
-MAX_BYTES = 2_000_000
+MAX_BYTES = 1_000_000  # a 1,000-service spec is about 70 KB; PyYAML composes about 100 KB/s with marks on a busy core
 MAX_DEPTH = 100  # nested lists/mappings; the spec needs about 10, Python's stack gives out near 1,000
 
 _YAML = "tag:yaml.org,2002:"
@@ -66,8 +67,8 @@ def dotted(path: Path) -> str:
 
 def load(file: str, raw: bytes) -> Source:
     """Parse raw bytes; raise SpecError with a located message on any problem."""
-    if len(raw) > MAX_BYTES:
-        raise _fail(file, None, f"file is {len(raw)} bytes; the limit is {MAX_BYTES}")
+    if len(raw) > MAX_BYTES:  # readers pass at most MAX_BYTES + 1 (read_capped): the true size may be unknown
+        raise _fail(file, None, f"the file is larger than {MAX_BYTES:,} bytes, the limit for a spec (a 1,000-service spec is about 70 KB)")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -100,6 +101,33 @@ def load(file: str, raw: bytes) -> Source:
     if walker.problems:
         raise SpecError(walker.problems)
     return Source(file, data, walker.marks, walker.key_marks)
+
+
+def read_capped(path: str) -> bytes:
+    """At most MAX_BYTES + 1 bytes of a file: enough to tell it is too large, without reading /dev/zero forever."""
+    with open(path, "rb") as handle:
+        return handle.read(MAX_BYTES + 1)
+
+
+def check_is_spec(source: Source, keys: Iterable[str]) -> None:
+    """Refuse a document that is not a spec at all, without quoting it.
+
+    A spec path can be a symlink to anything (/etc/shadow, a .env file): its lines would come back as
+    "unknown key '<line>'" or "expected a mapping, got a string '<content>'". Such a file is reported in
+    one sentence that shows none of its content.
+    """
+    data = source.data
+    if isinstance(data, dict) and set(map(str, data)) & set(keys):
+        return
+    kind = "a mapping without any spec key" if isinstance(data, dict) else f"{_KIND_NAMES.get(type(data), 'a value')}, not a mapping"
+    message = (
+        f"this is not a monitoring spec: the document is {kind} (a spec starts with version: 1, channels:, routing:); "
+        "its content is not shown. Check --spec, or start from the example monitoring.yaml"
+    )
+    raise _fail(source.file, Location(source.file, 1, 1), message)
+
+
+_KIND_NAMES = {list: "a list", str: "a text", int: "a number", float: "a number", bool: "true/false", type(None): "empty"}
 
 
 def _fail(file: str, loc: Location | None, message: str) -> SpecError:

@@ -20,11 +20,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from generators import catalog
 from generators.catalog import versions
 from generators.errors import SpecError
 from generators.model import build_model, prom_compat
@@ -34,7 +34,7 @@ from generators.outputs.prometheus import prometheus_config
 from generators.pipeline import render, spec, writer
 from generators.stack import demo_alertmanager, demo_databases
 from generators.stack.demo_databases import Process
-from generators.stack.demo_stack import Stack, StackError
+from generators.stack.demo_stack import Plan, Stack, StackError
 from generators.validate import tools
 
 LOOPBACK = "127.0.0.1"
@@ -42,17 +42,6 @@ DEMO_APP = Path(__file__).resolve().parents[2] / "compose" / "demo-app" / "app.p
 BLACKBOX_CONFIG = "/etc/prometheus/blackbox.yml"  # Debian's, which has the http_2xx module
 # Compose services with no Debian binary: their scrape jobs are left out of the demo.
 NOT_NATIVE = {"cadvisor": "no Debian package"}
-
-
-@dataclass
-class Plan:
-    files: dict[str, bytes]  # relative to the work dir
-    processes: list[Process]
-    skipped: dict[str, str] = field(default_factory=dict)  # scrape job -> why it is left out
-    fault_url: str | None = None
-    sinks: tuple[int, int] = (0, 0)  # HTTP and SMTP ports of the notification sinks
-    channels: dict[str, str] = field(default_factory=dict)  # channel -> where its notifications land
-    redis_port: int | None = None
 
 
 def free_port() -> int:
@@ -101,7 +90,7 @@ def plan(model: Model, work: Path) -> Plan:
     """Files and processes of the native stack; ports are picked now (free loopback ports)."""
     port = {name: free_port() for name in ("prometheus", "node-exporter", "blackbox-exporter", "pushgateway")}
     kinds = {s.kind for s in model.services}
-    databases = [k for k in ("postgres", "redis") if k in kinds and not demo_databases.missing(k)]
+    databases = [k for k in demo_databases.native_kinds() if k in kinds and not demo_databases.missing(k)]
     port.update({f"{k}-exporter": free_port() for k in databases})
     peers = compose.alertmanagers()
     web = {p: free_port() for p in peers}
@@ -182,12 +171,11 @@ def plan(model: Model, work: Path) -> Plan:
     redis_port = None
     for kind in databases:
         server_port, exporter = free_port(), addresses[f"{kind}-exporter"]
-        if kind == "postgres":
-            db_procs, db_files = demo_databases.postgres(work, server_port, exporter)
-            procs += db_procs
-            files.update(db_files)
-        else:
-            procs += demo_databases.redis(work, server_port, exporter)
+        role = demo_databases.ROLES[catalog.record(kind).demo.role]  # type: ignore[union-attr]  # native_kinds()
+        db_procs, db_files = role.start(work, server_port, exporter)
+        procs += db_procs
+        files.update(db_files)
+        if role.traffic:
             redis_port = server_port
     fault_url = None
     if demo_ports:

@@ -1,33 +1,34 @@
 """The native demo's alertmanager.yml: the rendered config with every channel pointed at the local sinks.
 
 Only destinations change: routes, inhibitions, timings, templates and receiver names are the rendered
-ones. Per channel type:
-  slack      api_url_file stays; the file (in the work dir) holds <sinks>/slack/<channel>
-  pagerduty  routing_key_file stays (the key is the channel name); `url:` is set to <sinks>/v2/enqueue
-  webhook    url (or the url_file's content) becomes <sinks>/webhook/<channel>
-  email      smarthost becomes the local SMTP sink and require_tls false (it offers no STARTTLS)
-  opsgenie   api_url becomes <sinks>/opsgenie/
+ones. Each channel type says how (its `sink`, a DemoSink in outputs/alertmanager/channels/<type>.py): the
+fields it sets in the entry, what its secret files hold, and the destination printed for it. A secret the
+sink does not name holds a placeholder.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from generators.model.types import Model
 from generators.outputs.alertmanager import alertmanager
+from generators.outputs.alertmanager import channels as channel_types
+from generators.outputs.alertmanager.channel_type import DemoSink
 
 PLACEHOLDER = "demo-placeholder"
 
 
+def _fill(text: str, name: str, settings: Mapping[str, Any], sinks_url: str, smtp: str) -> str:
+    return text.format(sinks=sinks_url, smtp=smtp, channel=name, settings=settings)
+
+
 def channel_endpoints(model: Model, sinks_url: str, smtp: str) -> dict[str, str]:
     """channel name -> where its notifications land (for the demo's printout)."""
-    where = {"slack": "{url}/slack/{name}", "pagerduty": "{url}/v2/enqueue (routing key {name})", "webhook": "{url}/webhook/{name}"}
-    where |= {"email": "smtp://{smtp} (to {to})", "opsgenie": "{url}/opsgenie/"}
     return {
-        name: where[c.type].format(url=sinks_url, name=name, smtp=smtp, to=c.settings.get("to", ""))
-        for name, c in sorted(model.channels.items())
+        name: _fill(channel_types.TYPES[c.type].sink.where, name, c.settings, sinks_url, smtp) for name, c in sorted(model.channels.items())
     }
 
 
@@ -35,23 +36,14 @@ def local_channel(
     name: str, channel_type: str, config: dict[str, Any], settings: dict[str, Any], sinks_url: str, smtp: str
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """(the config entry pointed at the sinks, secret name -> file content)."""
+    sink: DemoSink = channel_types.TYPES[channel_type].sink
     local = dict(config)
-    secrets: dict[str, str] = {}
-    if channel_type == "pagerduty":
-        local["url"] = f"{sinks_url}/v2/enqueue"
-        secrets[settings["routing_key_secret"]] = name
-    elif channel_type == "slack":
-        secrets[settings["webhook_secret"]] = f"{sinks_url}/slack/{name}"
-    elif channel_type == "webhook":
-        if "url_secret" in settings:
-            secrets[settings["url_secret"]] = f"{sinks_url}/webhook/{name}"
-        else:
-            local["url"] = f"{sinks_url}/webhook/{name}"
-    elif channel_type == "email":
-        local["smarthost"] = smtp
-        local["require_tls"] = False
-    elif channel_type == "opsgenie":
-        local["api_url"] = f"{sinks_url}/opsgenie/"
+    for field, value in sink.config.items():
+        if f"{field}_file" not in config:  # Alertmanager takes a field or its file, never both: the secret carries it
+            local[field] = _fill(value, name, settings, sinks_url, smtp) if isinstance(value, str) else value
+    secrets = {
+        str(settings[key]): _fill(content, name, settings, sinks_url, smtp) for key, content in sink.secrets.items() if key in settings
+    }
     for key, value in settings.items():
         if key.endswith("_secret"):
             secrets.setdefault(str(value), PLACEHOLDER)

@@ -12,16 +12,25 @@ import subprocess
 import threading
 import time
 import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from generators.pipeline import writer
 from generators.stack import demo_databases, sinks
 from generators.stack.demo_databases import Process
 from generators.validate import tools
 
-if TYPE_CHECKING:
-    from generators.stack.demo import Plan
+
+@dataclass
+class Plan:
+    files: dict[str, bytes]  # relative to the work dir
+    processes: list[Process]
+    skipped: dict[str, str] = field(default_factory=dict)  # scrape job -> why it is left out
+    fault_url: str | None = None
+    sinks: tuple[int, int] = (0, 0)  # HTTP and SMTP ports of the notification sinks
+    channels: dict[str, str] = field(default_factory=dict)  # channel -> where its notifications land
+    redis_port: int | None = None
 
 
 class StackError(Exception):

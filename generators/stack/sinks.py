@@ -1,14 +1,16 @@
 """Local notification sinks for the native demo and the end-to-end tests: real protocols, recorded.
 
-One HTTP server answers like the services Alertmanager talks to, on loopback:
-  POST /slack/<channel>      Slack incoming webhook (JSON with text or attachments; answers 200 "ok")
-  POST /v2/enqueue           PagerDuty Events API v2 (answers 202 {"status": "success", ...}; 400 on an
-                             invalid event; 500 while told to fail, see fail_pagerduty)
-  POST /webhook/<channel>    generic webhook (Alertmanager's JSON payload, version 4)
-  POST /opsgenie/<path>      Opsgenie alert API (answers 202)
+One HTTP server answers like the services Alertmanager talks to, on loopback, at the path each channel
+type's DemoSink names (outputs/alertmanager/channels/<type>.py). The protocols it speaks (PROTOCOLS):
+  slack      Slack incoming webhook (JSON with text or attachments; answers 200 "ok")   POST /slack/<channel>
+  pagerduty  PagerDuty Events API v2 (answers 202 {"status": "success", ...}; 400 on an   POST /v2/enqueue
+             invalid event; 500 while told to fail, see fail_pagerduty)
+  webhook    generic webhook (Alertmanager's JSON payload, version 4; answers 200)      POST /webhook/<channel>
+  opsgenie   Opsgenie alert API (answers 202)                                           POST /opsgenie/<path>
+  smtp       an SMTP server (aiosmtpd) records every mail (no TLS, no AUTH: loopback only)
+and
   GET  /received             everything recorded so far (JSON), for people following the demo
   POST /control/pagerduty?fail_for=SECONDS   make /v2/enqueue answer 500 for a while (0 stops it)
-and an SMTP server (aiosmtpd) records every mail (no TLS, no AUTH: loopback only).
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from generators.outputs.alertmanager import channels as channel_types
+
 LOOPBACK = "127.0.0.1"
-PAGERDUTY_PATH = "/v2/enqueue"
 PAGERDUTY_ACTIONS = ("trigger", "acknowledge", "resolve")
 PAGERDUTY_SEVERITIES = ("critical", "error", "warning", "info")
 
@@ -35,7 +38,7 @@ class Received:
     """One notification as the protocol delivered it. `channel` is what the protocol identifies the
     destination by: the Slack/webhook URL path name, the PagerDuty routing key, the mail recipients."""
 
-    sink: str  # slack | pagerduty | webhook | opsgenie | email
+    sink: str  # the channel type (channels.TYPES): slack | pagerduty | webhook | opsgenie | email
     channel: str
     at: float  # time.time() when it arrived
     body: dict[str, Any]
@@ -45,18 +48,10 @@ class Received:
 
 
 def headline(rec: Received) -> str:
-    b = rec.body
-    if rec.sink == "pagerduty":
-        return f"{b.get('event_action')}: {b.get('payload', {}).get('summary', b.get('dedup_key', ''))}"
-    if rec.sink == "slack":
-        attachments = b.get("attachments") or [{}]
-        return str(attachments[0].get("title") or b.get("text", ""))
-    if rec.sink == "email":
-        return str(b.get("subject", ""))
-    if rec.sink == "webhook":
-        names = sorted({a.get("labels", {}).get("alertname", "?") for a in b.get("alerts", [])})
-        return f"{b.get('status')}: {', '.join(names)}"
-    return json.dumps(b, sort_keys=True)[:100]
+    """One line about a notification, in its protocol's terms."""
+    kind = channel_types.TYPES.get(rec.sink)
+    protocol = PROTOCOLS.get(kind.sink.protocol) if kind else None
+    return protocol.headline(rec.body) if protocol else json.dumps(rec.body, sort_keys=True)[:100]
 
 
 @dataclass
@@ -76,13 +71,8 @@ class Sinks:
         return f"http://{LOOPBACK}:{self.http_port}"
 
     def endpoints(self) -> dict[str, str]:
-        return {
-            "slack": f"{self.url}/slack/<channel>",
-            "pagerduty": f"{self.url}{PAGERDUTY_PATH}",
-            "webhook": f"{self.url}/webhook/<channel>",
-            "smtp": f"{LOOPBACK}:{self.smtp_port}",
-            "recorded": f"{self.url}/received",
-        }
+        out = {name: f"{self.url}{path}{'<channel>' if path.endswith('/') else ''}" for name, path in _http_paths().items()}
+        return out | {"smtp": f"{LOOPBACK}:{self.smtp_port}", "recorded": f"{self.url}/received"}
 
     def start(self) -> None:
         self._http = ThreadingHTTPServer((LOOPBACK, self.http_port), _handler(self))
@@ -156,13 +146,99 @@ def pagerduty_errors(event: Any) -> list[str]:
     return errors
 
 
+# A protocol's answer to one POST: (status, body, content type).
+Reply = tuple[int, Any, str]
+# (the sinks, the channel type, the path after the type's prefix, the JSON body, arrival) -> the answer
+Answer = Callable[["Sinks", str, str, Any, float], Reply]
+JSON = "application/json"
+SMTP = "smtp"  # the protocol the SMTP server speaks; the others are HTTP ones
+
+
+@dataclass(frozen=True)
+class Protocol:
+    answer: Answer | None  # None: not over HTTP
+    headline: Callable[[dict[str, Any]], str]
+
+
+def _slack(sinks: Sinks, sink: str, rest: str, body: Any, now: float) -> Reply:
+    if not isinstance(body, dict) or not (body.get("text") or body.get("attachments")):
+        return 400, "no_text", "text/plain"  # what Slack answers
+    sinks.record(Received(sink, rest, now, body))
+    return 200, "ok", "text/plain"
+
+
+def _slack_headline(b: dict[str, Any]) -> str:
+    attachments = b.get("attachments") or [{}]
+    return str(attachments[0].get("title") or b.get("text", ""))
+
+
+def _pagerduty(sinks: Sinks, sink: str, rest: str, event: Any, now: float) -> Reply:
+    if sinks.pagerduty_failing():
+        return 500, {"status": "error", "message": "the demo sink was told to fail"}, JSON
+    errors = pagerduty_errors(event)
+    if errors:
+        return 400, {"status": "invalid event", "message": "Event object is invalid", "errors": errors}, JSON
+    sinks.record(Received(sink, str(event["routing_key"]), now, event))
+    return 202, {"status": "success", "message": "Event processed", "dedup_key": event.get("dedup_key", "")}, JSON
+
+
+def _pagerduty_headline(b: dict[str, Any]) -> str:
+    return f"{b.get('event_action')}: {b.get('payload', {}).get('summary', b.get('dedup_key', ''))}"
+
+
+def _webhook(sinks: Sinks, sink: str, rest: str, body: Any, now: float) -> Reply:
+    sinks.record(Received(sink, rest, now, body))
+    return 200, {"status": "ok"}, JSON
+
+
+def _webhook_headline(b: dict[str, Any]) -> str:
+    names = sorted({a.get("labels", {}).get("alertname", "?") for a in b.get("alerts", [])})
+    return f"{b.get('status')}: {', '.join(names)}"
+
+
+def _opsgenie(sinks: Sinks, sink: str, rest: str, body: Any, now: float) -> Reply:
+    sinks.record(Received(sink, rest, now, body))
+    return 202, {"result": "Request will be processed", "requestId": f"demo-{len(sinks.records)}"}, JSON
+
+
+def _json_headline(b: dict[str, Any]) -> str:
+    return json.dumps(b, sort_keys=True)[:100]
+
+
+# The protocols a channel type's DemoSink may name.
+PROTOCOLS: dict[str, Protocol] = {
+    "slack": Protocol(_slack, _slack_headline),
+    "pagerduty": Protocol(_pagerduty, _pagerduty_headline),
+    "webhook": Protocol(_webhook, _webhook_headline),
+    "opsgenie": Protocol(_opsgenie, _json_headline),
+    SMTP: Protocol(None, lambda b: str(b.get("subject", ""))),
+}
+
+
+def _http_paths() -> dict[str, str]:
+    """channel type -> the HTTP path its sink is served at, in registry order."""
+    return {name: t.sink.path for name, t in channel_types.TYPES.items() if PROTOCOLS[t.sink.protocol].answer is not None}
+
+
+def route(path: str) -> tuple[str, str] | None:
+    """(channel type, rest of the path) of a POST path; a path ending in "/" is a prefix."""
+    for name, prefix in _http_paths().items():
+        if path == prefix or (prefix.endswith("/") and path.startswith(prefix)):
+            return name, path.removeprefix(prefix)
+    return None
+
+
+def _smtp_type() -> str:
+    return next((name for name, t in channel_types.TYPES.items() if t.sink.protocol == SMTP), SMTP)
+
+
 def _handler(sinks: Sinks) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-        def reply(self, code: int, body: Any, content_type: str = "application/json") -> None:
-            data = (json.dumps(body, sort_keys=True) + "\n").encode() if content_type == "application/json" else str(body).encode()
+        def reply(self, code: int, body: Any, content_type: str = JSON) -> None:
+            data = (json.dumps(body, sort_keys=True) + "\n").encode() if content_type == JSON else str(body).encode()
             self.send_response(code)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
@@ -188,34 +264,14 @@ def _handler(sinks: Sinks) -> type[BaseHTTPRequestHandler]:
             except ValueError:
                 self.reply(400, {"status": "invalid event", "message": "the body is not JSON"})
                 return
-            now = time.time()
-            if url.path == PAGERDUTY_PATH:
-                self.pagerduty(body, now)
-            elif url.path.startswith("/slack/"):
-                if not isinstance(body, dict) or not (body.get("text") or body.get("attachments")):
-                    self.reply(400, "no_text", "text/plain")  # what Slack answers
-                    return
-                sinks.record(Received("slack", url.path.removeprefix("/slack/"), now, body))
-                self.reply(200, "ok", "text/plain")
-            elif url.path.startswith("/webhook/"):
-                sinks.record(Received("webhook", url.path.removeprefix("/webhook/"), now, body))
-                self.reply(200, {"status": "ok"})
-            elif url.path.startswith("/opsgenie/"):
-                sinks.record(Received("opsgenie", url.path.removeprefix("/opsgenie/"), now, body))
-                self.reply(202, {"result": "Request will be processed", "requestId": f"demo-{len(sinks.records)}"})
-            else:
+            found = route(url.path)
+            if found is None:
                 self.reply(404, f"no sink at {url.path}\n", "text/plain")
-
-        def pagerduty(self, event: Any, now: float) -> None:
-            if sinks.pagerduty_failing():
-                self.reply(500, {"status": "error", "message": "the demo sink was told to fail"})
                 return
-            errors = pagerduty_errors(event)
-            if errors:
-                self.reply(400, {"status": "invalid event", "message": "Event object is invalid", "errors": errors})
-                return
-            sinks.record(Received("pagerduty", str(event["routing_key"]), now, event))
-            self.reply(202, {"status": "success", "message": "Event processed", "dedup_key": event.get("dedup_key", "")})
+            sink, rest = found
+            answer = PROTOCOLS[channel_types.TYPES[sink].sink.protocol].answer
+            assert answer is not None  # route() finds HTTP sinks only
+            self.reply(*answer(sinks, sink, rest, body, time.time()))
 
     return Handler
 
@@ -233,5 +289,5 @@ class _SmtpHandler:
             "subject": str(message.get("Subject", "")),
             "text": text.get_content().replace("\r\n", "\n") if text is not None else "",  # SMTP sends CRLF
         }
-        self.sinks.record(Received("email", ",".join(envelope.rcpt_tos), time.time(), body))
+        self.sinks.record(Received(_smtp_type(), ",".join(envelope.rcpt_tos), time.time(), body))
         return "250 Message accepted for delivery"

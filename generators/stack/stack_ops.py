@@ -22,7 +22,7 @@ import yaml
 
 from generators.outputs.compose import compose
 
-RANDOM = (*compose.GRAFANA_SECRETS, compose.POSTGRES_SECRET)  # values nobody needs to know in advance
+RANDOM = (*compose.GRAFANA_SECRETS, *compose.KIND_SECRETS)  # values nobody needs to know in advance
 
 
 def secret_names(compose_file: Path) -> list[str]:

@@ -1,4 +1,5 @@
-"""Validate a rendered alertmanager/ tree with amtool: check-config, then every generated route test.
+"""Validate a rendered alertmanager/ tree with amtool: check-config, then the generated route tests (one amtool run per
+route_classes class, verdicts kept by content like promtool_cache).
 
 check-config reads neither the `*_file` secrets nor the network, so it runs on a clean machine
 without /run/secrets; the template files must exist (they are rendered beside the config).
@@ -7,7 +8,6 @@ without /run/secrets; the template files must exist (they are rendered beside th
 from __future__ import annotations
 
 import hashlib
-import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,11 +18,13 @@ import yaml
 from generators.catalog import versions
 from generators.outputs.alertmanager import alertmanager
 from generators.outputs.alertmanager import alertmanager_routes as am_routes
-from generators.validate import promtool_cache, tools
+from generators.validate import promtool_cache, route_classes, tools
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _load(path: Path) -> Any:
-    return yaml.safe_load(path.read_text())
+    return yaml.load(path.read_text(), Loader=_LOADER)
 
 
 def route_test(root: Path, test: dict[str, Any], toolset: str = tools.STABLE) -> str | None:
@@ -43,6 +45,24 @@ def route_test(root: Path, test: dict[str, Any], toolset: str = tools.STABLE) ->
     )
 
 
+def route_tests(root: Path, config: bytes, tests: list[dict[str, Any]], toolset: str = tools.STABLE) -> list[str]:
+    """amtool on one test of each route_classes class whose verdict is not recorded yet (by amtool binary, config
+    bytes and class); every test of a class that fails runs on its own, so each problem is amtool's answer to it."""
+    groups = route_classes.classes(yaml.load(config, Loader=_LOADER), tests)
+    tool = promtool_cache.binary(tools.which("amtool", toolset))
+    keys = {k: hashlib.sha256(b"\0".join([tool.encode(), config, repr(k).encode()])).hexdigest() for k in groups}
+    passed = promtool_cache.Passed(name="amtool-passed.txt")
+    todo = [k for k in groups if keys[k] not in passed]
+    with ThreadPoolExecutor(max_workers=4) as pool:  # amtool starts in ~15 ms; 2 cores, some I/O wait
+        verdicts = dict(zip(todo, pool.map(lambda k: route_test(root, tests[groups[k][0]], toolset), todo), strict=True))
+        passed.add(keys[k] for k in todo if verdicts[k] is None)
+        passed.save()
+        again = sorted(i for k in todo if verdicts[k] is not None for i in groups[k][1:])
+        answers = dict(zip(again, pool.map(lambda i: route_test(root, tests[i], toolset), again), strict=True))
+    answers.update({groups[k][0]: verdicts[k] for k in todo if verdicts[k] is not None})
+    return [problem for _, problem in sorted(answers.items()) if problem]
+
+
 def validate(root: Path, full: bool, toolset: str = tools.STABLE, log: TextIO | None = None) -> list[str]:
     config_path = root / alertmanager.CONFIG
     if not config_path.is_file():
@@ -61,7 +81,7 @@ def validate(root: Path, full: bool, toolset: str = tools.STABLE, log: TextIO | 
         f"{alertmanager.ROUTE_TESTS}: {name}: the route tree sends it elsewhere than the spec says" for name in report["mismatched"]
     )
     if full:
-        failed = _route_tests(root, tests, toolset)
+        failed = route_tests(root, config_path.read_bytes(), tests, toolset)
         problems.extend(failed)
         print(
             f"alertmanager route tests: {len(tests) - len(failed)}/{len(tests)} alert rules reach the spec's receivers "
@@ -70,26 +90,6 @@ def validate(root: Path, full: bool, toolset: str = tools.STABLE, log: TextIO | 
             file=log,
         )
     return problems
-
-
-def _route_tests(root: Path, tests: list[dict[str, Any]], toolset: str) -> list[str]:
-    """amtool config routes test for every test that has not passed before with the same config bytes and the
-    same amtool binary (the record promtool_cache keeps): a second set or a second run costs no new process."""
-    passed = promtool_cache.Passed()
-    seed = hashlib.sha256(b"amtool config routes test\0" + promtool_cache.binary(tools.which("amtool", toolset)).encode())
-    seed.update(b"\0" + (root / alertmanager.CONFIG).read_bytes())
-
-    def key(test: dict[str, Any]) -> str:
-        digest = seed.copy()
-        digest.update(json.dumps([test["labels"], test["receivers"]], sort_keys=True).encode())
-        return digest.hexdigest()
-
-    todo = [t for t in tests if key(t) not in passed]
-    with ThreadPoolExecutor(max_workers=4) as pool:  # amtool starts in ~15 ms; 2 cores, some I/O wait
-        verdicts = list(pool.map(lambda t: route_test(root, t, toolset), todo))
-    passed.add(key(t) for t, problem in zip(todo, verdicts, strict=True) if problem is None)
-    passed.save()
-    return [problem for problem in verdicts if problem]
 
 
 def _templated(value: Any, key: str = "") -> list[tuple[str, str]]:

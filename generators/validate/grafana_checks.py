@@ -8,6 +8,7 @@ skip it with one line, under CI=true check fails; the structure checks run eithe
 from __future__ import annotations
 
 import functools
+import heapq
 import json
 import os
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from generators.model import conventions
-from generators.validate import tools
+from generators.validate import json_schema, tools
 
 PROJECT = Path(__file__).resolve().parents[2]
 SCHEMA_DIR = Path(os.environ.get("GRAFANA_SCHEMA_DIR", PROJECT.parent / "shared" / "grafana-schema"))
@@ -29,20 +30,17 @@ def schema_dir() -> Path:
 
 
 @functools.cache
-def _validator(file: str, definition: str | None) -> Any:
-    import jsonschema
-
+def _validator(file: str, definition: str | None) -> json_schema.Validator:
     doc = json.loads((schema_dir() / file).read_text())
     schema = doc if definition is None else {**doc, "$ref": f"#/definitions/{definition}"}
-    return jsonschema.Draft7Validator(schema)
+    return json_schema.Validator(schema)
 
 
 def _errors(file: str, definition: str | None, instance: Any, where: str) -> list[str]:
-    validator = _validator(file, definition)
     out = []
-    for error in sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path)):
-        path = ".".join(str(p) for p in error.absolute_path)
-        out.append(f"{where}{'.' + path if path else ''}: {error.message}")
+    for absolute_path, message in _validator(file, definition).errors(instance):
+        path = ".".join(str(p) for p in absolute_path)
+        out.append(f"{where}{'.' + path if path else ''}: {message}")
     return out
 
 
@@ -97,6 +95,29 @@ def _overlap(a: dict[str, int], b: dict[str, int]) -> bool:
     return a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"] and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"]
 
 
+def _span(start: int, size: int) -> tuple[int, int]:
+    return min(start, start + size), max(start, start + size)
+
+
+def overlapping(positions: list[dict[str, int]]) -> list[tuple[int, int]]:
+    """(i, j), j < i, for every pair of positions that _overlap, sorted: a sweep down the rows, O(n log n) for a
+    grid without overlaps (an all-pairs loop compared 25 M pairs at 1,000 services). Two boxes that _overlap also
+    meet as closed spans on both axes, so the sweep keeps every such pair as a candidate; _overlap then decides."""
+    boxes = [(*_span(p["y"], p["h"]), *_span(p["x"], p["w"])) for p in positions]
+    order = sorted(range(len(boxes)), key=lambda i: boxes[i][0])
+    active: list[tuple[int, int]] = []  # heap of (bottom, index) of the boxes the sweep line is inside
+    pairs = []
+    for i in order:
+        top, _, left, right = boxes[i]
+        while active and active[0][0] < top:
+            heapq.heappop(active)
+        for _, j in active:
+            if boxes[j][2] <= right and left <= boxes[j][3] and _overlap(positions[i], positions[j]):
+                pairs.append((max(i, j), min(i, j)))
+        heapq.heappush(active, (boxes[i][1], i))
+    return sorted(pairs)
+
+
 def structure_problems(name: str, board: dict[str, Any]) -> list[str]:
     """What the schema cannot say: uid length, schemaVersion, id, unique panel ids, grid, datasource refs."""
     problems = []
@@ -106,20 +127,18 @@ def structure_problems(name: str, board: dict[str, Any]) -> list[str]:
         problems.append(f"{name}: schemaVersion {board.get('schemaVersion')} is below {MIN_SCHEMA_VERSION}")
     if board.get("id") is not None:
         problems.append(f"{name}: id must be null (Grafana assigns it; the uid is the identity)")
+    placed = [(int(p.get("id", -1)), str(p.get("title", "")), p.get("gridPos", {})) for p in panels(board)]
+    overlaps: dict[int, list[int]] = {}
+    for i, j in overlapping([{k: pos.get(k, 0) for k in ("x", "y", "w", "h")} for _, _, pos in placed]):
+        overlaps.setdefault(i, []).append(j)
     seen: dict[int, str] = {}
-    placed: list[tuple[str, dict[str, int]]] = []
-    for panel in panels(board):
-        pid, title = int(panel.get("id", -1)), str(panel.get("title", ""))
+    for i, (pid, title, pos) in enumerate(placed):
         if pid in seen:
             problems.append(f"{name}: panel id {pid} used by {seen[pid]!r} and {title!r}")
         seen[pid] = title
-        pos = panel.get("gridPos", {})
         if pos.get("x", 0) + pos.get("w", 0) > 24:
             problems.append(f"{name}: panel {pid} ({title!r}) ends at column {pos['x'] + pos['w']}, past the 24-column grid")
-        for other_title, other in placed:
-            if _overlap(pos, other):
-                problems.append(f"{name}: panel {pid} ({title!r}) overlaps {other_title!r}")
-        placed.append((title, pos))
+        problems += [f"{name}: panel {pid} ({title!r}) overlaps {placed[j][1]!r}" for j in overlaps.get(i, ())]
     return problems + datasource_problems(name, board)
 
 
@@ -176,7 +195,7 @@ def datasource_problems(name: str, board: dict[str, Any]) -> list[str]:
 
 def grafana_schemas(root: Path, full: bool, toolset: str = tools.STABLE) -> list[str]:
     """Validator for render/check: every dashboard against Grafana's JSON Schema (SchemaMissing without it)."""
-    del full, toolset  # well under a second; no promtool/amtool involved
+    del full, toolset  # 0.2 s at 1,000 services (jsonschema_rs decides the schema verdicts)
     boards = dashboards(root)
     if boards:
         schema_dir()
@@ -185,7 +204,7 @@ def grafana_schemas(root: Path, full: bool, toolset: str = tools.STABLE) -> list
 
 def grafana_dashboards(root: Path, full: bool, toolset: str = tools.STABLE) -> list[str]:
     """Validator for render/check: structure, then uniqueness of uids and titles per folder (no schema needed)."""
-    del full, toolset  # well under a second; no promtool/amtool involved
+    del full, toolset  # no promtool/amtool involved
     boards = dashboards(root)
     problems: list[str] = []
     uids: dict[str, str] = {}

@@ -8,7 +8,10 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from generators.errors import Problem
+from generators.model.types import Model
 from generators.pipeline import writer
+from generators.spec.source import Source, dotted
 from generators.validate import tools
 
 _ERROR = re.compile(r'group "g(\d+)", rule \d+, "[^"]*": (.*)$')
@@ -59,3 +62,20 @@ def _verdict(exprs: tuple[str, ...], binary: str, toolset: str) -> tuple[tuple[i
     if not errors:
         raise tools.ToolMissing(f"promtool check rules failed without a per-rule error:\n{result.output}")
     return tuple(sorted(errors.items()))
+
+
+def custom_problems(model: Model, source: Source) -> tuple[list[Problem], list[Problem]]:
+    """Custom expressions must parse: promtool says so before rendering, at the `expr` line of the spec.
+
+    (problems, warnings); without promtool the expressions are rendered unparsed, with a warning."""
+    exprs = [(alert, alert.tiers[0].expr) for alert in model.alerts if alert.kind == "custom" and alert.tiers]
+    try:
+        errors = parse_errors([e for _, e in exprs])
+    except tools.ToolMissing as exc:
+        return [], [Problem(source.at(("custom",)), "custom", f"warning: {exc}; custom expressions were not parsed before rendering")]
+    problems = []
+    for index, message in sorted(errors.items()):
+        alert, expr = exprs[index]
+        where = (*alert.path, "expr")
+        problems.append(Problem(source.at(where), dotted(where), f"does not parse as PromQL: {message} (rendered: {expr})"))
+    return problems, []

@@ -56,8 +56,8 @@ class Passed:
     """The set of keys that passed, loaded once and saved whole (atomic rename: concurrent runs never
     leave a torn file; at worst one run's new entries are lost, and those tests run again)."""
 
-    def __init__(self, folder: Path | None = None) -> None:
-        self.path = (folder or Path(conventions.cache_folder())) / "promtool-passed.txt"
+    def __init__(self, folder: Path | None = None, name: str = "promtool-passed.txt") -> None:
+        self.path = (folder or Path(conventions.cache_folder())) / name
         try:
             self.keys = self.path.read_text().split()
         except (OSError, ValueError):  # missing, unreadable or not text: start over

@@ -2,7 +2,7 @@
 
 The output is valid for Alertmanager 0.25 (the tested Debian binary) and >= 0.28: classic
 `matchers` syntax with quoted values, top-level `time_intervals`, `*_file` secrets that 0.25 knows.
-Only a webhook `url_secret` renders `url_file`, which needs Alertmanager >= 0.27 (warned at load).
+Only a webhook `url_secret` renders `url_file`, which needs Alertmanager >= 0.28 (warned at load; see channels/webhook.py).
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from generators.model import conventions
 from generators.model.types import Channel, Model, Routing, TimeInterval
 from generators.outputs.alertmanager import alertmanager_routes as am_routes
 from generators.outputs.alertmanager import alertmanager_templates
+from generators.outputs.alertmanager import channels as channel_types
 from generators.outputs.prometheus import slo_rules
 
 CONFIG = "alertmanager/alertmanager.yml"
 ROUTE_TESTS = "alertmanager/tests/routes.yml"
-SECRETS_DIR = "/run/secrets"
+SECRETS_DIR = conventions.SECRETS_DIR
 BUSINESS_HOURS = TimeInterval("business-hours", "monday:friday", "09:00-18:00", location="UTC")
 
 # Per severity (overridable in routing.timings): pages fast and often, digests slowly and rarely.
@@ -32,62 +33,13 @@ TIMINGS: Mapping[str, Mapping[str, str]] = {
 
 
 def _secret(name: str) -> str:
-    return f"{SECRETS_DIR}/{name}"
-
-
-PAGERDUTY_DETAILS = {
-    "firing": '{{ template "pagerduty.monitoring.instances" .Alerts.Firing }}',
-    "resolved": '{{ template "pagerduty.monitoring.instances" .Alerts.Resolved }}',
-    "num_firing": "{{ .Alerts.Firing | len }}",
-    "num_resolved": "{{ .Alerts.Resolved | len }}",
-}
-
-
-def _tmpl(name: str) -> str:
-    return "{{ template " + f'"{name}"' + " . }}"
+    return conventions.secret_path(name)
 
 
 def channel_config(channel: Channel) -> tuple[str, dict[str, Any]]:
-    """The `<type>_configs` entry of one spec channel; secrets only as /run/secrets/<name> paths."""
-    s = channel.settings
-    out: dict[str, Any] = {"send_resolved": channel.send_resolved}
-    if channel.type == "pagerduty":
-        out["routing_key_file"] = _secret(s["routing_key_secret"])
-        out["description"] = _tmpl("pagerduty.monitoring.description")
-        out["severity"] = (
-            '{{ if eq .CommonLabels.severity "critical" "warning" "info" }}{{ .CommonLabels.severity }}{{ else }}error{{ end }}'
-        )
-        out["details"] = PAGERDUTY_DETAILS  # the defaults differ between Alertmanager 0.25 (text) and 0.33 (JSON)
-    elif channel.type == "slack":
-        out["api_url_file"] = _secret(s["webhook_secret"])
-        out["channel"] = s["channel"]
-        out["title"] = _tmpl("slack.monitoring.title")
-        out["text"] = _tmpl("slack.monitoring.text")
-    elif channel.type == "email":
-        out.update({"to": s["to"], "from": s["from"], "smarthost": s["smarthost"], "require_tls": s.get("require_tls", True)})
-        if "auth_username" in s:
-            out["auth_username"] = s["auth_username"]
-        if "auth_password_secret" in s:
-            out["auth_password_file"] = _secret(s["auth_password_secret"])
-        out["headers"] = {"Subject": _tmpl("email.monitoring.subject")}
-        out["html"] = _tmpl("email.monitoring.html")
-        out["text"] = _tmpl("email.monitoring.text")
-    elif channel.type == "webhook":
-        if "url_secret" in s:
-            out["url_file"] = _secret(s["url_secret"])  # Alertmanager >= 0.27
-        else:
-            out["url"] = s["url"]
-        if "max_alerts" in s:
-            out["max_alerts"] = s["max_alerts"]
-    elif channel.type == "opsgenie":
-        out["api_key_file"] = _secret(s["api_key_secret"])
-        out["message"] = _tmpl("slack.monitoring.title")
-        out["description"] = _tmpl("email.monitoring.text")
-        if s.get("responders"):
-            out["responders"] = [{"name": r, "type": "team"} for r in s["responders"]]
-    else:
-        raise ValueError(f"unknown channel type {channel.type!r}")  # the schema rejects it first
-    return f"{channel.type}_configs", out
+    """The `<type>_configs` entry of one spec channel (its type's renderer); secrets only as /run/secrets/<name> paths."""
+    kind = channel_types.TYPES[channel.type]  # the schema rejects an unknown type first
+    return kind.config_key, {"send_resolved": channel.send_resolved, **kind.render(channel.settings, _secret)}
 
 
 def receiver(name: str, channels: Iterable[str], model: Model) -> dict[str, Any]:
@@ -155,7 +107,8 @@ def routes(model: Model) -> tuple[list[dict[str, Any]], list[tuple[str, ...]]]:
 
 def inhibit_rules(model: Model) -> list[dict[str, Any]]:
     """Critical mutes warning/info of the same alert and service; a faster SLO tier mutes the slower tiers of
-    its SLO; a target down mutes the rest of its instance."""
+    its SLO; an SLO page mutes the critical threshold alerts of the same fault; a target down mutes the rest
+    of its instance."""
     rules: list[dict[str, Any]] = [
         {
             "source_matchers": ['severity="critical"'],
@@ -174,7 +127,8 @@ def inhibit_rules(model: Model) -> list[dict[str, Any]]:
                 "equal": ["instance"],
             }
         )
-    return rules + slo_rules.inhibit_rules(model)  # a faster burn-rate tier mutes the slower tiers of its SLO
+    # A faster burn-rate tier mutes the slower tiers of its SLO; an SLO page mutes the threshold page of its fault.
+    return rules + slo_rules.inhibit_rules(model) + slo_rules.fault_inhibit_rules(model)
 
 
 def time_interval(interval: TimeInterval) -> dict[str, Any]:

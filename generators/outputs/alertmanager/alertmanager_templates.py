@@ -1,17 +1,15 @@
 """alertmanager/templates/*.tmpl: the Slack/PagerDuty/Opsgenie and email messages.
 
-The message templates are static Go templates (generators/templates/alertmanager/); the one value
+The message templates are static Go templates (generators/catalog/templates/alertmanager/); the one value
 from the spec, the Alertmanager address used in silence links, goes into a small generated file.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from generators import catalog
 from generators.model import conventions
 from generators.model.types import Model
 
-SOURCE = Path(__file__).with_name("templates")
 STATIC = ("email.tmpl", "slack.tmpl")
 LINKS = "links.tmpl"
 FILES = (*STATIC, LINKS)
@@ -23,6 +21,6 @@ def links(model: Model) -> str:
 
 
 def files(model: Model) -> dict[str, str]:
-    out = {name: (SOURCE / name).read_text() for name in STATIC}
+    out = {name: catalog.template_text(f"alertmanager/{name}") for name in STATIC}
     out[LINKS] = links(model)
     return out

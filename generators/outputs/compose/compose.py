@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from generators import catalog
 from generators.model import build_model, conventions
 from generators.model.types import Model
+from generators.outputs.alertmanager import channels as channel_types
 from generators.outputs.compose.compose_base import hardened, health, healthy, http_health, images, local
 from generators.outputs.prometheus import ha, remote_write
 
@@ -25,10 +27,13 @@ PUSHGATEWAY_PORT = 9091
 BLACKBOX_PORT = 9115
 CLUSTER_PORT = 9094
 GRAFANA_SECRETS = ("grafana_admin_password", "grafana_secret_key")
-POSTGRES_SECRET = "postgres_password"
+# The kinds' server passwords (e.g. postgres_password): `make secrets` generates them, the demo too.
+KIND_SECRETS = tuple(sorted({name for k in catalog.records() for s in k.compose for name in s.secrets}))
 
-# Kinds whose scrape jobs the demo app serves (the rest are exporters or the stack itself).
-EXPORTER_KINDS = frozenset({"host", "container", "probe", "postgres", "redis", "prometheus", "alertmanager", "pushgateway", "watchdog"})
+# Kinds whose scrape jobs the demo app does not serve: exporters (a catalog record with compose services) or the stack.
+EXPORTER_KINDS = (
+    frozenset({"host", "container", "probe", "prometheus", "alertmanager", "pushgateway", "watchdog"}) | catalog.exporter_kinds()
+)
 
 EXCEPTIONS = {
     "node-exporter": "shares the host PID namespace and mounts / read-only at /host to report host CPU, memory and "
@@ -37,9 +42,7 @@ EXCEPTIONS = {
     "cadvisor": "runs as root with DAC_READ_SEARCH and read-only host mounts (/, /sys, /var/run, /var/lib/docker, "
     "/dev/disk): it reads every container's cgroups and the Docker socket. Not privileged and without /dev/kmsg, so "
     "no OOM events (no rule uses them)",
-    "redis-exporter": "no healthcheck: the image has no shell or HTTP client to call its /health endpoint",
-    "postgres-exporter": "no healthcheck: the exporter has no health endpoint (only / and /metrics)",
-}
+}  # and the `exception` of a kind's compose services (catalog)
 
 
 def alertmanagers() -> tuple[str, ...]:
@@ -57,18 +60,18 @@ def secret_names(model: Model) -> list[str]:
     """Every compose secret: the channels' *_secret names, Grafana's, and the demo database password."""
     names = {str(v) for c in model.channels.values() for k, v in c.settings.items() if k.endswith("_secret")}
     names.update(GRAFANA_SECRETS)
-    if _kinds(model) & {"postgres"}:
-        names.add(POSTGRES_SECRET)
+    names.update(_kind_secrets(model))
     return sorted(names)
 
 
-# What a placeholder (compose/secrets/<name>.example) holds, by the spec key that names the secret.
-PLACEHOLDERS = {
-    "webhook_secret": "https://hooks.slack.invalid/services/REPLACE/WITH/WEBHOOK",
-    "routing_key_secret": "REPLACE-WITH-THE-PAGERDUTY-ROUTING-KEY",
-    "auth_password_secret": "REPLACE-WITH-THE-SMTP-PASSWORD",
-    "url_secret": "https://example.invalid/REPLACE-WITH-THE-WEBHOOK-URL",
-}
+def _kind_secrets(model: Model) -> set[str]:
+    return {name for service in _kind_services(model) for name in service.secrets}
+
+
+def _kind_services(model: Model) -> list[catalog.ComposeService]:
+    """The compose services of the kinds the spec declares (server and exporter), in catalog order."""
+    kinds = _kinds(model)
+    return [service for k in catalog.records() if k.name in kinds for service in k.compose]
 
 
 def examples(model: Model) -> dict[str, str]:
@@ -77,7 +80,8 @@ def examples(model: Model) -> dict[str, str]:
     for channel in model.channels.values():
         for key, name in channel.settings.items():
             if key.endswith("_secret"):
-                text = PLACEHOLDERS.get(key, f"REPLACE-WITH-{str(name).upper()}")
+                # the channel type's placeholder: the shape of the value its `key` names
+                text = channel_types.TYPES[channel.type].secrets[key].placeholder.format(NAME=str(name).upper())
                 out[f"{SECRETS_DIR}/{name}.example"] = text + "\n"
     return dict(sorted(out.items()))
 
@@ -118,7 +122,7 @@ def _alertmanager(model: Model, index: int, peers: tuple[str, ...], secrets: lis
         "ports": [local(ALERTMANAGER_HOST_PORTS[index], 9093)],
         # Grafana's datasource reads through the shared alias: Docker's DNS answers with the running peers only
         "networks": {"default": {"aliases": [conventions.ALERTMANAGER_ALIAS]}},
-        "secrets": [s for s in secrets if s not in GRAFANA_SECRETS and s != POSTGRES_SECRET],
+        "secrets": [s for s in secrets if s not in GRAFANA_SECRETS and s not in _kind_secrets(model)],
         "healthcheck": http_health(9093, "/-/healthy"),
         **hardened("256m"),
     }
@@ -129,8 +133,8 @@ def _grafana(model: Model) -> dict[str, Any]:
         "image": images()["grafana"],
         "environment": {
             "GF_SECURITY_ADMIN_USER": "admin",
-            "GF_SECURITY_ADMIN_PASSWORD__FILE": "/run/secrets/grafana_admin_password",
-            "GF_SECURITY_SECRET_KEY__FILE": "/run/secrets/grafana_secret_key",
+            "GF_SECURITY_ADMIN_PASSWORD__FILE": conventions.secret_path("grafana_admin_password"),
+            "GF_SECURITY_SECRET_KEY__FILE": conventions.secret_path("grafana_secret_key"),
             "GF_AUTH_ANONYMOUS_ENABLED": "false",
             "GF_USERS_ALLOW_SIGN_UP": "false",
             "GF_SERVER_ROOT_URL": model.stack.grafana_url,
@@ -189,42 +193,31 @@ def _exporters() -> dict[str, dict[str, Any]]:
 
 
 def _databases(model: Model) -> dict[str, dict[str, Any]]:
+    """The kinds' servers and exporters, from their catalog records (keys in the order compose files read)."""
     out: dict[str, dict[str, Any]] = {}
-    kinds = _kinds(model)
-    if "postgres" in kinds:
-        out["postgres"] = {
-            "image": images()["postgres"],
-            "environment": {"POSTGRES_PASSWORD_FILE": f"/run/secrets/{POSTGRES_SECRET}"},
-            "volumes": ["postgres-data:/var/lib/postgresql/data"],
-            "secrets": [POSTGRES_SECRET],
-            "healthcheck": health("pg_isready", "-U", "postgres", "-h", "127.0.0.1"),
-            **hardened("512m", user="postgres", tmpfs=("/tmp", "/var/run/postgresql")),
-        }
-        out["postgres-exporter"] = {
-            "image": images()["postgres-exporter"],
-            "environment": {
-                "DATA_SOURCE_URI": "postgres:5432/postgres?sslmode=disable",
-                "DATA_SOURCE_USER": "postgres",
-                "DATA_SOURCE_PASS_FILE": f"/run/secrets/{POSTGRES_SECRET}",
-            },
-            "secrets": [POSTGRES_SECRET],
-            "depends_on": healthy("postgres"),
-            **hardened("128m"),
-        }
-    if "redis" in kinds:
-        out["redis"] = {
-            "image": images()["redis"],
-            "command": ["redis-server", "--save", "", "--appendonly", "no", "--maxmemory", "128mb"],
-            "healthcheck": health("redis-cli", "ping"),
-            **hardened("256m", user="redis", tmpfs=("/tmp", "/data")),
-        }
-        out["redis-exporter"] = {
-            "image": images()["redis-exporter"],
-            "environment": {"REDIS_ADDR": "redis://redis:6379"},
-            "depends_on": healthy("redis"),
-            **hardened("128m", user="59000:59000"),
-        }
+    for service in _kind_services(model):
+        doc: dict[str, Any] = {"image": images()[service.image]}
+        if service.entrypoint:
+            doc["entrypoint"] = [catalog.render(part, secrets_dir=conventions.SECRETS_DIR) for part in service.entrypoint]
+        if service.command:
+            doc["command"] = list(service.command)
+        if service.environment:
+            doc["environment"] = {k: catalog.render(v, secrets_dir=conventions.SECRETS_DIR) for k, v in service.environment}
+        for key in ("volumes", "secrets"):
+            if getattr(service, key):
+                doc[key] = list(getattr(service, key))
+        if service.healthcheck:
+            doc["healthcheck"] = health(*service.healthcheck)
+        if service.depends_on:
+            doc["depends_on"] = healthy(*service.depends_on)
+        out[service.name] = {**doc, **hardened(service.memory, user=service.user, tmpfs=service.tmpfs)}
     return out
+
+
+def _volumes(model: Model) -> list[str]:
+    """Named volumes of the kinds' services (`name:/path`, not a host path)."""
+    named = [v.split(":", 1)[0] for s in _kind_services(model) for v in s.volumes]
+    return [v for v in named if not v.startswith((".", "/"))]
 
 
 def demo_roles(model: Model) -> dict[str, tuple[str, int]]:
@@ -238,7 +231,8 @@ def demo_roles(model: Model) -> dict[str, tuple[str, int]]:
         job_kinds = kinds.get(job.name, set())
         if job.module is not None or not job_kinds or job_kinds & EXPORTER_KINDS:
             continue
-        role = "queue" if job_kinds == {"queue"} else "http"
+        apps = {d.app for d in (catalog.record(k).demo for k in job_kinds) if d is not None}
+        role = apps.pop() if len(apps) == 1 else "http"  # a job of several kinds: the http role serves them all
         for target in job.targets:
             host, _, port = target.rpartition(":")
             roles[host] = (role, int(port))
@@ -280,10 +274,11 @@ def build(model: Model) -> dict[str, Any]:
     replicas = ha.compose_services(model, services["prometheus"])  # profile `ha`: prometheus-0/1
     services.update(replicas)
     volumes = ["prometheus-data", *(f"{p}-data" for p in peers), "grafana-data", *(f"{r}-data" for r in replicas)]
-    if "postgres" in services:
-        volumes.append("postgres-data")
+    volumes += _volumes(model)
+    # kinds' exceptions last, latest kind first: the order the file had when they were a table here (bytes unchanged)
+    exceptions = {**EXCEPTIONS, **{s.name: s.exception for s in reversed(_kind_services(model)) if s.exception}}
     doc = {
-        "x-hardening-exceptions": {k: v for k, v in EXCEPTIONS.items() if k in services},
+        "x-hardening-exceptions": {k: v for k, v in exceptions.items() if k in services},
         "services": services,
         "volumes": {name: {} for name in volumes},
         "secrets": {name: {"file": f"./secrets/{name}"} for name in [*secrets, *rw_secrets]},

@@ -1,17 +1,14 @@
-"""Building blocks of compose services: pinned images (catalog/versions.yaml), hardening, healthchecks."""
+"""Building blocks of compose services: pinned images (catalog/versions.yaml, catalog/images.yaml), hardening, healthchecks."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from generators.catalog import versions
+from generators import catalog
 
+IMAGES_FILE = catalog.IMAGES_FILE
 NOBODY = "65534:65534"
-
-
-def images() -> dict[str, str]:
-    """Image per compose name: `<image>:v<current>` of each tested component, then the untested images."""
-    return versions.table().images()
+images = catalog.images
 
 
 def hardened(memory: str, user: str | None = NOBODY, tmpfs: tuple[str, ...] = ("/tmp",)) -> dict[str, Any]:

@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 import functools
-from pathlib import Path
+import posixpath
 
 import jinja2
 
+from generators import catalog
 from generators.model import conventions
 from generators.model.types import Alert, Model
 from generators.outputs.prometheus.rules import alert_annotations
 
-TEMPLATES = Path(__file__).with_name("templates")
-
 
 @functools.cache
 def _template() -> jinja2.Template:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
-    return env.get_template("runbook.md.j2")
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    return env.from_string(catalog.template_text("runbook.md.j2"))
 
 
 def receivers(model: Model, alert: Alert, severity: str, escalation: str | None) -> list[str]:
@@ -60,7 +54,7 @@ def render(model: Model, alert: Alert) -> str:
         tiers=tiers,
         expr=alert.tiers[0].expr,
         description=alert_annotations(alert, alert.tiers[0])["description"],
-        spec_file=Path(model.spec_file).name,
+        spec_file=posixpath.basename(model.spec_file),
         alertmanager_url=model.stack.alertmanager_url,
         escalation=_escalation_text(model, alert),
     )

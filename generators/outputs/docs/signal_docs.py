@@ -6,23 +6,6 @@ from generators import catalog
 from generators.model import conventions
 from generators.model.types import Model
 
-_KIND_TITLES = {
-    "target": "Every scrape target (all services and exporters)",
-    "http": "`kind: http` services",
-    "host": "`hosts:` (node-exporter)",
-    "container": "`containers:` (cAdvisor)",
-    "postgres": "`kind: postgres` services (postgres-exporter)",
-    "redis": "`kind: redis` services (redis-exporter)",
-    "queue": "`kind: queue` services",
-    "external_api": "`kind: external_api` services",
-    "connections": "`kind: connections` services",
-    "probe": "`probes:` (blackbox-exporter)",
-    "business": "`business:` counters",
-    "prometheus": "Prometheus itself (`defaults.prometheus`)",
-    "alertmanager": "Alertmanager itself (`defaults.alertmanager`)",
-    "watchdog": "The Watchdog (dead man's switch)",
-}
-
 
 def render() -> str:
     lines = [
@@ -33,7 +16,8 @@ def render() -> str:
         "`defaults.<kind>:`). Set a signal to `false` to disable it. Source: `generators/catalog/signals.yaml`.",
         "",
     ]
-    for kind, title in _KIND_TITLES.items():
+    for record in catalog.records():  # each kind's docs_title, in catalog order
+        kind, title = record.name, record.docs_title
         signals = catalog.signals(kind)
         if not signals:
             continue

@@ -28,20 +28,7 @@ def path(board: conventions.Dashboard) -> str:
     return f"grafana/dashboards/{board.folder}/{board.uid}.json"
 
 
-# The last model's dashboards: grafana/ and kubernetes/ (ConfigMaps) both need them in one render, and
-# building them is the most expensive step. The model is kept so its id cannot be reused.
-_LAST: list[tuple[Model, dict[str, dict[str, Any]]]] = []
-
-
 def dashboards(model: Model) -> dict[str, dict[str, Any]]:
-    if _LAST and _LAST[0][0] is model:
-        return _LAST[0][1]
-    out = _dashboards(model)
-    _LAST[:] = [(model, out)]
-    return out
-
-
-def _dashboards(model: Model) -> dict[str, dict[str, Any]]:
     out = {}
     for family in FAMILIES:
         board = Board(model, family.KEY)
@@ -51,6 +38,6 @@ def _dashboards(model: Model) -> dict[str, dict[str, Any]]:
     return out
 
 
-def build(model: Model) -> dict[str, Any]:
-    """Relative path -> document for every dashboard and provisioning file."""
-    return {**dashboards(model), **provisioning.build(model)}
+def build(model: Model, boards: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Relative path -> document for every dashboard (built once by the pipeline) and provisioning file."""
+    return {**boards, **provisioning.build(model)}

@@ -9,17 +9,14 @@ whose query is the alert expression without its comparison.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
 from generators import catalog
 from generators.model import conventions
 from generators.model.types import Alert, Model, Service
-from generators.model.values import number
 from generators.outputs.grafana.adapter import Link, Panel, Query, Row, Step
 
 COLORS = {"critical": "red", "warning": "orange", "info": "blue"}
@@ -36,23 +33,8 @@ def rate_interval(expr: str) -> str:
 
 
 def location(alert: Alert) -> tuple[str, int]:
-    """(dashboard uid, panel id) that the alert's dashboard_url points to."""
-    return _location(alert.dashboard_url)
-
-
-@functools.lru_cache(maxsize=65536)  # every dashboard asks for every alert's location
-def _location(dashboard_url: str) -> tuple[str, int]:
-    url = urlparse(dashboard_url)
-    return url.path.split("/")[2], int(parse_qs(url.query)["viewPanel"][0])
-
-
-def value_expr(alert: Alert) -> str | None:
-    """The alert expression without its trailing `<op> <threshold>`: the signal the alert compares."""
-    tier = alert.tiers[0]
-    if tier.threshold.op is None or tier.threshold.value is None:
-        return None
-    tail = f" {tier.threshold.op} {number(tier.threshold.value)}"
-    return tier.expr[: -len(tail)] if tier.expr.endswith(tail) else None
+    """(dashboard uid, panel id) that the alert's dashboard_url points to (computed once, by the model)."""
+    return alert.panel
 
 
 def steps(alert: Alert | None) -> tuple[Step, ...]:
@@ -186,7 +168,7 @@ class Section:
         for signal, alert in self.board.by_service.get(self.service, ()):
             if (self.service, signal) in self.board.placed:
                 continue
-            expr = value_expr(alert)
+            expr = alert.value_expr
             if expr is None:  # a state signal no family lays out: show whether the alert fires
                 q = Query(f'count(ALERTS{{alertname="{alert.name}", alertstate="firing"}}) or vector(0)', "firing")
                 self.signal(signal, f"{alert.name} firing", [q], "none", "stat", width=4, height=6)
@@ -194,6 +176,31 @@ class Section:
             title = signal.replace("_", " ").capitalize() if alert.kind != "custom" else alert.summary
             self.signal(signal, title, [Query(rate_interval(expr), _legend(alert))], UNITS.get(alert.unit, "short"))
         return self.panels
+
+
+MAPPINGS = {"up": UP_MAPPINGS}
+BOUNDS = {"ratio": RATIO}
+
+
+def lay_out(section: Section, kind: str) -> None:
+    """The panels of a kind's record (catalog kinds.<kind>.panels), in order; a signal panel without queries
+    is left to `Section.rest()`, and a panel whose `requires` metric keys are unset is left out."""
+    metrics = section.ctx["m"]
+    for spec in catalog.record(kind).panels:
+        if not spec.queries or not all(metrics.get(key) for key in spec.requires):
+            continue
+        queries = [
+            section.query(q.expr, f"{{{{{metrics[q.legend_label]}}}}}" if q.legend_label else q.legend, q.instant, q.table)
+            for q in spec.queries
+        ]
+        title = catalog.render(spec.title, **section.ctx)
+        kw: dict[str, Any] = {"width": spec.width, "height": spec.height, "stack": spec.stack, "bounds": BOUNDS.get(spec.bounds)}
+        if spec.mappings:
+            kw["mappings"] = MAPPINGS[spec.mappings]
+        if spec.signal:
+            section.signal(spec.signal, title, queries, spec.unit, spec.type, **kw)
+        else:
+            section.panel(spec.key, title, queries, spec.unit, spec.type, **kw)
 
 
 def _legend(alert: Alert) -> str:

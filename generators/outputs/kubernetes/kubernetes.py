@@ -16,11 +16,11 @@ from typing import Any
 from generators.model import build_model, conventions, prom_compat
 from generators.model.types import Model, ScrapeJob
 from generators.outputs.kubernetes import kubernetes_plugins
+from generators.outputs.kubernetes.kubernetes_plugins import metadata
 from generators.outputs.prometheus import remote_write, rules, slo_rules
 
 API = "monitoring.coreos.com/v1"
 FOLDER = "kubernetes"
-MANAGED_BY = {"app.kubernetes.io/managed-by": "monitoring-as-code"}
 # prometheus-operator's governing Services (prometheus-operated, alertmanager-operated): their labels, and the
 # port name, which is the CR's portName (pinned in prometheus_values, the chart's default).
 WEB_PORT = "http-web"
@@ -33,12 +33,6 @@ AlertmanagerSource = Callable[[Model], Mapping[str, Any]]  # alertmanager.yml as
 TemplateSource = Callable[[Model], Mapping[str, str]]  # template file name -> text
 DashboardSource = Callable[[Model], Mapping[str, Mapping[str, Any]]]  # any key -> dashboard JSON dict
 DatasourceSource = Callable[[Model], Mapping[str, Any]]  # Grafana datasource provisioning document
-
-
-def metadata(model: Model, name: str, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
-    k8s = model.kubernetes
-    merged = {**MANAGED_BY, "release": k8s.release, **k8s.labels, **(labels or {})}
-    return {"name": name, "namespace": k8s.namespace, "labels": dict(sorted(merged.items()))}
 
 
 def prometheus_rules(model: Model) -> dict[str, dict[str, Any]]:

@@ -21,9 +21,10 @@ from typing import Any
 
 from generators.model import conventions
 from generators.model.types import Model
-from generators.pipeline import writer
+from generators.pipeline import serialize
 
-COMPOSE_SECRETS = "/run/secrets/"
+MANAGED_BY = {"app.kubernetes.io/managed-by": "monitoring-as-code"}
+COMPOSE_SECRETS = conventions.SECRETS_DIR + "/"
 AM_SECRETS = "/etc/alertmanager/secrets"
 AM_CONFIG_DIR = "/etc/alertmanager/config"  # where the operator mounts the config Secret's keys
 DASHBOARD_LABEL = "grafana_dashboard"
@@ -31,9 +32,13 @@ DATASOURCE_LABEL = "grafana_datasource"
 FOLDER_ANNOTATION = "grafana_folder"
 
 
-def _meta(model: Model, name: str, labels: Mapping[str, str] | None = None, annotations: Mapping[str, str] | None = None) -> dict[str, Any]:
-    from generators.outputs.kubernetes.kubernetes import metadata
+def metadata(model: Model, name: str, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+    k8s = model.kubernetes
+    merged = {**MANAGED_BY, "release": k8s.release, **k8s.labels, **(labels or {})}
+    return {"name": name, "namespace": k8s.namespace, "labels": dict(sorted(merged.items()))}
 
+
+def _meta(model: Model, name: str, labels: Mapping[str, str] | None = None, annotations: Mapping[str, str] | None = None) -> dict[str, Any]:
     out = metadata(model, name, labels)
     if annotations:
         out["annotations"] = dict(annotations)
@@ -57,7 +62,7 @@ def alertmanager_secret(model: Model, config: Mapping[str, Any], templates: Mapp
     files = dict(templates or {})
     if "templates" in doc:
         doc["templates"] = [posixpath.join(AM_CONFIG_DIR, posixpath.basename(t)) for t in doc["templates"]]
-    data = {"alertmanager.yaml": writer.dump_yaml(doc), **{posixpath.basename(k): v for k, v in sorted(files.items())}}
+    data = {"alertmanager.yaml": serialize.dump_yaml(doc), **{posixpath.basename(k): v for k, v in sorted(files.items())}}
     return {
         "apiVersion": "v1",
         "kind": "Secret",
@@ -78,7 +83,7 @@ def dashboard_configmaps(model: Model, dashboards: Mapping[str, Mapping[str, Any
             "apiVersion": "v1",
             "kind": "ConfigMap",
             "metadata": _meta(model, name, {DASHBOARD_LABEL: "1"}, {FOLDER_ANNOTATION: folders.get(uid, "General")}),
-            "data": {f"{uid}.json": writer.serialize(f"{uid}.json", dict(dashboard)).decode()},
+            "data": {f"{uid}.json": serialize.serialize(f"{uid}.json", dict(dashboard)).decode()},
         }
     return out
 
@@ -120,7 +125,7 @@ def datasource_configmap(model: Model, provisioning: Mapping[str, Any] | None = 
             "apiVersion": "v1",
             "kind": "ConfigMap",
             "metadata": _meta(model, "grafana-datasources-monitoring", {DATASOURCE_LABEL: "1"}),
-            "data": {"datasources.yaml": writer.dump_yaml(doc)},
+            "data": {"datasources.yaml": serialize.dump_yaml(doc)},
         }
     }
 

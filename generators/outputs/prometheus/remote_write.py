@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from generators.model import conventions
 from generators.model.types import Model, RemoteWrite
-
-COMPOSE_SECRETS = "/run/secrets"
 
 # prometheus.yml queue_config key -> Prometheus CR queueConfig key
 _QUEUE_CR = {
@@ -32,9 +31,9 @@ def compose(rw: RemoteWrite) -> dict[str, Any]:
     """One prometheus.yml remote_write entry; credentials are files under /run/secrets."""
     out: dict[str, Any] = {"name": rw.name, "url": rw.url}
     if rw.password_secret:
-        out["basic_auth"] = {"username": rw.username, "password_file": f"{COMPOSE_SECRETS}/{rw.password_secret}"}
+        out["basic_auth"] = {"username": rw.username, "password_file": conventions.secret_path(rw.password_secret)}
     if rw.bearer_token_secret:
-        out["authorization"] = {"type": "Bearer", "credentials_file": f"{COMPOSE_SECRETS}/{rw.bearer_token_secret}"}
+        out["authorization"] = {"type": "Bearer", "credentials_file": conventions.secret_path(rw.bearer_token_secret)}
     if rw.headers:
         out["headers"] = dict(rw.headers)
     if rw.queue:

@@ -18,10 +18,10 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from generators import catalog
 from generators.model import conventions
-from generators.model.slo_model import SLO, BurnTier, decimal_text, tier_data
-from generators.model.types import Model
-from generators.model.values import format_duration
+from generators.model.types import SLO, BurnTier, Model
+from generators.model.values import decimal_text, format_duration
 
 BAD = "slo:sli_bad:rate5m"
 TOTAL = "slo:sli_total:rate5m"
@@ -52,7 +52,7 @@ def recordings(slo: SLO) -> list[dict[str, Any]]:
         {"record": TOTAL, "expr": slo.total},
         {"record": ratio("5m"), "expr": f"{BAD}{sel} / {TOTAL}{sel}"},
     ]
-    for window in [*tier_data()["windows"][1:], "window"]:
+    for window in [*catalog.slo_tiers()["windows"][1:], "window"]:
         span = slo.window_text if window == "window" else window
         rules.append({"record": ratio(window), "expr": f"sum_over_time({BAD}{sel}[{span}]) / sum_over_time({TOTAL}{sel}[{span}])"})
     rules += [
@@ -139,7 +139,7 @@ def alert_rule(slo: SLO, tier: BurnTier) -> dict[str, Any]:
 
 
 def group(slo: SLO) -> dict[str, Any]:
-    return {"name": f"slo-{slo.id}", "rules": [*recordings(slo), *(alert_rule(slo, t) for t in slo.tiers)]}
+    return {"name": conventions.slo_group(slo.id), "rules": [*recordings(slo), *(alert_rule(slo, t) for t in slo.tiers)]}
 
 
 def inhibit_rules(model: Model) -> list[dict[str, Any]]:
@@ -148,7 +148,7 @@ def inhibit_rules(model: Model) -> list[dict[str, Any]]:
     One rule per tier that has a slower one; `equal: [slo]` keeps it to the same SLO. Matchers use the
     Alertmanager >= 0.22 `source_matchers`/`target_matchers` syntax.
     """
-    names = [t["name"] for t in tier_data()["tiers"]]
+    names = [t["name"] for t in catalog.slo_tiers()["tiers"]]
     used = {t.name for slo in model.slos for t in slo.tiers}
     order = [n for n in names if n in used]
     out = []
@@ -187,6 +187,32 @@ def tier_rows(slo: SLO) -> list[str]:
     ]
 
 
+def fault_inhibit_rules(model: Model) -> list[dict[str, Any]]:
+    """One fault, one page: while an SLO's page tier fires, the service's critical threshold alerts on the same
+    signal (error ratio for availability, latency percentiles for latency) stay quiet. The SLO pages first
+    for a real breach (its fast tier needs 2m, a threshold 5m); a threshold page still goes out for a fault
+    the SLO does not see. `equal: [service]` keeps it to the service."""
+    out = []
+    for slo in model.slos:
+        pages = [t.name for t in slo.tiers if t.kind == "page"]
+        signals = conventions.SLI_SIGNALS.get(slo.sli, ())
+        targets = sorted({a.name for a in model.alerts if a.service == slo.service and a.signal in signals and a.kind != "custom"})
+        if not pages or not targets:
+            continue
+        out.append(
+            {
+                "source_matchers": [
+                    f'alertname="{slo.alert}"',
+                    f'{conventions.SLO}="{slo.id}"',
+                    f'{conventions.SLO_TIER}=~"{"|".join(pages)}"',
+                ],
+                "target_matchers": [f'alertname=~"{"|".join(targets)}"', f'{conventions.SEVERITY}="critical"'],
+                "equal": [conventions.SERVICE],
+            }
+        )
+    return out
+
+
 def alert_label_sets(model: Model) -> list[dict[str, str]]:
     """The exact label set of every SLO alert (alertname included): inputs for amtool route tests."""
     return [{"alertname": slo.alert, **labels(slo, tier)} for slo in model.slos for tier in slo.tiers]
@@ -210,8 +236,8 @@ def dashboard_data(model: Model) -> list[dict[str, Any]]:
             "window": slo.window_text,
             "window_seconds": slo.window,
             "alert": slo.alert,
-            "windows": [*tier_data()["windows"], "window"],
-            "ratio_recordings": {w: ratio(w) for w in [*tier_data()["windows"], "window"]},
+            "windows": [*catalog.slo_tiers()["windows"], "window"],
+            "ratio_recordings": {w: ratio(w) for w in [*catalog.slo_tiers()["windows"], "window"]},
             "tiers": [
                 {
                     "name": t.name,

@@ -19,22 +19,19 @@ rules at about 1/72 of its tier's long window (see eval_step) to keep the suite 
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from generators.model import conventions, prom_compat
-from generators.model.slo_model import SLO, BurnTier, decimal_text
-from generators.model.types import Model
-from generators.model.values import format_duration, number
+from generators.model import conventions, prom_compat, test_series
+from generators.model.test_series import DECOY_JOB, STEP
+from generators.model.types import SLO, BurnTier, Model
+from generators.model.values import decimal_text, format_duration, number
 from generators.outputs.prometheus import gotemplate, slo_rules
 
-STEP = 60  # seconds between input samples
 GRIDS = (60, 300, 600, 1200, 1800, 3600)
 RATES = {"instance-1": Decimal(6), "instance-2": Decimal(4)}  # requests per second
 LE_AS_STORED_BY_PROMETHEUS_3 = "instance-2"
-DECOY_JOB = "decoy-job"
 START = Decimal(1000)  # counters start above 0: Prometheus' rate() never clamps the extrapolation at 0
 RAMP = 300 + STEP  # the 5m rate needs its window filled, and one more evaluation
 # Increments are multiples of 2^-20: exact in float64, so promtool's expansion of `a+bxn` ends exactly
@@ -43,7 +40,8 @@ DYADIC = Decimal(2**20)
 ABOVE, BELOW = Fraction(11, 10), Fraction(9, 10)
 LEFT = Fraction(1, 4)  # budget_left(): an error ratio of a quarter of the budget, so 75% of it is left
 NEAR = Fraction(1, 10_000)  # relative tolerance of budget_left()'s checks (the values are exact up to float64)
-_STATUSES = ("500", "503", "502", "429", "error", "timeout", "200", "204", "301", "404")
+
+_STATUSES = ("500", "503", "502", "429", "error", "timeout", "200", "204", "301", "404")  # in the order the tests try them
 
 Segment = tuple[int, Fraction]  # (steps, bad ratio)
 
@@ -57,19 +55,10 @@ def statuses(slo: SLO) -> tuple[str, str] | None:
     """A bad and a good status value the SLI's regex classifies as such (None: cannot tell)."""
     if slo.sli == "latency":
         return ("", "")
-    try:
-        regex = re.compile(slo.inputs.get("good_status", slo.inputs.get("bad_status", "")))
-    except re.error:
-        return None
     if "good_status" in slo.inputs:
-        good_re = regex
-        bad = [s for s in _STATUSES if not good_re.fullmatch(s)]
-        good = [s for s in _STATUSES if good_re.fullmatch(s)]
-    else:
-        bad_re = regex
-        bad = [s for s in _STATUSES if bad_re.fullmatch(s)]
-        good = [s for s in _STATUSES if not bad_re.fullmatch(s)]
-    return (bad[0], good[0]) if bad and good else None
+        found = test_series.status_examples(slo.inputs["good_status"], _STATUSES, ())
+        return (found[1], found[0]) if found else None
+    return test_series.status_examples(slo.inputs.get("bad_status", ""), _STATUSES, ())
 
 
 def _bad_increment(per_step: Decimal, bad: Fraction) -> Decimal:
@@ -293,7 +282,7 @@ def build_slo(slo: SLO) -> dict[str, dict[str, Any]]:
             tests.append(case)
         if i == 0:
             tests.append(budget_left(slo))
-        out[f"prometheus/{conventions.slo_test_file(f'{slo.id}-{tier.name}')}"] = {
+        out[f"prometheus/{conventions.slo_test_file(slo.id, tier.name)}"] = {
             "rule_files": [f"../{conventions.slo_rule_file(slo.id)}"],
             "evaluation_interval": _text(eval_step(tier)),
             "tests": tests,

@@ -1,0 +1,112 @@
+"""promtool_cache: a unit-test file runs again exactly when it, a rule file it loads, or promtool changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generators.validate import promtool_cache, tools
+from generators.validate import suite as validate
+from tests.conftest import require_tool
+
+RULES = "groups:\n- name: g\n  rules:\n  - alert: Up\n    expr: up == 0\n"
+TEST = """rule_files:
+- ../rules/g.rules.yml
+evaluation_interval: 1m
+tests:
+- interval: 1m
+  input_series:
+  - series: up{job="a"}
+    values: 0x5
+  alert_rule_test:
+  - eval_time: 2m
+    alertname: Up
+    exp_alerts:
+    - exp_labels: {alertname: Up, job: a}
+"""
+
+
+def tree(root: Path, test: str = TEST, rules: str = RULES) -> Path:
+    (root / "prometheus" / "rules").mkdir(parents=True, exist_ok=True)
+    (root / "prometheus" / "tests").mkdir(parents=True, exist_ok=True)
+    (root / "prometheus" / "rules" / "g.rules.yml").write_text(rules)
+    (root / "prometheus" / "tests" / "g.test.yml").write_text(test)
+    return root
+
+
+def test_the_key_follows_the_test_and_its_rule_files(tmp_path: Path) -> None:
+    root = tree(tmp_path)
+    first = promtool_cache.key(root, "prometheus/tests/g.test.yml", "promtool:1")
+    assert first is not None and first == promtool_cache.key(root, "prometheus/tests/g.test.yml", "promtool:1")
+    tree(root, rules=RULES.replace("up == 0", "up == 1"))
+    second = promtool_cache.key(root, "prometheus/tests/g.test.yml", "promtool:1")
+    assert second not in (None, first)
+    tree(root, test=TEST.replace("0x5", "0x6"), rules=RULES)
+    assert promtool_cache.key(root, "prometheus/tests/g.test.yml", "promtool:1") not in (None, first, second)
+    assert promtool_cache.key(root, "prometheus/tests/g.test.yml", "promtool:2") not in (None, first, second)  # another binary
+    tree(root, test=TEST.replace("rule_files:", "rules:"))  # no rule_files header: never cached
+    assert promtool_cache.key(root, "prometheus/tests/g.test.yml", "promtool:1") is None
+
+
+def test_passed_keys_are_saved_and_trimmed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(promtool_cache, "MAX_ENTRIES", 3)
+    passed = promtool_cache.Passed(tmp_path)
+    passed.add(["a", "b", None, "a", "c", "d"])
+    passed.save()
+    again = promtool_cache.Passed(tmp_path)
+    assert again.keys == ["b", "c", "d"] and "a" not in again and "d" in again
+    (tmp_path / "promtool-passed.txt").write_bytes(b"\xff\xfe not text")
+    assert promtool_cache.Passed(tmp_path).keys == []  # a corrupt record is dropped, never an error
+
+
+def test_a_passing_file_runs_once_and_a_failing_one_every_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    require_tool("promtool")
+    monkeypatch.setenv("GENERATORS_CACHE_DIR", str(tmp_path / "cache"))
+    runs: list[list[str]] = []
+    real = tools.promtool
+
+    def counting(args: list[str], cwd: Path, toolset: str = tools.STABLE) -> tools.Result:
+        runs.append(list(args))
+        return real(args, cwd, toolset)
+
+    monkeypatch.setattr(tools, "promtool", counting)
+    root = tree(tmp_path / "out")
+    tests = ["prometheus/tests/g.test.yml"]
+    assert validate._unit_tests(root, tests) == []
+    assert validate._unit_tests(root, tests) == []
+    assert len(runs) == 1  # the second call found the pass on record
+    tree(root, test=TEST.replace("job: a}", "job: b}"))  # now the expected labels are wrong
+    for _ in range(2):
+        (problem,) = validate._unit_tests(root, tests)
+        assert problem.startswith("promtool test rules:") and "FAILED" in problem
+    assert len(runs) == 3  # a failure is never recorded
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ("rule_files: [rules/*.yml]\n", ["promtool check config"]),
+        ("rule_files: [rules/g.rules.yml]\n", ["promtool check rules"]),
+    ],
+    ids=["a broken rule file the config loads fails check config", "one it does not load still gets check rules"],
+)
+def test_every_rule_file_gets_promtools_verdict_once(tmp_path: Path, config: str, expected: list[str]) -> None:
+    require_tool("promtool")
+    root = tree(tmp_path)
+    (root / "prometheus" / "prometheus.yml").write_text(config)
+    (root / "prometheus" / "rules" / "z.rules.yml").write_text(RULES.replace("up == 0", "up =="))
+    runs: list[list[str]] = []
+    real = tools.promtool
+
+    def counting(args: list[str], cwd: Path) -> tools.Result:
+        runs.append(list(args))
+        return real(args, cwd)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tools, "promtool", counting)
+        problems = validate.prometheus(root, False)
+    assert [p.split(":\n")[0] for p in problems] == expected
+    assert "could not parse expression" in problems[0]
+    checked_by_rules = [a for r in runs if r[:2] == ["check", "rules"] for a in r[2:]]
+    assert checked_by_rules == ([] if "*" in config else ["prometheus/rules/z.rules.yml"])

@@ -1,0 +1,32 @@
+"""generators/validate/tools.py: a validator that hangs is stopped and reported in one line, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generators import cli
+from generators.validate import suite, tools
+
+GOOD = Path(__file__).parents[1] / "fixtures" / "good.yaml"
+
+
+def test_a_tool_past_its_timeout_is_stopped_with_one_sentence(tmp_path: Path) -> None:
+    with pytest.raises(TimeoutError) as caught:
+        tools.run("sleep", ["30"], tmp_path, timeout=1)
+    assert caught.value.strerror == "sleep 30 did not finish in 1 s and was stopped (a spec this large needs fewer services or entries)"
+
+
+def test_a_render_whose_validator_hangs_exits_3_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(suite, "VALIDATORS", [lambda root, full: [tools.run("sleep", ["30"], root, timeout=1).output]])
+    assert cli.main(["render", "--spec", str(GOOD), "--out", str(tmp_path / "out")]) == cli.EXIT_TOOL
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.splitlines()[-1] == (
+        "python -m generators render: sleep 30 did not finish in 1 s and was stopped "
+        "(a spec this large needs fewer services or entries); the previous output is unchanged"
+    )
+    assert not (tmp_path / "out" / "prometheus").exists()
