@@ -141,7 +141,7 @@ class Builder(Context):
                 continue
             missing = [k for k in signal.get("requires", ()) if not metrics.get(k) and not context.get(k)]
             if missing:
-                if tiers_path != path:
+                if tiers_path != path and not self.reported(path):
                     self.problem(
                         tiers_path, signal.get("needs") or f"this signal needs metrics.{missing[0]} (the metric name) on the service"
                     )

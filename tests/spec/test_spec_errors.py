@@ -86,7 +86,7 @@ CASES = [
     (
         "an unknown threshold name",
         ("      latency_p95:", "      latency_p59:"),
-        "monitoring.yaml:23:7: services.api.thresholds.latency_p59: unknown key 'latency_p59'; did you mean 'latency_p99'? (allowed here: error_rate, latency_p50, latency_p95, latency_p99, traffic_drop, traffic_spike)",
+        "monitoring.yaml:23:7: services.api.thresholds.latency_p59: unknown key 'latency_p59'; did you mean 'latency_p99'? (allowed here: error_rate, latency_p50, latency_p95, latency_p99, metric_absent, scrape_empty, target_down, traffic_drop, traffic_spike)",
     ),
     (
         "an unknown top-level key",
@@ -124,7 +124,7 @@ CASES = [
     (
         "an unknown service kind",
         ("kind: redis", "kind: rediss"),
-        "monitoring.yaml:26:11: services.cache.kind: 'rediss' is not allowed here; did you mean 'redis'? (allowed: http, postgres, redis, queue, external_api, connections, mysql)",
+        "monitoring.yaml:26:11: services.cache.kind: 'rediss' is not allowed here; did you mean 'redis'? (allowed: http, postgres, redis, queue, external_api, connections, mysql, histogram, gauge)",
     ),
     (
         "a channel referenced but not defined",
