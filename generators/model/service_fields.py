@@ -80,7 +80,11 @@ def _ratio(b: Context, path: Path, raw: dict[str, Any], metrics: dict[str, Any])
         example = "status_label: status" if has_status else 'ratio_status: "failed|declined"'
         b.problem(path, f"a ratio of one counter's statuses needs `{missing}:` too, e.g. {example}")
         return
-    if has_status and strings.status_regex(str(metrics["ratio_status"])) is None and test_series.status_examples(str(metrics["ratio_status"]), *test_series.BUSINESS) is None:
+    if (
+        has_status
+        and strings.status_regex(str(metrics["ratio_status"])) is None
+        and test_series.status_examples(str(metrics["ratio_status"]), *test_series.BUSINESS) is None
+    ):
         b.problem(
             (*path, "ratio_status"),
             f"'{metrics['ratio_status']}' must match some statuses and not others (the generated tests feed one of "
