@@ -239,7 +239,11 @@ def build() -> dict[str, Any]:
     routing = _obj(
         {
             **{s: _CHANNEL_LIST for s in SEVERITIES},
-            "watchdog": {"type": "string"},
+            "watchdog": {
+                "type": ["string", "boolean"],
+                "description": "the dead man's switch channel (a webhook); false: none, on purpose (no warning)",
+                "examples": ["deadmans-switch", False],
+            },
             "default": {"type": "string"},
             "group_by": {"type": "array", "items": {"type": "string", "x-string": "group-by"}, "examples": [["alertname", "service"]]},
             "timings": _obj({s: timing for s in SEVERITIES}),

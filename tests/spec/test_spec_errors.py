@@ -43,7 +43,7 @@ def test_the_good_spec_is_valid(tmp_path: Path) -> None:
     ]
     # No Watchdog receiver is allowed (the Watchdog then reaches only the default route), but it is said.
     assert [str(w).replace(str(path), "monitoring.yaml") for w in warnings] == [
-        "monitoring.yaml:12:3: routing: warning: no `watchdog:` channel: the Watchdog alert goes nowhere (e.g. watchdog: deadmans-switch, a webhook)"
+        "monitoring.yaml:12:3: routing: warning: no `watchdog:` channel: the Watchdog alert goes nowhere (e.g. watchdog: deadmans-switch, a webhook; watchdog: false says so on purpose)"
     ]
 
 
@@ -453,3 +453,16 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as caught:
         spec.load(tmp_path / "nope.yaml")
     assert str(caught.value.problems[0]).endswith("cannot read the spec: No such file or directory")
+
+
+def test_watchdog_false_says_no_dead_mans_switch_on_purpose(tmp_path: Path) -> None:
+    path = tmp_path / "monitoring.yaml"
+    path.write_text(mutate("  info: [mail]\n", "  info: [mail]\n  watchdog: false\n"))
+    model, warnings = spec.load(path)
+    assert warnings == []
+    assert model.routing.watchdog is None
+    path.write_text(mutate("  info: [mail]\n", "  info: [mail]\n  watchdog: true\n"))
+    assert problems_for(tmp_path, path.read_text()) == [
+        "monitoring.yaml:15:13: routing.watchdog: true names no channel: write the dead man's switch channel "
+        "(e.g. watchdog: deadmans-switch), or false for none"
+    ]
