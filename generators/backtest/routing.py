@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from generators.backtest.common import MINUTE, SECOND, BacktestError, Labels, duration_ms
+from generators.outputs.alertmanager import alertmanager_routes
 
 DEFAULTS = {"group_wait": 30 * SECOND, "group_interval": 5 * MINUTE, "repeat_interval": 240 * MINUTE}  # AM's DefaultRouteOpts
 GROUP_BY_ALL = "..."
@@ -34,14 +35,7 @@ def parse_matcher(text: str) -> Matcher:
 
 
 def matches(matcher: Matcher, lset: Mapping[str, str]) -> bool:
-    name, op, value = matcher
-    actual = lset.get(name, "")
-    if op == "=":
-        return actual == value
-    if op == "!=":
-        return actual != value
-    hit = re.fullmatch(value, actual) is not None
-    return hit if op == "=~" else not hit
+    return alertmanager_routes.evaluate(*matcher, lset)
 
 
 def _matchers(node: Mapping[str, Any], prefix: str = "") -> tuple[Matcher, ...]:

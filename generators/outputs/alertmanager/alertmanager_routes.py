@@ -117,6 +117,11 @@ def matches(matcher: str, labels: Mapping[str, str]) -> bool:
     if not found:
         raise ValueError(f"unsupported matcher {matcher!r}")
     name, op, value = found.group(1), found.group(2), found.group(3).replace('\\"', '"').replace("\\\\", "\\")
+    return evaluate(name, op, value, labels)
+
+
+def evaluate(name: str, op: str, value: str, labels: Mapping[str, str]) -> bool:
+    """A parsed matcher against a label set: regexes anchored, a missing label reads as ""."""
     actual = labels.get(name, "")
     if op == "=":
         return actual == value
