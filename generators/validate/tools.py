@@ -31,6 +31,11 @@ class SchemaMissing(ToolMissing):
         super().__init__(f"{what} not found in {where} (set {variable} or put ../shared/ beside the project)")
         self.what, self.where, self.variable = what, where, variable
 
+    def __reduce__(self) -> tuple[type[SchemaMissing], tuple[str, Path, str]]:
+        """Rebuilt from its fields: validate.runner's worker processes hand it back pickled (the default, from the
+        message alone, fails and leaves the pool waiting)."""
+        return type(self), (self.what, self.where, self.variable)
+
 
 @dataclass(frozen=True)
 class Result:

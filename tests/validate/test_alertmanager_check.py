@@ -163,10 +163,10 @@ def test_amtool_runs_once_per_route_class_and_a_pass_is_kept(tmp_path: Path, mon
     runs: list[list[str]] = []
     real = tools.run
 
-    def counting(tool: str, args: list[str], cwd: Path, timeout: int = 300) -> tools.Result:
+    def counting(tool: str, args: list[str], cwd: Path, timeout: int = 300, toolset: str = tools.STABLE) -> tools.Result:
         if args[:3] == ["config", "routes", "test"]:
             runs.append(list(args))
-        return real(tool, args, cwd, timeout)
+        return real(tool, args, cwd, timeout, toolset)
 
     monkeypatch.setattr(tools, "run", counting)
     tests = yaml.safe_load((root / alertmanager.ROUTE_TESTS).read_text())["tests"]

@@ -99,9 +99,9 @@ def test_every_rule_file_gets_promtools_verdict_once(tmp_path: Path, config: str
     runs: list[list[str]] = []
     real = tools.promtool
 
-    def counting(args: list[str], cwd: Path) -> tools.Result:
+    def counting(args: list[str], cwd: Path, toolset: str = tools.STABLE) -> tools.Result:
         runs.append(list(args))
-        return real(args, cwd)
+        return real(args, cwd, toolset)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(tools, "promtool", counting)

@@ -15,18 +15,18 @@ from generators.validate import runner, suite, tools
 from tests.conftest import ROOT, require_shared, require_tool
 
 
-def slow(root: Path, full: bool) -> list[str]:
+def slow(root: Path, full: bool, toolset: str = tools.STABLE) -> list[str]:
     time.sleep(0.5)  # the other worker takes the next two meanwhile
     print("slow printed", file=sys.stderr)
     return [f"slow in {os.getpid()}"]
 
 
-def quick(root: Path, full: bool) -> list[str]:
+def quick(root: Path, full: bool, toolset: str = tools.STABLE) -> list[str]:
     print(f"quick printed full={full}", file=sys.stderr)
     return [f"quick in {os.getpid()}"]
 
 
-def missing(root: Path, full: bool) -> list[str]:
+def missing(root: Path, full: bool, toolset: str = tools.STABLE) -> list[str]:
     print("missing printed before it gave up", file=sys.stderr)
     raise tools.ToolMissing("sometool is not installed")
 
@@ -34,6 +34,7 @@ def missing(root: Path, full: bool) -> list[str]:
 @pytest.fixture
 def three(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(suite, "VALIDATORS", [slow, quick, missing])
+    monkeypatch.setattr(suite, "ONE_SET", (slow, quick, missing))  # one job each; both sets: the test below
 
 
 def _where(problem: str) -> int:
@@ -59,12 +60,29 @@ def test_a_missing_tool_is_a_problem_when_strict(three: None, tmp_path: Path) ->
 
 
 def test_an_error_in_a_worker_reaches_the_caller(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    def broken(root: Path, full: bool) -> list[str]:
+    def broken(root: Path, full: bool, toolset: str = tools.STABLE) -> list[str]:
         raise ValueError("a bug in a validator")
 
     monkeypatch.setattr(suite, "VALIDATORS", [quick, broken])
     with pytest.raises(ValueError, match="a bug in a validator"):
         runner.run(tmp_path, strict=False, log=io.StringIO(), full=False)
+
+
+def test_each_validator_runs_on_both_sets_and_a_problem_one_set_alone_has_names_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def judged(root: Path, full: bool, toolset: str = tools.STABLE) -> list[str]:
+        print(f"judged on {toolset}", file=sys.stderr)
+        return ["both say so"] + (["only the current set says so"] if toolset == tools.CURRENT else [])
+
+    monkeypatch.setattr(suite, "VALIDATORS", [judged])
+    monkeypatch.setattr(suite, "ONE_SET", ())
+    log = io.StringIO()
+    assert runner.run(tmp_path, strict=False, log=log, full=False) == [
+        "both say so",
+        f"{tools.label(tools.CURRENT)}: only the current set says so",
+    ]
+    assert log.getvalue().splitlines() == [f"judged on {tools.STABLE}", f"judged on {tools.CURRENT}"]
 
 
 def test_a_tree_that_passed_is_answered_from_the_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,7 +21,7 @@ def test_a_tool_past_its_timeout_is_stopped_with_one_sentence(tmp_path: Path) ->
 def test_a_render_whose_validator_hangs_exits_3_in_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(suite, "VALIDATORS", [lambda root, full: [tools.run("sleep", ["30"], root, timeout=1).output]])
+    monkeypatch.setattr(suite, "VALIDATORS", [lambda root, full, toolset: [tools.run("sleep", ["30"], root, timeout=1).output]])
     assert cli.main(["render", "--spec", str(GOOD), "--out", str(tmp_path / "out")]) == cli.EXIT_TOOL
     err = capsys.readouterr().err
     assert "Traceback" not in err
@@ -30,3 +30,19 @@ def test_a_render_whose_validator_hangs_exits_3_in_one_line(
         "(a spec this large needs fewer services or entries); the previous output is unchanged"
     )
     assert not (tmp_path / "out" / "prometheus").exists()
+
+
+def test_schema_missing_survives_the_trip_back_from_a_worker_process() -> None:
+    """validate.runner's workers return it pickled; rebuilt from the message alone it raised in the pool's
+    result thread and left the render waiting forever."""
+    import pickle
+
+    sent = tools.SchemaMissing("Grafana JSON Schema", Path("/nowhere"), "GRAFANA_SCHEMA_DIR")
+    back = pickle.loads(pickle.dumps(sent))
+    assert (type(back), str(back), back.what, back.where, back.variable) == (
+        tools.SchemaMissing,
+        "Grafana JSON Schema not found in /nowhere (set GRAFANA_SCHEMA_DIR or put ../shared/ beside the project)",
+        "Grafana JSON Schema",
+        Path("/nowhere"),
+        "GRAFANA_SCHEMA_DIR",
+    )
