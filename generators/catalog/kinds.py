@@ -1,7 +1,7 @@
 """A kind of the catalog as one typed record: its signals plus where it is declared, its dashboard panels, its
 docs heading, its compose services and its demo role (all read from its block in catalog/signals.yaml).
 
-`problems()` is the registry's consistency check: tests/test_catalog_registry.py runs it on every kind, and
+`problems()` is the registry's consistency check: tests/catalog/test_catalog_registry.py runs it on every kind, and
 `record()` refuses a kind it finds a problem in, so a half-written kind stops the render instead of silently
 dropping the outputs its missing field would feed.
 """

@@ -24,7 +24,7 @@ MANIFEST = ".generated-files"
 # A string is written plain (no quotes) only when YAML reads it back as the same string: no indicator
 # first, no ': ' or ' #', and PyYAML's own implicit resolvers say str (not a bool, number, null,
 # timestamp). Anything else is JSON-quoted, which is a valid YAML double-quoted scalar.
-# tests/test_writer.py round-trips every rendered document through yaml.safe_load.
+# tests/pipeline/test_writer.py round-trips every rendered document through yaml.safe_load.
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _RESOLVER = yaml.resolver.Resolver()
 _UNSAFE = re.compile(r": |:$| #|[\x00-\x1f\x7f\u2028\u2029\ufeff]")
@@ -116,7 +116,7 @@ def serialize(path: str, doc: Any) -> bytes:
         return (f"# {conventions.GENERATED_HEADER}\n" + dump_yaml(doc)).encode()
     if path.endswith(".json"):
         # Same bytes as json.dumps(indent=2, sort_keys=True, ensure_ascii=False) but for float exponents
-        # (1e-7, not 1e-07), about 30x faster (a 1,000-service dashboard is 9 MB); tests/test_writer.py.
+        # (1e-7, not 1e-07), about 30x faster (a 1,000-service dashboard is 9 MB); tests/pipeline/test_writer.py.
         return orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
     if isinstance(doc, str):
         return doc.encode()

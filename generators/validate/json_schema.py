@@ -3,7 +3,7 @@
 jsonschema walks a 1,000-service dashboard (14 MB) against Grafana's Dashboard kind in 6 s; jsonschema_rs, compiled,
 in 0.02 s. Only an instance jsonschema_rs rejects is walked by jsonschema, so every message stays jsonschema's,
 word for word, and a rejection needs both to agree. Neither checks `format` (jsonschema does only when given a
-format checker; jsonschema_rs is told not to). tests/test_json_schema.py holds both to the same verdict on the
+format checker; jsonschema_rs is told not to). tests/validate/test_json_schema.py holds both to the same verdict on the
 rendered example and on mutations of it. Without jsonschema_rs installed, jsonschema decides alone (slower).
 """
 

@@ -13,7 +13,7 @@ routes test --verify.receivers=R` answers both alike when R is the same. The cla
 
 A tree with a matcher this module does not parse (unquoted values, several matchers in one string, `match:` /
 `match_re:` maps, escapes) gives every test its own class keyed by all its labels, and so does a test whose
-labels hold characters amtool's command line could read differently. tests/test_route_classes.py runs amtool on
+labels hold characters amtool's command line could read differently. tests/validate/test_route_classes.py runs amtool on
 every test of the example and of mutated trees and finds the class verdict equal to each test's own.
 """
 

@@ -103,7 +103,7 @@ def _compose_group(root: Path, name: str) -> str | None:
 def _without_prometheus_rule(root: Path, operator_groups: set[str], carried: set[str]) -> list[str]:
     """The other direction: every group of prometheus/rules/ must be carried by a PrometheusRule. A file in
     `carried` equals the dump of one PrometheusRule group byte for byte, so that group is all it holds
-    (writer.dump_yaml round-trips, tests/test_writer.py) and it is not parsed again."""
+    (writer.dump_yaml round-trips, tests/pipeline/test_writer.py) and it is not parsed again."""
     problems = []
     for path in sorted((root / "prometheus" / "rules").glob("*.rules.yml")):
         if path.name in carried:

@@ -1,7 +1,7 @@
 """Every channel type, listed once (the order is the schema's and the error messages' order).
 
 Adding a type: write channels/<type>.py with a `CHANNEL = ChannelType(...)` (see channel_type.py and the five
-below), add it here, and run `make render` (the spec's JSON Schema changes). tests/test_channels.py walks this
+below), add it here, and run `make render` (the spec's JSON Schema changes). tests/outputs/alertmanager/test_channels.py walks this
 registry and fails on an incomplete entry; it checks each type's examples against the schema, its renderer
 against its version table and against amtool, its templates, and that stack/sinks.py implements its sink.
 If the type needs a sink protocol the sinks do not speak yet, stack/sinks.py is the one other file to touch.
