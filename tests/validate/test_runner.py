@@ -68,9 +68,7 @@ def test_an_error_in_a_worker_reaches_the_caller(monkeypatch: pytest.MonkeyPatch
         runner.run(tmp_path, strict=False, log=io.StringIO(), full=False)
 
 
-def test_each_validator_runs_on_both_sets_and_a_problem_one_set_alone_has_names_it(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_each_validator_runs_on_both_sets_and_a_problem_one_set_alone_has_names_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     def judged(root: Path, full: bool, toolset: str = tools.STABLE) -> list[str]:
         print(f"judged on {toolset}", file=sys.stderr)
         return ["both say so"] + (["only the current set says so"] if toolset == tools.CURRENT else [])
