@@ -59,8 +59,8 @@ def spec_schema(kind: str, schema_dir: Path | None = None) -> dict[str, Any]:
 
 
 @functools.cache
-def _crd_validator(kind: str) -> json_schema.Validator:
-    return json_schema.Validator(spec_schema(kind))
+def _crd_validator(kind: str, schema_dir: Path) -> json_schema.Validator:
+    return json_schema.Validator(spec_schema(kind, schema_dir))
 
 
 def dns1123(name: str) -> bool:
@@ -74,7 +74,7 @@ def crd_problems(rel: str, obj: dict[str, Any]) -> list[str]:
         return []
     return [
         f"{rel}: spec.{'.'.join(str(p) for p in path)}: {message} ({kind} CRD schema)"
-        for path, message in _crd_validator(kind).errors(obj.get("spec", {}))
+        for path, message in _crd_validator(kind, K8S_SCHEMA).errors(obj.get("spec", {}))
     ]
 
 

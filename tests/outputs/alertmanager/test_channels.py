@@ -33,7 +33,7 @@ from tests.conftest import ROOT, require_tool
 TYPES = sorted(channels.TYPES)
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")  # the schema's secret-name pattern
 _VERSION = re.compile(r"^\d+\.\d+\.\d+$")
-_TEMPLATE_REF = re.compile(r'\{\{ template "([^"]+)" \. \}\}')
+_TEMPLATE_REF = re.compile(r'\{\{ template "([^"]+)" \.[A-Za-z.]* \}\}')  # . or .Alerts.Firing
 
 
 def secret_file(name: str) -> str:

@@ -335,9 +335,9 @@ def _operator_runs(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[st
     runs: list[list[str]] = []
     real = tools.promtool
 
-    def counting(args: list[str], cwd: Path) -> tools.Result:
+    def counting(args: list[str], cwd: Path, toolset: str = tools.STABLE) -> tools.Result:
         runs.append(list(args))
-        return real(args, cwd)
+        return real(args, cwd, toolset)
 
     monkeypatch.setattr(tools, "promtool", counting)
     problems = scaling_validate.kubernetes(root, True)
