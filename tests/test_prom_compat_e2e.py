@@ -6,6 +6,7 @@ The exposition prints bounds as Go clients do (`le="1"`); Prometheus 3 stores `l
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import threading
@@ -108,3 +109,89 @@ def test_the_rendered_matcher_selects_an_integer_bucket_on_both_sets(tmp_path: P
         assert (stored, quantiles, len(plain)) == (["+Inf", "0.5", "1.0"], ["1.0"], 0)
     assert [r["value"][1] for r in matched] == ["7"]
     assert f'site="{SITE}"' in federated, federated
+
+
+# -- an SLO and a latency alert on an integer bucket fire on both sets ------------------------------------------------
+LE_SPEC = """\
+version: 1
+channels:
+  hook: {type: webhook, url: "http://127.0.0.1:9/hook"}
+routing: {critical: [hook], warning: [hook], watchdog: false}
+services:
+  api:
+    team: web
+    kind: http
+    targets: ["127.0.0.1:1"]
+    metrics: {requests: h_requests_total, duration: h_seconds, status_label: code}
+    slos:
+      latency: {sli: latency, le: "1", objective: "99%", window: 30d, tiers: {page-1h: {for: 0s}}}
+  search:
+    team: web
+    kind: histogram
+    job: api
+    metrics: {histogram: h_seconds}
+    le: "1"
+    thresholds:
+      fraction_over: {critical: "> 10% for 0s"}
+"""
+EXPECTED_ALERTS = ["ApiLatencyErrorBudgetBurn", "SearchHighFractionOver"]
+
+
+class Growing(BaseHTTPRequestHandler):
+    """Counters growing with time: 10 requests/s, 2/s within 1s (le="1", as Go clients print it): 80 % are slow."""
+
+    started = time.time()
+
+    def do_GET(self) -> None:
+        t = int((time.time() - self.started) * 10) + 10
+        body = (
+            "# TYPE h_seconds histogram\n"
+            f'h_seconds_bucket{{le="0.5"}} {t // 10}\nh_seconds_bucket{{le="1"}} {2 * t // 10}\n'
+            f'h_seconds_bucket{{le="+Inf"}} {t}\nh_seconds_sum {t}\nh_seconds_count {t}\n'
+            f'# TYPE h_requests_total counter\nh_requests_total{{code="200"}} {t}\n'
+        )
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; version=0.0.4")
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.mark.parametrize("toolset", tools.SETS)
+def test_an_slo_and_a_latency_alert_on_an_integer_bucket_fire_on_both_sets(tmp_path: Path, toolset: str) -> None:
+    binary = require_set_tool("prometheus", toolset)
+    from generators.pipeline import render
+
+    (tmp_path / "spec.yaml").write_text(LE_SPEC)
+    render.render(tmp_path / "spec.yaml", tmp_path / "out", log=io.StringIO(), validate=False)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Growing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    config = {
+        "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+        "rule_files": [
+            str(tmp_path / "out" / "prometheus" / "rules" / f) for f in ("api.rules.yml", "search.rules.yml", "slo-api-latency.rules.yml")
+        ],
+        "scrape_configs": [{"job_name": "api", "static_configs": [{"targets": [f"127.0.0.1:{server.server_address[1]}"]}]}],
+    }
+    writer.write_tree(tmp_path, {"prometheus.yml": writer.serialize("prometheus.yml", config)})
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    cmd = [binary, "--config.file=prometheus.yml", f"--storage.tsdb.path={tmp_path / 'data'}", f"--web.listen-address=127.0.0.1:{port}"]
+    with (tmp_path / "prometheus.log").open("wb") as log:
+        process = subprocess.Popen(cmd, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    firing: list[str] = []
+    try:
+        wait_ready(url, time.time() + 60)
+        deadline = time.time() + 60
+        while firing != EXPECTED_ALERTS and time.time() < deadline:
+            time.sleep(1)
+            firing = sorted({r["metric"]["alertname"] for r in _query(url, 'ALERTS{alertstate="firing"}')} & set(EXPECTED_ALERTS))
+        stored = sorted(r["metric"]["le"] for r in _query(url, "h_seconds_bucket"))
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        server.shutdown()
+    assert firing == EXPECTED_ALERTS, (tools.label(toolset), stored)
+    assert stored == (["+Inf", "0.5", "1"] if toolset == tools.STABLE else ["+Inf", "0.5", "1.0"])  # what each set stored

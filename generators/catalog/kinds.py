@@ -166,7 +166,16 @@ def _panel_problems(kind: str, raw: dict[str, Any], signals: dict[str, Any], met
     out: list[str] = []
     optional = {key: key for s in signals.values() for key in s.get("requires", ())}  # optional metric keys
     keys = {**optional, **metrics, "required": "required"}
-    context = {"job": "job", "service": "service", "m": keys, "limit": 1, "by": ["label"], "le": "0.5"}
+    context = {
+        "job": "job",
+        "service": "service",
+        "m": keys,
+        "limit": 1,
+        "by": ["label"],
+        "le": "0.5",
+        "le_matcher": 'le="0.5"',
+        "le_stored": "0.5",
+    }
     shown: set[str] = set()
     for i, panel in enumerate(raw.get("panels") or ()):
         at = f"kinds.{kind}.panels[{i}]"

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from generators import catalog
-from generators.model import test_series
+from generators.model import prom_compat, test_series
 from generators.model.context import Context
 from generators.spec import strings
 from generators.spec.source import Path
@@ -132,6 +132,9 @@ def fields(b: Context, path: Path, raw: dict[str, Any], name: str, kind: str) ->
         _ratio(b, path, raw, metrics)
     context = {"job": raw.get("job"), "service": name, "m": metrics, "limit": raw.get("limit")}
     context.update(by=_by(b, path, raw, kind), le=_le(b, path, raw, kind))
+    # Prometheus 3 stores le="1" as le="1.0": rules select every spelling, tests feed the one 3.x stores
+    le = str(context["le"] or "")
+    context.update(le_matcher=prom_compat.matcher("le", le) if le else "", le_stored=prom_compat.spellings(le)[-1] if le else "")
     if kind == "connections" and not raw.get("limit"):
         b.problem(path, "a connections service needs `limit:` (the maximum connections it allows), e.g. limit: 1000")
         context["limit"] = 1
