@@ -160,7 +160,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             floor = promtool_floor(first, args.runs)
             shutil.rmtree(first)
             floor_wall = statistics.median(r.wall for r in floor)
-            print(f"{name:<9}{'promtool check rules':<33}{spread([r.wall for r in floor], '.2f'):>0}   ({count:,} objects)")
+            print(
+                f"{name:<9}{'rules':<7}{spread([r.wall for r in floor], '.2f'):>26}{spread([r.cpu for r in floor], '.2f'):>26}"
+                f"{max(r.peak_mib for r in floor):>10.0f}{count / floor_wall:>11,.0f}{'1.0':>11}x   <- promtool check rules; {count:,} objects"
+            )
             for level in levels:
                 results = measure(spec, level, args.runs, work, jinja)
                 wall = statistics.median(r.wall for r in results)
