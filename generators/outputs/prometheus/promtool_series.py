@@ -114,13 +114,23 @@ def series(alert: Alert, case: Case, t: int, job: str, decoy_value: Decimal | No
     return out
 
 
+def _content(metrics: dict[str, Any]) -> tuple[Any, ...] | str:
+    """A key for the metric names: their items as they are (two equal mappings in another order only miss)."""
+    items = tuple(metrics.items())
+    try:
+        hash(items)
+    except TypeError:
+        return repr(sorted(metrics.items()))
+    return items
+
+
 # Keyed by the renderer too: a spec template and a catalog one never share an entry.
-_STATIC: dict[tuple[str, str, str, str, str, Callable[..., str]], str] = {}
+_STATIC: dict[tuple[str, str, str, str, tuple[Any, ...] | str, Callable[..., str]], str] = {}
 
 
 def static(text: str, ctx: dict[str, Any], render: Callable[..., str] = catalog.render) -> str:
     """Render a template that does not depend on the value under test (series labels), once."""
-    key = (text, str(ctx["job"]), str(ctx["instance"]), str(ctx["service"]), repr(sorted(ctx["m"].items())), render)
+    key = (text, str(ctx["job"]), str(ctx["instance"]), str(ctx["service"]), _content(ctx["m"]), render)
     if key not in _STATIC:
         _STATIC[key] = render(text, **ctx)
     return _STATIC[key]
