@@ -15,7 +15,8 @@ of the render and every process it waited for: its worker processes, promtool, a
 MiB (the largest of those processes), objects/s (alert rules + recording rules + panels per wall second) and
 the ratio to `promtool check rules` on all rule files of the same output, timed in the same run. Then 3,000 ÷
 1,000 services per level. Nothing is asserted. Run a part: `python -m tests.bench --specs example,1000
---levels quick,cold --runs 1` (or BENCH_SPECS / BENCH_LEVELS / BENCH_RUNS).
+--levels quick,cold --runs 1`, or `make bench BENCH_SIZES=example,1000 BENCH_LEVELS=skip,quick BENCH_RUNS=3`
+(BENCH_SPECS is the same as BENCH_SIZES).
 """
 
 from __future__ import annotations
@@ -82,7 +83,10 @@ def render_cmd(spec: Path, out: Path, level: str) -> list[str]:
 
 
 def environment(cache: Path) -> dict[str, str]:
-    return {**os.environ, "GENERATORS_CACHE_DIR": str(cache)}
+    """A user's environment with its own cache folder; Python may write its bytecode (the first render of a
+    size does), as it does for a user: PYTHONDONTWRITEBYTECODE would recompile every module in every run."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, "GENERATORS_CACHE_DIR": str(cache)}
 
 
 def objects(out: Path) -> int:
@@ -115,6 +119,8 @@ def measure(spec: Path, level: str, runs: int, work: Path, jinja: Path) -> list[
             results.append(timed(render_cmd(spec, out, level), ROOT, environment(cache)))
             continue
         cache, out = work / f"{level}-{i}-cache", work / f"{level}-{i}-out"
+        if level == "cold" and cache.exists():
+            raise SystemExit(f"{cache}: a cold run must start without a cache folder")
         if level != "cold":
             shutil.copytree(jinja, cache)
         results.append(timed(render_cmd(spec, out, level), ROOT, environment(cache)))
@@ -137,7 +143,7 @@ def spec_file(name: str, folder: Path) -> Path:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
-    parser.add_argument("--specs", default=os.environ.get("BENCH_SPECS", ",".join(SPECS)))
+    parser.add_argument("--specs", default=os.environ.get("BENCH_SIZES") or os.environ.get("BENCH_SPECS") or ",".join(SPECS))
     parser.add_argument("--levels", default=os.environ.get("BENCH_LEVELS", ",".join(LEVELS)))
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "3")))
     args = parser.parse_args(argv)
@@ -146,6 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown {unknown}: specs are {', '.join(SPECS)}; levels are {', '.join(LEVELS)}")
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {args.runs} runs per cell; {os.cpu_count()} CPUs")
+    print("levels: skip = --skip-validation, quick = --quick-validation, warm = full with a pre-filled cache, cold = full, empty cache")
     header = f"{'spec':<9}{'level':<7}{'wall s median (min-max)':>26}{'CPU s median (min-max)':>26}{'peak MiB':>10}{'objects/s':>11}{'÷ promtool':>12}"
     print(header)
     medians: dict[tuple[str, str], tuple[float, float]] = {}
