@@ -246,7 +246,7 @@ def report(durations: dict[str, float], interval: float, head: int, slo_names: s
     print(f"{'group':<26}{'generated ms':>14}{'naive ms':>12}{'ratio':>8}")
     for group in sorted(service, key=lambda g: -naive.get(g, 0)) + sorted(slo):
         generated, n = {**service, **slo}[group], naive.get(group)
-        print(f"{group:<26}{generated * 1000:>14.2f}{(n or 0) * 1000:>12.2f}{(f'{generated / n:.2f}' if n else '-'):>8}")
+        print(f"{group:<26}{generated * 1000:>14.2f}{(f'{n * 1000:.2f}' if n else '-'):>12}{(f'{generated / n:.2f}' if n else '-'):>8}")
     ratio, dearer, worst, share = targets(service, slo, naive, interval)
     _total("total (service groups)", service, naive)
     _total("total (SLO groups)", slo, naive)
