@@ -48,9 +48,8 @@ OUTPUTS += [slo_rules.build, slo_tests.build, ha.build]  # SLO rule groups and t
 
 
 # For large specs the pipeline runs these in a forked child (parallel.both), the rest here: the dashboards
-# and what wraps them are about half of a 1,000-service render; the runbooks go there too, so both sides take
-# about as long (the promtool tests are the other half).
-FORKED: tuple[Output, ...] = (_grafana_and_kubernetes, alertmanager.build, compose.build, ha.build, runbooks.build)
+# and what wraps them are about half of a 1,000-service render (the promtool tests and the runbooks the other).
+FORKED: tuple[Output, ...] = (_grafana_and_kubernetes, alertmanager.build, compose.build, ha.build)
 FORK_FROM_SERVICES = 100  # below this a render takes well under a second: not worth a process
 
 
