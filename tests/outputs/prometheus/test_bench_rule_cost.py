@@ -12,7 +12,7 @@ from generators.model.types import Model
 from generators.outputs.prometheus import rules
 from generators.pipeline import spec, writer
 from generators.validate import tools
-from tests.bench_rule_cost import generated_groups, inline, naive_groups, report, split, targets
+from tests.bench_rule_cost import generated_groups, inline, naive_groups, parts, report, split, targets
 from tests.conftest import ROOT, require_tool
 
 
@@ -102,3 +102,14 @@ def test_a_group_over_5_percent_or_dearer_than_its_twin_misses_the_target(capsys
     assert "slowest generated group (SLO groups included): slo-api-latency 1600.0 ms = 10.7% of 15s (target <= 5%)" in out
     assert report({**DURATIONS, "host": 0.44}, 15, 100_000, {"slo-api-latency"}) is False
     assert "groups dearer than their naive twin (target: none above 1.0x): host 1.10x" in capsys.readouterr().out
+
+
+def test_a_groups_time_splits_into_recordings_alerts_and_escalation_copies() -> None:
+    group = {
+        "rules": [
+            {"type": "recording", "evaluationTime": 0.5, "labels": {"service": "api"}},
+            {"type": "alerting", "evaluationTime": 0.25, "labels": {"severity": "warning"}},
+            {"type": "alerting", "evaluationTime": 0.125, "labels": {"severity": "warning", "escalation": "after-30m"}},
+        ]
+    }
+    assert parts(group) == (0.5, 0.25, 0.125)
