@@ -65,7 +65,7 @@ lint: $(STAMP) ## ruff (lint + format check) and mypy --strict on generators/
 	$(VENV)/bin/ruff format --check generators tests
 	$(VENV)/bin/mypy
 
-bench: $(STAMP) ## Benchmarks: render time per size and validation level, notification latency, rule cost (BENCH="--specs example --runs 1": a part)
+bench: $(STAMP) ## Benchmarks: render time per size and level, latency, rule cost (~1 h; a part: BENCH_SIZES=example,1000 BENCH_RUNS=3 BENCH_LEVELS=skip,quick)
 	$(PY) -m tests.bench $(BENCH)
 	$(if $(BENCH),,$(PY) -m tests.bench_e2e)
 	$(if $(BENCH),,$(PY) -m tests.bench_rule_cost)

@@ -33,6 +33,26 @@ def groups(model: Model) -> list[dict[str, Any]]:
     return [slo_rules.group(slo) for slo in model.slos]
 
 
+_WINDOW_RATIO = re.compile(r'slo:sli_error:ratio_rate(\w+)\{slo="[^"]*"\}')
+
+
+def naive_groups(slo_groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Hand-written twins: each burn-rate alert over the raw series, one ratio of rates per window as in the SRE
+    workbook (`(sum(rate(bad[1h])) or vector(0)) / sum(rate(total[1h])) > 0.072 and ... [5m] ...`), no recordings."""
+    out = []
+    for group in slo_groups:
+        by_record = {r["record"]: r["expr"] for r in group["rules"] if "record" in r}
+        bad, total = by_record["slo:sli_bad:rate5m"], by_record["slo:sli_total:rate5m"]
+
+        def window(match: re.Match[str], bad: str = bad, total: str = total) -> str:
+            span = f"[{match.group(1)}]"
+            return f"(({bad.replace('[5m]', span)}) / ({total.replace('[5m]', span)}))"
+
+        alerts = [{**r, "expr": _WINDOW_RATIO.sub(window, r["expr"])} for r in group["rules"] if "alert" in r]
+        out.append({"name": f"{group['name']}-naive", "rules": alerts})
+    return out
+
+
 def _ranges(expr: str) -> list[int]:
     return [int(parse_duration(r)) for r in _RANGE.findall(expr)]
 

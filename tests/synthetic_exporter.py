@@ -1,7 +1,9 @@
 """A synthetic exporter on loopback shaped like the spec's services, for tests/bench_rule_cost.py.
 
-/metrics/<job> serves about 86,000 series in total: API instances x endpoints x status codes, 12-bucket
-histograms, hosts x CPUs x modes, containers, databases and queues. Counters grow at a fixed rate per second.
+/metrics/<job> serves about 40,000 series in total: API instances x endpoints x status codes, 12-bucket
+histograms, hosts x CPUs x modes, containers, databases and queues, shaped so that no job holds more than a
+quarter of them (`shares()`; one dominant job would make the ratio of the whole its ratio alone). Counters grow
+at a fixed rate per second.
 The SLO SLIs read the api's http_requests_total (status_code 5xx among the codes) and
 http_request_duration_seconds_bucket{le="0.5"} / _count; tests/test_bench_slo.py checks that every raw selector
 of the spec's SLIs matches series served here, so the SLO rules evaluate real data.
@@ -18,7 +20,8 @@ from typing import Any
 
 LE = ("0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf")
 CODES = ("200", "201", "204", "400", "404", "500")
-SHAPE = {"api_instances": 80, "handlers": 32, "hosts": 120, "cpus": 8, "containers": 30}
+SHAPE = {"api_instances": 14, "handlers": 32, "hosts": 100, "cpus": 8, "container_hosts": 100, "containers": 15}
+SHAPE |= {"databases": 500, "queues": 1000}
 
 
 def _series(job: str) -> Iterator[tuple[str, float, bool]]:
@@ -60,7 +63,7 @@ def _series(job: str) -> Iterator[tuple[str, float, bool]]:
                 for name in ("receive_errs", "transmit_errs", "receive_packets", "transmit_packets"):
                     yield f'node_network_{name}_total{{{inst}, device="{dev}"}}', 100.0 if "packets" in name else 0.0, True
     elif job == "cadvisor":
-        for i in range(s["hosts"]):
+        for i in range(s["container_hosts"]):
             for c in range(s["containers"]):
                 base = f'job="cadvisor", instance="host-{i}:8080", name="c{c}"'
                 yield f"container_cpu_usage_seconds_total{{{base}}}", 0.2, True
@@ -75,7 +78,7 @@ def _series(job: str) -> Iterator[tuple[str, float, bool]]:
             yield f"pg_up{{{inst}}}", 1.0, False
             yield f"pg_settings_max_connections{{{inst}}}", 200.0, False
             yield f"pg_replication_lag_seconds{{{inst}}}", 1.0, False
-            for d in range(20):
+            for d in range(s["databases"]):
                 yield f'pg_stat_database_numbackends{{{inst}, datname="db{d}"}}', 2.0, False
                 yield f'pg_stat_activity_max_tx_duration{{{inst}, datname="db{d}", state="active"}}', 1.0, False
     elif job == "redis":
@@ -87,7 +90,7 @@ def _series(job: str) -> Iterator[tuple[str, float, bool]]:
             yield f"redis_keyspace_hits_total{{{inst}}}", 90.0, True
             yield f"redis_keyspace_misses_total{{{inst}}}", 10.0, True
     elif job == "worker":
-        for q in range(40):
+        for q in range(s["queues"]):
             for i in range(4):
                 base = f'job="worker", instance="worker-{i}:8001", queue="q{q}"'
                 yield f"job_queue_depth{{{base}}}", 10.0, False
@@ -100,6 +103,12 @@ JOBS = ("api", "node", "cadvisor", "postgres", "redis", "worker")
 def series(job: str) -> list[str]:
     """The series texts (name{labels}) /metrics/<job> serves."""
     return [text for text, _, _ in _series(job)]
+
+
+def shares() -> dict[str, float]:
+    """Each job's share of all series served."""
+    counts = {job: sum(1 for _ in _series(job)) for job in JOBS}
+    return {job: n / sum(counts.values()) for job, n in counts.items()}
 
 
 class Exporter:

@@ -10,11 +10,14 @@ import argparse
 import sys
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from generators.backtest import corpus, quality, report, rules, run, source, timeline, tsdb
 from generators.backtest.common import BacktestError, parse_time
 from generators.errors import SpecError
 from generators.validate import tools
+
+if TYPE_CHECKING:
+    from generators.backtest import run
 
 EXIT_OK, EXIT_SPEC, EXIT_USAGE, EXIT_TOOL = 0, 1, 2, 3
 
@@ -33,6 +36,10 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    # imported here, not at the top: cli.py builds this command's arguments on every command, and numpy,
+    # matplotlib, requests and tqdm would add about a second to every render
+    from generators.backtest import corpus, rules, run, source, tsdb
+
     try:
         headers = dict(_header(h) for h in args.header)
         window = None if args.source else (corpus.START_MS, corpus.START_MS + corpus.HOURS * 3_600_000)
@@ -60,12 +67,16 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _corpus_blocks() -> Path:
+    from generators.backtest import tsdb
+
     if not (tsdb.cached() / "COMPLETE").is_file():
         print(f"corpus: building its TSDB blocks once (about a minute) into {tsdb.cached()}", file=sys.stderr)
     return tsdb.blocks()
 
 
 def _write(args: argparse.Namespace, results: list[run.Result]) -> int:
+    from generators.backtest import corpus, quality, report, timeline
+
     new = results[0]
     text = report.markdown(new)
     incidents: list[tuple[str, int, int]] = []

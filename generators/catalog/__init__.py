@@ -65,15 +65,28 @@ def environment() -> jinja2.Environment:
 
 
 @functools.lru_cache(maxsize=4096)
-def _compiled(template: str) -> jinja2.Template:
+def _compiled(template: str) -> tuple[jinja2.Template, dict[str, Any]]:
+    """The template and a snapshot of its globals (Jinja's own: range, dict, ...; the same for every call)."""
     name = hashlib.sha256(template.encode()).hexdigest()
     _SOURCES[name] = template
-    return environment().get_template(name)
+    compiled = environment().get_template(name)
+    return compiled, dict(compiled.globals)
 
 
 def render(template: str, **context: Any) -> str:
-    """Render one catalog string; StrictUndefined turns a typo into an error, not an empty selector."""
-    return _compiled(template).render(**context)
+    """Render one catalog string; StrictUndefined turns a typo into an error, not an empty selector.
+
+    What Template.render does, but the context's parent is built from a snapshot of the globals: Jinja copies
+    its globals ChainMap item by item on every call, a third of the cost of the 60,000 renders of a
+    1,000-service spec. Same output, same exceptions."""
+    compiled, globals_ = _compiled(template)
+    env = compiled.environment
+    ctx = env.context_class(env, {**globals_, **context}, compiled.name, compiled.blocks, globals=globals_)
+    try:
+        return env.concat(compiled.root_render_func(ctx))  # type: ignore[attr-defined,no-any-return]
+    except Exception:
+        env.handle_exception()
+        raise  # handle_exception always raises; this line is for the type checker
 
 
 @functools.cache

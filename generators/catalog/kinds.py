@@ -8,7 +8,11 @@ dropping the outputs its missing field would feed.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import os
 import re
+import tempfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -152,11 +156,33 @@ def parse(name: str, raw: dict[str, Any]) -> Kind:
     )
 
 
-def _template_problem(template: str, context: dict[str, Any]) -> str:
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
-    env.filters.update({f: (lambda m: m) if f == "base" else (lambda *a: "") for f in _FILTER_NAMES})
+_CHECKED: dict[str, str] = {}  # template name (its hash) -> source, for the check environment's loader
+
+
+@functools.cache
+def _check_environment() -> jinja2.Environment:
+    """One environment for every check, templates loaded by content hash so Jinja's bytecode cache (the folder
+    catalog.environment uses) skips compiling them again on the next run."""
+    folder = os.path.join(conventions.cache_folder(), "jinja")
     try:
-        env.from_string(template).render(**context)
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        folder = tempfile.gettempdir()
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(_CHECKED.get),
+        bytecode_cache=jinja2.FileSystemBytecodeCache(folder),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+    )
+    env.filters.update({f: (lambda m: m) if f == "base" else (lambda *a: "") for f in _FILTER_NAMES})
+    return env
+
+
+def _template_problem(template: str, context: dict[str, Any]) -> str:
+    name = "check-" + hashlib.sha256(template.encode()).hexdigest()
+    _CHECKED[name] = template
+    try:
+        _check_environment().get_template(name).render(**context)
     except jinja2.TemplateError as exc:
         return str(exc)
     return ""

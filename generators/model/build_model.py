@@ -114,9 +114,9 @@ class Builder(Context):
         )
         alerts: list[Alert] = []
         signal_sets: list[tuple[str, str]] = []
+        declared = (self.spec.get("services") or {}).get(name)  # one lookup: a scan of all services is quadratic
         own_job = (
-            job is not None
-            and any(s.get("job", n) == job and s.get("targets") for n, s in (self.spec.get("services") or {}).items() if n == name)
+            job is not None and declared is not None and declared.get("job", name) == job and bool(declared.get("targets"))
         ) or kind in ("host", "container", "probe", "prometheus", "alertmanager", "pushgateway")
         service_fields.own_targets_only(self, path, raw, kind, own_job)
         if own_job and kind != "probe":

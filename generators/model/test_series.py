@@ -7,6 +7,7 @@ template is reported at its spec line; the generators render it again for every 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from decimal import Decimal
@@ -32,6 +33,7 @@ BAD_STATUSES = ("500", "503", "502", "5xx", "error", "timeout", "failed", "ERROR
 GOOD_STATUSES = ("200", "204", "2xx", "ok", "success", "OK", "301", "404")
 
 
+@functools.lru_cache(maxsize=1024)  # a filter of the catalog's test series: called for every row of every test
 def status_examples(
     bad_pattern: str, bad_first: tuple[str, ...] = BAD_STATUSES, good_first: tuple[str, ...] = GOOD_STATUSES
 ) -> tuple[str, str] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, localcontext
@@ -47,7 +48,14 @@ class ValueProblem(ValueError):
 
 def parse_duration(text: object) -> Decimal:
     """'1h30m' -> Decimal(5400) seconds. Prometheus duration syntax."""
-    if not isinstance(text, str) or not text or not (match := _DURATION.match(text)):
+    if not isinstance(text, str):
+        raise ValueProblem(f"{text!r} is not a duration ({DURATION_EXAMPLES})")
+    return _parse_duration(text)
+
+
+@functools.lru_cache(maxsize=4096)  # the same few durations, read tens of thousands of times in a large spec
+def _parse_duration(text: str) -> Decimal:
+    if not text or not (match := _DURATION.match(text)):
         raise ValueProblem(f"{text!r} is not a duration ({DURATION_EXAMPLES})")
     if not any(match.groups()):
         raise ValueProblem(f"{text!r} is not a duration ({DURATION_EXAMPLES})")
@@ -90,6 +98,7 @@ def _short(text: str) -> str:
     return repr(text) if len(text) <= 60 else repr(text[:57]) + "..."
 
 
+@functools.lru_cache(maxsize=4096)  # equal numbers give the same text (0 and -0 too): safe to share
 def format_duration(seconds: Decimal) -> str:
     """Decimal seconds -> the shortest Prometheus duration ('90' -> '1m30s')."""
     if seconds == 0:

@@ -6,7 +6,6 @@ Rendering produces {relative path: document}; this module turns each into bytes,
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections.abc import Mapping
@@ -40,13 +39,20 @@ def _quoted(value: str) -> str:
     return value if _plain(value) else json.dumps(value, ensure_ascii=False)
 
 
-# label values, durations, names: the same strings over and over
-_short_string = functools.lru_cache(maxsize=65536)(_quoted)
+# label values, durations, names: the same strings over and over (a dict, not lru_cache: this is the hottest
+# call of a render, and a dict lookup inlined in _emit costs a third of a cached call). Bounded; strings of
+# more than 256 characters (dashboard JSON in ConfigMaps: megabytes, seen once) are not kept.
+_STRINGS: dict[str, str] = {}
+_KEEP = 200_000
 
 
 def _string(value: str) -> str:
-    # dashboard JSON in ConfigMaps: megabytes, seen once; not worth caching
-    return _quoted(value) if len(value) > 256 else _short_string(value)
+    found = _STRINGS.get(value)
+    if found is None:
+        found = _quoted(value)
+        if len(value) <= 256 and len(_STRINGS) < _KEEP:
+            _STRINGS[value] = found
+    return found
 
 
 def _scalar(value: Any) -> str:
@@ -70,26 +76,32 @@ def _scalar(value: Any) -> str:
 
 def _emit(value: Any, indent: str, out: list[str]) -> None:
     """Block-style YAML in the layout PyYAML uses (lists not indented under their key)."""
-    append = out.append
-    if isinstance(value, dict):
+    append, known = out.append, _STRINGS.get
+    if type(value) is dict:
         for key, item in value.items():
-            key_text = _string(key) if type(key) is str else _scalar(str(key))
-            if type(item) is str:  # most values: skip the container checks
-                append(f"{indent}{key_text}: {_string(item)}\n")
-            elif item and isinstance(item, (dict, list)):
+            key_text = (known(key) or _string(key)) if type(key) is str else _scalar(str(key))
+            kind = type(item)
+            if kind is str:  # most values: skip the container checks
+                append(f"{indent}{key_text}: {known(item) or _string(item)}\n")
+            elif item and (kind is dict or kind is list or isinstance(item, (dict, list))):
                 append(f"{indent}{key_text}:\n")
                 _emit(item, indent + ("  " if isinstance(item, dict) else ""), out)
             else:
                 append(f"{indent}{key_text}: {_flow_empty(item)}\n")
         return
+    if isinstance(value, dict):  # a dict subclass: the same, through the general path
+        _emit(dict(value), indent, out)
+        return
     dash = f"{indent}- "
+    inner = indent + "  "
     for item in value:
-        if type(item) is str:
-            append(dash + _string(item) + "\n")
-        elif item and isinstance(item, (dict, list)):
+        kind = type(item)
+        if kind is str:
+            append(dash + (known(item) or _string(item)) + "\n")
+        elif item and (kind is dict or kind is list or isinstance(item, (dict, list))):
             first = len(out)  # the item's first line starts with its indent: replace that with the dash
-            _emit(item, indent + "  ", out)
-            out[first] = dash + out[first][len(indent) + 2 :]
+            _emit(item, inner, out)
+            out[first] = dash + out[first][len(inner) :]
         else:
             append(f"{dash}{_flow_empty(item)}\n")
 

@@ -110,3 +110,15 @@ def test_every_rule_file_gets_promtools_verdict_once(tmp_path: Path, config: str
     assert "could not parse expression" in problems[0]
     checked_by_rules = [a for r in runs if r[:2] == ["check", "rules"] for a in r[2:]]
     assert checked_by_rules == ([] if "*" in config else ["prometheus/rules/z.rules.yml"])
+
+
+@pytest.mark.parametrize(("files", "sizes"), [(3, [1, 1, 1]), (20, [3] * 6 + [2]), (1005, [40] * 25 + [5])], ids=["3", "20", "1005"])
+def test_test_files_go_to_promtool_biggest_first_in_even_chunks(tmp_path: Path, files: int, sizes: list[int]) -> None:
+    names = [f"t{i:04d}.yml" for i in range(files)]
+    for i, name in enumerate(names):
+        (tmp_path / name).write_text("x" * (i % 7))
+    chunks = validate._chunks(tmp_path, names)
+    assert [len(c) for c in chunks] == sizes
+    flat = [t for c in chunks for t in c]
+    assert sorted(flat) == names
+    assert [(tmp_path / t).stat().st_size for t in flat] == sorted(((tmp_path / t).stat().st_size for t in names), reverse=True)

@@ -9,6 +9,7 @@ JSON validates against Grafana's own schema (`checks_schema.py`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,7 +19,7 @@ import orjson
 from grafanalib import core as G
 
 from generators.model import conventions
-from generators.outputs.grafana.normalize import DATASOURCE, normalize
+from generators.outputs.grafana.normalize import DATASOURCE, normalize, without_none
 
 
 def json_number(value: Decimal) -> int | float:
@@ -231,7 +232,7 @@ def dashboard(
         graphTooltip=1,
         editable=False,
     )
-    return normalize(plain(built))
+    return normalize(_plain_without_none(built), nulls_dropped=True)
 
 
 def _json_default(value: Any) -> Any:
@@ -241,6 +242,11 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, Mapping):
         return dict(value)
     raise TypeError(f"cannot convert {type(value).__name__} to JSON")
+
+
+def _plain_without_none(value: Any) -> Any:
+    """plain() and normalize's dropping of null values in one round trip (one orjson.dumps, one parse)."""
+    return json.loads(orjson.dumps(value, default=_json_default, option=orjson.OPT_NON_STR_KEYS), object_pairs_hook=without_none)
 
 
 def plain(value: Any) -> Any:

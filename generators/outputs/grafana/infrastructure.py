@@ -74,9 +74,8 @@ def containers(board: Board) -> None:
     for service in board.services("container"):
         s = board.section(service)
         s.targets()
-        s.panel(
-            "cpu", "CPU per container (cores)", [s.query('name:container_cpu_usage:rate5m{service="{{ service }}"}', "{{name}}")], "short"
-        )
+        cpu = 'sum by (instance, name) (rate(container_cpu_usage_seconds_total{job="{{ job }}", name!=""}[$__rate_interval]))'
+        s.panel("cpu", "CPU per container (cores)", [s.query(cpu, "{{name}}")], "short")
         s.panel(
             "memory",
             "Memory working set",

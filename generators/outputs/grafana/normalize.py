@@ -32,14 +32,14 @@ LEGACY_VARIABLE = ("useTags", "tagsQuery", "tagValuesQuery", "auto", "auto_min",
 ROW_KEYS = ("type", "collapsed", "title", "gridPos", "id", "panels")
 
 
-def _without_none(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def without_none(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return {k: v for k, v in pairs if v is not None}
 
 
 def _drop_none(value: Any) -> Any:
     """grafanalib writes null for every unset option; the schema wants the key absent (nulls inside lists
     stay). Parsed back from JSON so the walk over every node happens in the C parser."""
-    return json.loads(orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS), object_pairs_hook=_without_none)
+    return json.loads(orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS), object_pairs_hook=without_none)
 
 
 def _number(value: Any) -> Any:
@@ -155,9 +155,12 @@ def _variable(var: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def normalize(raw: dict[str, Any]) -> dict[str, Any]:
-    """grafanalib's Dashboard.to_json_data() (as plain dicts) -> modern dashboard JSON."""
-    board: dict[str, Any] = _drop_none({k: v for k, v in raw.items() if k not in LEGACY_DASHBOARD})
+def normalize(raw: dict[str, Any], nulls_dropped: bool = False) -> dict[str, Any]:
+    """grafanalib's Dashboard.to_json_data() (as plain dicts) -> modern dashboard JSON. nulls_dropped: raw holds
+    no null value in any mapping already (adapter.dashboard parses it so)."""
+    board: dict[str, Any] = {k: v for k, v in raw.items() if k not in LEGACY_DASHBOARD}
+    if not nulls_dropped:
+        board = _drop_none(board)
     board["schemaVersion"] = SCHEMA_VERSION
     board["id"] = None  # provisioning: Grafana assigns the numeric id, the uid is the identity
     board["panels"] = [_panel(p) for p in board.get("panels", [])]

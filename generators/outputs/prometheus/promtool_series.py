@@ -6,7 +6,7 @@ the series (catalog `test:` or a custom alert's `test.series`) expanded into pro
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -80,11 +80,19 @@ def crossed(alert: Alert, tier: Tier, value: Decimal) -> bool:
 
 
 class Case:
-    def __init__(self, alert: Alert, value: Decimal, label: str) -> None:
+    def __init__(self, alert: Alert, value: Decimal, label: str, known: dict[str, dict[str, str]] | None = None) -> None:
         self.alert, self.value, self.label = alert, value, label
         test = alert.test or {}
         self.per_instance = bool(test.get("per_instance"))
         self.entities: list[Entity] | None = None
+        # entity_labels per instance, shared by the cases of one alert: they depend on the instance, not the value
+        self.known: dict[str, dict[str, str]] = {} if known is None else known
+
+    def labels(self, instance: str) -> dict[str, str]:
+        found = self.known.get(instance)
+        if found is None:
+            found = self.known[instance] = entity_labels(self.alert, self, instance)
+        return found
 
     def entities_values(self) -> list[tuple[str, Decimal]]:
         if self.per_instance:
@@ -101,42 +109,55 @@ def series(alert: Alert, case: Case, t: int, job: str, decoy_value: Decimal | No
         rows.append(("decoy:1", decoy_value, DECOY_JOB))
     seen: set[str] = set()
     render = renderer(alert)
+    metrics = _content(alert.test_context)
     for inst, v, row_job in rows:
         ctx = series_context(alert.test_context, row_job, inst, v, t, n)
+        row = (str(row_job), inst, str(ctx["service"]), metrics)
         for spec in test.get("series", ()):
             when = spec.get("present_when")
             if when and when != ("fire" if case.label == "fire" else "silent") and row_job != DECOY_JOB:
                 continue
-            for labels, values in expand(spec, ctx, n, render):
+            for labels, values in expand(spec, ctx, n, render, row):
                 if labels not in seen:
                     seen.add(labels)
                     out.append({"series": labels, "values": values})
     return out
 
 
+def _content(ctx: Mapping[str, Any]) -> tuple[Any, ...] | str:
+    """A key for what a static template reads besides the row: the metric names (their items as they are: two equal
+    mappings in another order only miss), `by`, `le` (le_matcher and le_stored follow from it) and `limit`."""
+    items = (tuple(ctx["m"].items()), tuple(ctx.get("by") or ()), ctx.get("le"), ctx.get("limit"))
+    try:
+        hash(items)
+    except TypeError:
+        return repr((sorted(ctx["m"].items()), items[1:]))
+    return items
+
+
 # Keyed by the renderer too: a spec template and a catalog one never share an entry.
-_STATIC: dict[tuple[str, str, str, str, str, Callable[..., str]], str] = {}
+_STATIC: dict[tuple[str, str, str, str, tuple[Any, ...] | str, Callable[..., str]], str] = {}
 
 
-def static(text: str, ctx: dict[str, Any], render: Callable[..., str] = catalog.render) -> str:
-    """Render a template that does not depend on the value under test (series labels), once."""
-    key = (
-        text,
-        str(ctx["job"]),
-        str(ctx["instance"]),
-        str(ctx["service"]),
-        repr((sorted(ctx["m"].items()), ctx.get("by"), ctx.get("le"))),
-        render,
-    )
-    if key not in _STATIC:
-        _STATIC[key] = render(text, **ctx)
-    return _STATIC[key]
+def static(
+    text: str, ctx: dict[str, Any], render: Callable[..., str] = catalog.render, row: tuple[str, str, str, Any] | None = None
+) -> str:
+    """Render a template that does not depend on the value under test (series labels), once. row: the key's
+    (job, instance, service, metric names) part when the caller computed it once for many templates."""
+    job, instance, service, metrics = row or (str(ctx["job"]), str(ctx["instance"]), str(ctx["service"]), _content(ctx))
+    key = (text, job, instance, service, metrics, render)
+    found = _STATIC.get(key)
+    if found is None:
+        found = _STATIC[key] = render(text, **ctx)
+    return found
 
 
 _VALUES: dict[tuple[str, str, str, int, str, Callable[..., str]], str] = {}
 
 
-def expand(spec: dict[str, Any], ctx: dict[str, Any], n: int, render: Callable[..., str]) -> list[tuple[str, str]]:
+def expand(
+    spec: dict[str, Any], ctx: dict[str, Any], n: int, render: Callable[..., str], row: tuple[str, str, str, Any] | None = None
+) -> list[tuple[str, str]]:
     def r(text: object) -> str:
         """Value templates depend on v, t, n and limit only: render each combination once."""
         key = (str(text), str(ctx["v"]), str(ctx["t"]), n, str(ctx.get("limit")), render)
@@ -145,7 +166,7 @@ def expand(spec: dict[str, Any], ctx: dict[str, Any], n: int, render: Callable[.
         return _VALUES[key]
 
     if "histogram" in spec:
-        base, labels = static(spec["histogram"], ctx, render), static(spec["labels"], ctx, render)
+        base, labels = static(spec["histogram"], ctx, render, row), static(spec["labels"], ctx, render, row)
         q = Decimal(str(spec["quantile"]))
         upper = (Decimal(r(spec["target"])) / q).quantize(Decimal("1e-6"))
         per_step = Decimal(10 * STEP)
@@ -156,7 +177,7 @@ def expand(spec: dict[str, Any], ctx: dict[str, Any], n: int, render: Callable[.
             (f"{base}_count{{{labels}}}", counter),
             (f"{base}_sum{{{labels}}}", f"0+{number(per_step * upper / 2)}x{n}"),
         ]
-    labels = static(str(spec["labels"]), ctx, render)
+    labels = static(str(spec["labels"]), ctx, render, row)
     if "values" in spec:
         return [(labels, r(spec["values"]))]
     if "rate" in spec:

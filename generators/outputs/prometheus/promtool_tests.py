@@ -17,7 +17,7 @@ from generators.model.test_series import INSTANCES, STEP
 from generators.model.types import Alert, Model, Service, Tier
 from generators.model.values import number
 from generators.outputs.prometheus import gotemplate, rules
-from generators.outputs.prometheus.promtool_series import Case, Entity, crossed, entity_labels, fire_value, series, silent_value
+from generators.outputs.prometheus.promtool_series import Case, Entity, crossed, fire_value, series, silent_value
 from generators.spec import spec_templates
 
 
@@ -35,9 +35,9 @@ def _entities(alert: Alert, case: Case) -> list[Entity]:
     if case.entities is None:  # asked at every step _settle tries: compute once per case
         values = case.entities_values()
         if case.per_instance:
-            case.entities = [Entity(v, entity_labels(alert, case, inst)) for inst, v in values]
+            case.entities = [Entity(v, case.labels(inst)) for inst, v in values]
         else:
-            case.entities = [Entity(values[0][1], entity_labels(alert, case, INSTANCES[0]))]
+            case.entities = [Entity(values[0][1], case.labels(INSTANCES[0]))]
     return case.entities
 
 
@@ -117,9 +117,10 @@ def cases(alert: Alert) -> list[dict[str, Any]]:
     warmup = int(alert.warmup)
     groups = []
     base = [t for t in alert.tiers if not t.labels]
+    known: dict[str, dict[str, str]] = {}  # result labels per instance, the same for every case of the alert
     for tier in alert.tiers:
         what = f"{tier.severity}" + (f" {dict(tier.labels)[conventions.ESCALATION]}" if tier.labels else "")
-        fire = Case(alert, fire_value(alert, tier), "fire")
+        fire = Case(alert, fire_value(alert, tier), "fire", known)
         settled = _settle(alert, fire, warmup + int(tier.for_) + 2 * STEP)
         if settled:
             at, expected = settled
@@ -140,7 +141,7 @@ def cases(alert: Alert) -> list[dict[str, Any]]:
             group["promql_expr_test"] = [_pending_check(alert, tier, fire, pending_at)]
             groups.append(group)
         if tier in base and not (not alert.has_value and tier is not base[0]):
-            silent = Case(alert, silent_value(alert, tier), "silent")
+            silent = Case(alert, silent_value(alert, tier), "silent", known)
             if alert.has_value or silent.value != fire.value:
                 longest = max(int(t.for_) for t in alert.tiers)
                 settled = _settle(alert, silent, warmup + longest + 2 * STEP)

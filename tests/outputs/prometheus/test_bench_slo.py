@@ -9,7 +9,7 @@ import yaml
 
 from generators.model.types import Model
 from generators.pipeline import spec, writer
-from tests import bench_slo
+from tests import bench_slo, synthetic_exporter
 from tests.conftest import ROOT
 from tests.synthetic_exporter import series
 
@@ -92,3 +92,22 @@ def test_missing_names_each_recording_that_returned_no_series(model: Model) -> N
         item for item in result if item["metric"] != {"__name__": "slo:sli_error:ratio_window", "slo": "api-latency", "service": "api"}
     ]
     assert bench_slo.missing(groups, bench_slo.recorded_counts(dropped)) == ['slo:sli_error:ratio_window{slo="api-latency"}']
+
+
+def test_no_job_holds_more_than_a_quarter_of_the_synthetic_series() -> None:
+    shares = synthetic_exporter.shares()
+    assert set(shares) == set(synthetic_exporter.JOBS)
+    assert max(shares.values()) <= 0.25, shares
+
+
+def test_the_slo_twins_are_the_workbook_alerts_over_raw_series(model: Model) -> None:
+    twins = {g["name"]: g for g in bench_slo.naive_groups(bench_slo.groups(model))}
+    twin = twins["slo-api-availability-naive"]
+    page = twin["rules"][0]
+    bad = 'sum(rate(http_requests_total{job="api", status_code=~"5.."}[1h])) or vector(0)'
+    assert page["expr"].startswith(f'(({bad}) / (sum(rate(http_requests_total{{job="api"}}[1h])))) > 0.072 and ((')
+    assert page["expr"].endswith("[5m])))) > 0.072")
+    assert all("record" not in r and "slo:" not in r["expr"] for g in twins.values() for r in g["rules"])
+    assert [r["labels"]["tier"] for r in twin["rules"]] == [
+        r["labels"]["tier"] for r in bench_slo.groups(model)[0]["rules"] if "alert" in r
+    ]
