@@ -46,10 +46,13 @@ def write_spec(folder: Path) -> Path:
     return path
 
 
-def start(folder: Path) -> tuple[demo.Stack, Model]:
+def start(folder: Path, prometheus_flags: tuple[str, ...] = ()) -> tuple[demo.Stack, Model]:
+    """The native stack of the e2e spec, up and clustered; prometheus_flags are added to Prometheus' command line."""
     model, _ = spec.load(write_spec(folder))
     work = folder / "stack"
-    stack = demo.Stack(demo.plan(model, work), work)
+    stack_plan = demo.plan(model, work)
+    next(p for p in stack_plan.processes if p.name == "prometheus").argv.extend(prometheus_flags)
+    stack = demo.Stack(stack_plan, work)
     try:
         stack.start(timeout=90)
         for peer in ("alertmanager-1", "alertmanager-2"):  # notifications wait until the gossip has settled

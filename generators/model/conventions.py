@@ -16,6 +16,7 @@ SEVERITY = "severity"
 SERVICE = "service"
 TEAM = "team"
 ESCALATION = "escalation"
+INTEGRATION = "integration"  # Alertmanager's label for a notifier (slack, pagerduty, ...) on its failure metrics
 
 SEVERITIES = ("critical", "warning", "info")  # most severe first
 WATCHDOG_SEVERITY = "none"

@@ -14,7 +14,7 @@ from generators.model import build_model, conventions
 from generators.model.types import Model
 from generators.outputs.alertmanager import channels as channel_types
 from generators.outputs.compose.compose_base import hardened, health, healthy, http_health, images, local
-from generators.outputs.prometheus import ha, remote_write
+from generators.outputs.prometheus import ha, prometheus_config, remote_write
 
 COMPOSE_FILE = "compose/docker-compose.yml"
 SECRETS_DIR = "compose/secrets"
@@ -98,6 +98,7 @@ def _prometheus(model: Model) -> dict[str, Any]:
             "--storage.tsdb.path=/prometheus",
             f"--storage.tsdb.retention.time={model.stack.retention}",
             "--web.enable-lifecycle",  # POST /-/reload (make reload)
+            *prometheus_config.server_flags(model),  # pending alerts keep their `for` across a restart
         ],
         "volumes": ["../prometheus:/etc/prometheus:ro", "prometheus-data:/prometheus"],
         "ports": [local(PROMETHEUS_PORT, 9090)],
@@ -114,6 +115,8 @@ def _alertmanager(model: Model, index: int, peers: tuple[str, ...], secrets: lis
         "command": [
             "--config.file=/etc/alertmanager/alertmanager.yml",
             "--storage.path=/alertmanager",
+            # silences and notification log to disk this often (default 15m: a crash of both peers lost them)
+            f"--data.maintenance-interval={model.stack.alertmanager_snapshot_interval}",
             f"--web.external-url={model.stack.alertmanager_url}",
             f"--cluster.listen-address=0.0.0.0:{CLUSTER_PORT}",
             *(f"--cluster.peer={peer}:{CLUSTER_PORT}" for peer in peers if peer != name),

@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from generators.model import build_model, conventions
 from generators.model.types import Model, ScrapeJob
+from generators.model.values import format_duration
 from generators.outputs.prometheus import remote_write
+
+# Prometheus restores the `for` state of pending alerts after a restart only for a `for` >= its grace period
+# (default 10m), and only when it was down less than the outage tolerance (default 1h).
+DEFAULT_GRACE = Decimal(600)
+OUTAGE_TOLERANCE = "1h"
+
+
+def for_grace_period(model: Model) -> str:
+    """The spec's shortest `for` (at most Prometheus' 10m default): every pending alert resumes after a restart.
+
+    A restored alert whose remaining `for` is shorter than the grace period fires a grace period after the start.
+    """
+    durations = [t.for_ for a in model.alerts for t in a.tiers] + [Decimal(t.for_) for s in model.slos for t in s.tiers]
+    return format_duration(min([d for d in durations if d > 0 and d < DEFAULT_GRACE], default=DEFAULT_GRACE))
+
+
+def server_flags(model: Model) -> list[str]:
+    """Prometheus command-line flags the spec decides (compose, the HA replicas and the native demo)."""
+    return [f"--rules.alert.for-grace-period={for_grace_period(model)}", f"--rules.alert.for-outage-tolerance={OUTAGE_TOLERANCE}"]
 
 
 def build(model: Model, alertmanagers: tuple[str, ...] | None = None) -> dict[str, Any]:

@@ -225,6 +225,33 @@ def test_alertmanagers_form_one_cluster(services: dict[str, Any]) -> None:
     assert "--cluster.peer=alertmanager-1:9094" in services["alertmanager-2"]["command"]
 
 
+@pytest.mark.parametrize(
+    ("interval", "flag"),
+    [
+        pytest.param(None, "--data.maintenance-interval=1m", id="by default silences and notification log reach disk every minute"),
+        pytest.param("10s", "--data.maintenance-interval=10s", id="stack.alertmanager_snapshot_interval sets it"),
+    ],
+)
+def test_alertmanagers_write_their_state_to_disk_at_the_spec_interval(spec: dict[str, Any], interval: str | None, flag: str) -> None:
+    changed = copy.deepcopy(spec)
+    if interval:
+        changed["stack"]["alertmanager_snapshot_interval"] = interval
+    services = compose.build(model_of(changed))[compose.COMPOSE_FILE]["services"]
+    for peer in PEERS:
+        assert [a for a in services[peer]["command"] if a.startswith("--data.")] == [flag]
+
+
+def test_every_prometheus_keeps_pending_alerts_across_a_restart(spec: dict[str, Any]) -> None:
+    """The grace period is the spec's shortest `for` (1m in the example), on the HA replicas too."""
+    with_ha = {**copy.deepcopy(spec), "ha": {"replicas": 2}}
+    services = compose.build(model_of(with_ha))[compose.COMPOSE_FILE]["services"]
+    for name in ("prometheus", "prometheus-0", "prometheus-1"):
+        assert [a for a in services[name]["command"] if a.startswith("--rules.alert.")] == [
+            "--rules.alert.for-grace-period=1m",
+            "--rules.alert.for-outage-tolerance=1h",
+        ], name
+
+
 def test_prometheus_sends_to_and_scrapes_both_alertmanagers(model: Model) -> None:
     config = prometheus_config.build(model)
     assert config["alerting"]["alertmanagers"] == [{"static_configs": [{"targets": ["alertmanager-1:9093", "alertmanager-2:9093"]}]}]

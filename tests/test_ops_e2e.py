@@ -1,0 +1,135 @@
+"""End to end (make e2e): the stack's state survives crashes and restarts (docs/operations.md#crashes-and-restarts).
+
+A stack of its own (tests/e2e_stack.py: the example spec with second-scale timings), because these scenarios kill
+and restart its servers. Prometheus resends firing alerts every 2s here (default 1m), so an Alertmanager that
+came back gets them within the test's patience.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+import urllib.parse
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from generators.model.types import Model
+from generators.stack import demo
+from tests import e2e_stack as e2e
+from tests.conftest import require_tool
+
+pytestmark = pytest.mark.e2e
+PEERS = ("alertmanager-1", "alertmanager-2")
+
+
+@pytest.fixture(scope="module")
+def ops(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[demo.Stack, Model]]:
+    for tool in e2e.BINARIES:
+        require_tool(tool)
+    stack, model = e2e.start(tmp_path_factory.mktemp("ops"), prometheus_flags=("--rules.alert.resend-delay=2s",))
+    try:
+        yield stack, model
+    finally:
+        stack.stop()
+
+
+def _silence(stack: demo.Stack, alertname: str) -> str:
+    now = time.time()
+    body = {
+        "matchers": [{"name": "alertname", "value": alertname, "isRegex": False, "isEqual": True}],
+        "startsAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 60)),
+        "endsAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now + 3600)),
+        "createdBy": "e2e",
+        "comment": "must survive a crash of both peers",
+    }
+    return str(e2e.post(f"{stack.url('alertmanager-1')}/api/v2/silences", body)["silenceID"])
+
+
+def _silences(stack: demo.Stack, peer: str, silence_id: str) -> list[dict[str, Any]]:
+    found = e2e.get(f"{stack.url(peer)}/api/v2/silences")
+    return [s for s in found if s["id"] == silence_id and s["status"]["state"] == "active"]
+
+
+def _alerts(stack: demo.Stack, peer: str, alertname: str) -> list[dict[str, Any]]:
+    query = urllib.parse.urlencode({"filter": f'alertname="{alertname}"'})
+    return list(e2e.get(f"{stack.url(peer)}/api/v2/alerts?{query}"))
+
+
+def test_silences_and_the_notification_log_survive_sigkill_of_both_peers(ops: tuple[demo.Stack, Model]) -> None:
+    stack, model = ops
+    snapshot = e2e.seconds(model.stack.alertmanager_snapshot_interval)
+    e2e.fault(stack, sse=990)  # 99% of the connection limit: SseConnectionsNearLimit critical pages
+    try:
+        e2e.wait_for("the page", lambda: e2e.pagerduty(stack, "SseConnectionsNearLimit"), timeout=40)
+        silence_id = _silence(stack, "E2ECrashProbe")
+        e2e.wait_for("the silence to reach the peer", lambda: _silences(stack, "alertmanager-2", silence_id), timeout=20)
+        time.sleep(snapshot + 1.5)  # each peer has written its silences and notification log once since
+        for peer in PEERS:  # both at once: no clean shutdown, no peer left to gossip the state back
+            stack.kill(peer)
+        restarted = time.time()
+        stack.start_one("alertmanager-1")  # alone: the silence can only come from its own storage
+        assert [s["comment"] for s in _silences(stack, "alertmanager-1", silence_id)] == ["must survive a crash of both peers"]
+        stack.start_one("alertmanager-2")
+        for peer in PEERS:
+            e2e.wait_for(f"{peer}'s cluster to settle", lambda p=peer: e2e.cluster_ready(stack, p), timeout=40, every=0.5)
+            e2e.wait_for(
+                f"Prometheus to resend the alert to {peer}", lambda p=peer: _alerts(stack, p, "SseConnectionsNearLimit"), timeout=10
+            )
+        assert [s["createdBy"] for s in _silences(stack, "alertmanager-2", silence_id)] == ["e2e"]
+        # A peer without its notification log would page again after group_wait (the second one after its peer timeout).
+        group_wait = e2e.seconds(model.routing.timings["critical"]["group_wait"])
+        time.sleep(group_wait + e2e.PEER_TIMEOUT + 3)
+        pages = e2e.pagerduty(stack, "SseConnectionsNearLimit")
+        print(f"\ncrash of both peers: silence kept, {len(pages)} page(s) in {time.time() - restarted:.0f}s after the restart")
+        assert len(pages) == 1
+    finally:
+        e2e.reset(stack)
+
+
+def _rule_alerts(stack: demo.Stack, alertname: str, severity: str) -> list[dict[str, Any]]:
+    alerts = e2e.get(f"{stack.url('prometheus')}/api/v1/alerts")["data"]["alerts"]
+    return [a for a in alerts if a["labels"]["alertname"] == alertname and a["labels"]["severity"] == severity]
+
+
+def _active_at(alert: dict[str, Any]) -> float:
+    text = alert["activeAt"].rstrip("Z")
+    whole, _, fraction = text.partition(".")
+    return datetime.datetime.fromisoformat(whole).replace(tzinfo=datetime.UTC).timestamp() + float(f"0.{fraction or 0}")
+
+
+def test_a_pending_alert_resumes_its_for_after_a_prometheus_restart(ops: tuple[demo.Stack, Model]) -> None:
+    stack, model = ops
+    name, severity = "WorkerQueueBacklog", "warning"
+    tier = next(t for a in model.alerts if a.name == name for t in a.tiers if t.severity == severity and not t.labels)
+    hold = float(tier.for_)  # 30s in the e2e spec
+    e2e.fault(stack, queue_depth=2000)  # above the warning (1000), below the critical (5000)
+    try:
+        pending = e2e.wait_for("the warning to be pending", lambda: _rule_alerts(stack, name, severity), timeout=20)[0]
+        assert pending["state"] == "pending"
+        active_at = _active_at(pending)
+        time.sleep(max(0.0, active_at + hold * 2 / 3 - time.time()))
+        stopped = time.time()
+        stack.stop_one("prometheus")
+        stack.start_one("prometheus")
+        started = time.time()
+
+        def firing() -> float | None:
+            alerts = [a for a in _rule_alerts(stack, name, severity) if a["state"] == "firing"]
+            return time.time() if alerts else None
+
+        fired = e2e.wait_for("the warning to fire", firing, timeout=hold + 10, every=0.2)
+        remaining = hold - (stopped - active_at)
+        print(
+            f"\nrestart: pending {stopped - active_at:.1f}s, down {started - stopped:.1f}s, fired {fired - started:.1f}s after the restart "
+            f"(for {hold:.0f}s, {remaining:.1f}s of it left)"
+        )
+        # Prometheus keeps the time spent pending (the outage does not count): the rest of the `for` after the
+        # restart, plus up to a few evaluations until the rules run and the state is restored. A `for` that
+        # started over would fire `for` after the restart.
+        assert fired >= active_at + hold
+        assert fired - started <= remaining + 4 * e2e.seconds(model.stack.evaluation_interval) + 2
+        assert fired - started < hold - 10
+    finally:
+        e2e.reset(stack)
