@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from generators.model.types import Model
-from generators.stack import demo
+from generators.stack import demo, stack_ops
 from tests import e2e_stack as e2e
 from tests.conftest import require_tool
 
@@ -133,3 +133,42 @@ def test_a_pending_alert_resumes_its_for_after_a_prometheus_restart(ops: tuple[d
         assert fired - started < hold - 10
     finally:
         e2e.reset(stack)
+
+
+def _served(stack: demo.Stack, name: str) -> str:
+    """The configuration a server runs now, as it reports it."""
+    if name == "prometheus":
+        return str(e2e.get(f"{stack.url(name)}/api/v1/status/config")["data"]["yaml"])
+    return str(e2e.get(f"{stack.url(name)}/api/v2/status")["config"]["original"])
+
+
+BROKEN_RULE = "groups:\n- name: broken\n  rules:\n  - alert: Broken\n    expr: rate(foo[5m]) >\n"
+
+
+def test_a_reload_of_a_broken_tree_changes_nothing_and_says_so(ops: tuple[demo.Stack, Model], capsys: pytest.CaptureFixture[str]) -> None:
+    stack, _ = ops
+    names = ("prometheus", *PEERS)
+    urls = [stack.url(n) for n in names]
+    before = {n: _served(stack, n) for n in names}
+    am_config = stack.work / "alertmanager" / "alertmanager.yml"
+    original = am_config.read_text()
+    assert "resolve_timeout: 5m" in original
+    am_config.write_text(original.replace("resolve_timeout: 5m", "resolve_timeout: 6m"))  # valid on its own
+    broken = stack.work / "prometheus" / "rules" / "broken.rules.yml"
+    broken.write_text(BROKEN_RULE)
+    try:
+        assert stack_ops.main(["reload", "--tree", str(stack.work), *urls]) == 1
+        said = capsys.readouterr()
+        assert said.out == ""
+        assert said.err == (
+            'reload refused, nothing was reloaded: prometheus/rules/broken.rules.yml: 5:11: group "broken", rule 1, "Broken": '
+            "could not parse expression: 1:16: parse error: unexpected end of input (promtool check config)\n"
+        )
+        assert {n: _served(stack, n) for n in names} == before  # the Alertmanagers kept their config too
+        broken.unlink()
+        assert stack_ops.main(["reload", "--tree", str(stack.work), *urls]) == 0
+        assert [("resolve_timeout: 6m" in _served(stack, peer)) for peer in PEERS] == [True, True]
+    finally:
+        broken.unlink(missing_ok=True)
+        am_config.write_text(original)
+        stack_ops.main(["reload", "--tree", str(stack.work), *urls])
