@@ -17,10 +17,11 @@ from typing import Any, TypeVar
 
 import yaml
 
+from generators.model import conventions
 from generators.model.types import Model
 from generators.model.values import parse_duration
 from generators.pipeline import spec, writer
-from generators.stack import demo
+from generators.stack import demo, reload
 from generators.stack.sinks import Received
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,6 +62,12 @@ def start(folder: Path, prometheus_flags: tuple[str, ...] = ()) -> tuple[demo.St
         stack.stop()
         raise
     return stack, model
+
+
+def auth_headers(stack: demo.Stack) -> dict[str, str]:
+    """For clients other than urllib (requests): the credentials of the stack's web config."""
+    assert stack.plan.web_password is not None
+    return reload.headers((conventions.WEB_USER, stack.plan.web_password))
 
 
 def cluster_ready(stack: demo.Stack, peer: str) -> bool:

@@ -8,15 +8,19 @@ came back gets them within the test's patience.
 from __future__ import annotations
 
 import datetime
+import json
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from generators.model import conventions
 from generators.model.types import Model
-from generators.stack import demo, stack_ops
+from generators.stack import demo, reload, stack_ops
 from tests import e2e_stack as e2e
 from tests.conftest import require_tool
 
@@ -149,6 +153,7 @@ def test_a_reload_of_a_broken_tree_changes_nothing_and_says_so(ops: tuple[demo.S
     stack, _ = ops
     names = ("prometheus", *PEERS)
     urls = [stack.url(n) for n in names]
+    reload_args = ["reload", "--tree", str(stack.work), "--password-file", str(stack.work / "secrets" / "web_password"), *urls]
     before = {n: _served(stack, n) for n in names}
     am_config = stack.work / "alertmanager" / "alertmanager.yml"
     original = am_config.read_text()
@@ -157,7 +162,7 @@ def test_a_reload_of_a_broken_tree_changes_nothing_and_says_so(ops: tuple[demo.S
     broken = stack.work / "prometheus" / "rules" / "broken.rules.yml"
     broken.write_text(BROKEN_RULE)
     try:
-        assert stack_ops.main(["reload", "--tree", str(stack.work), *urls]) == 1
+        assert stack_ops.main(reload_args) == 1
         said = capsys.readouterr()
         assert said.out == ""
         assert said.err == (
@@ -166,9 +171,61 @@ def test_a_reload_of_a_broken_tree_changes_nothing_and_says_so(ops: tuple[demo.S
         )
         assert {n: _served(stack, n) for n in names} == before  # the Alertmanagers kept their config too
         broken.unlink()
-        assert stack_ops.main(["reload", "--tree", str(stack.work), *urls]) == 0
+        assert stack_ops.main(reload_args) == 0
         assert [("resolve_timeout: 6m" in _served(stack, peer)) for peer in PEERS] == [True, True]
     finally:
         broken.unlink(missing_ok=True)
         am_config.write_text(original)
-        stack_ops.main(["reload", "--tree", str(stack.work), *urls])
+        stack_ops.main(reload_args)
+
+
+def _status(request: urllib.request.Request) -> int:
+    """The HTTP status of one request sent without the stack's credentials (a fresh opener: none installed)."""
+    try:
+        with urllib.request.build_opener().open(request, timeout=5) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def _login(password: str) -> dict[str, str]:
+    return reload.headers((conventions.WEB_USER, password))
+
+
+def test_prometheus_and_alertmanager_refuse_every_request_without_the_password(ops: tuple[demo.Stack, Model]) -> None:
+    """Last: it stops Prometheus through its lifecycle API (and starts it again)."""
+    stack, _ = ops
+    assert stack.plan.web_password is not None
+    prometheus, peer = stack.url("prometheus"), stack.url("alertmanager-1")
+    until_2099 = {
+        "matchers": [{"name": "alertname", "value": ".+", "isRegex": True, "isEqual": True}],
+        "startsAt": "2020-01-01T00:00:00Z",
+        "endsAt": "2099-01-01T00:00:00Z",
+        "createdBy": "anyone on the network",
+        "comment": "silence everything",
+    }
+    body = json.dumps(until_2099).encode()
+    json_type = {"Content-Type": "application/json"}
+
+    def attempts(headers: dict[str, str]) -> list[int]:
+        return [
+            _status(urllib.request.Request(f"{prometheus}/-/quit", data=b"", method="POST", headers=headers)),
+            _status(urllib.request.Request(f"{prometheus}/api/v1/query?query=up", headers=headers)),
+            _status(urllib.request.Request(f"{peer}/api/v2/silences", data=body, method="POST", headers={**json_type, **headers})),
+            _status(urllib.request.Request(f"{peer}/-/reload", data=b"", method="POST", headers=headers)),
+        ]
+
+    assert attempts({}) == [401, 401, 401, 401]
+    assert attempts(_login("not-the-password")) == [401, 401, 401, 401]
+    assert [s for s in e2e.get(f"{peer}/api/v2/silences") if s["createdBy"] == "anyone on the network"] == []
+    login = _login(stack.plan.web_password)
+    created = urllib.request.Request(f"{peer}/api/v2/silences", data=body, method="POST", headers={**json_type, **login})
+    with urllib.request.build_opener().open(created, timeout=5) as response:
+        silence_id = json.load(response)["silenceID"]
+    expire = urllib.request.Request(f"{peer}/api/v2/silence/{silence_id}", method="DELETE", headers=login)
+    assert _status(expire) == 200
+    quit_ = urllib.request.Request(f"{prometheus}/-/quit", data=b"", method="POST", headers=login)
+    assert _status(quit_) == 200
+    handle = stack.process("prometheus").handle
+    assert handle is not None and handle.wait(timeout=15) == 0  # it really stopped: the lifecycle API works, for us only
+    stack.start_one("prometheus")

@@ -20,8 +20,9 @@ from typing import TextIO
 
 import yaml
 
+from generators.model import conventions
 from generators.outputs.compose import compose
-from generators.stack import reload
+from generators.stack import reload, web_auth
 
 RANDOM = (*compose.GRAFANA_SECRETS, *compose.KIND_SECRETS)  # values nobody needs to know in advance
 
@@ -38,10 +39,17 @@ def create_secrets(compose_file: Path, out: TextIO) -> list[str]:
     folder.mkdir(mode=0o700, exist_ok=True)
     folder.chmod(0o700)
     created = []
-    for name in secret_names(compose_file):
+    derived = conventions.WEB_CONFIG_SECRET  # from the password: after it
+    names = sorted(secret_names(compose_file), key=lambda n: n == derived)
+    for name in names:
         target = folder / name
         example = folder / f"{name}.example"
-        if name in RANDOM or not example.is_file():
+        if name == derived:
+            if target.exists():
+                continue
+            password = web_auth.read_password(folder / conventions.WEB_PASSWORD_SECRET)
+            value, note = web_auth.web_config(password).decode(), f"bcrypt hash of {conventions.WEB_PASSWORD_SECRET}"
+        elif name in RANDOM or not example.is_file():
             value, note = secrets.token_urlsafe(32) + "\n", "random value"
         else:
             value, note = example.read_text(), f"PLACEHOLDER copied from {example.name}: put the real value in"
@@ -67,6 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     cmd.add_argument("--compose", default=compose.COMPOSE_FILE, help=f"compose file (default {compose.COMPOSE_FILE})")
     cmd = sub.add_parser("reload", help="validate the tree, then POST /-/reload to Prometheus and both Alertmanagers (all or none)")
     cmd.add_argument("--tree", default=".", help="the rendered tree whose configs the servers read (default: .)")
+    password = f"{compose.SECRETS_DIR}/{conventions.WEB_PASSWORD_SECRET}"
+    cmd.add_argument("--password-file", default=password, help=f"the web password (default {password}; none: no auth)")
     cmd.add_argument("urls", nargs="*", default=list(compose.reload_urls()), help="base URLs (default: the published ports)")
     args = parser.parse_args(argv)
     if args.command == "secrets":
@@ -76,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         create_secrets(path, sys.stdout)
         return 0
-    return reload.run(Path(args.tree), args.urls, sys.stdout, sys.stderr)
+    return reload.run(Path(args.tree), args.urls, sys.stdout, sys.stderr, web_auth.credentials(Path(args.password_file)))
 
 
 if __name__ == "__main__":

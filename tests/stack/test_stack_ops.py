@@ -89,6 +89,8 @@ def test_the_committed_compose_file_declares_every_secret_make_secrets_creates()
             "slack_backend_webhook",
             "slack_warnings_webhook",
             "smtp_password",
+            "web_config",
+            "web_password",
         ]
     )
 
@@ -192,7 +194,7 @@ BROKEN_RULE = "groups:\n- name: x\n  rules:\n  - alert: X\n    expr: rate(foo[5m
         pytest.param(
             "prometheus/prometheus.yml",
             lambda text: text.replace("scrape_interval: 15s", "scrape_interval: 15", 1),
-            "prometheus/prometheus.yml: parsing YAML file prometheus/prometheus.yml: not a valid duration string: \"15\" (promtool check config)",
+            'prometheus/prometheus.yml: parsing YAML file prometheus/prometheus.yml: not a valid duration string: "15" (promtool check config)',
             id="a Prometheus config promtool rejects",
         ),
     ],

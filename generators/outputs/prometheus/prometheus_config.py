@@ -30,7 +30,17 @@ def server_flags(model: Model) -> list[str]:
     return [f"--rules.alert.for-grace-period={for_grace_period(model)}", f"--rules.alert.for-outage-tolerance={OUTAGE_TOLERANCE}"]
 
 
-def build(model: Model, alertmanagers: tuple[str, ...] | None = None) -> dict[str, Any]:
+PASSWORD_FILE = conventions.secret_path(conventions.WEB_PASSWORD_SECRET)
+# Jobs whose targets answer behind the web config (Prometheus itself, the Alertmanagers).
+AUTHENTICATED_JOBS = (conventions.PROMETHEUS_JOB, conventions.ALERTMANAGER_JOB)
+
+
+def basic_auth(password_file: str) -> dict[str, str]:
+    return {"username": conventions.WEB_USER, "password_file": password_file}
+
+
+def build(model: Model, alertmanagers: tuple[str, ...] | None = None, password_file: str | None = PASSWORD_FILE) -> dict[str, Any]:
+    """password_file: where Prometheus reads the web password for itself and the Alertmanagers (None: no auth)."""
     stack = model.stack
     global_: dict[str, Any] = {
         "scrape_interval": stack.scrape_interval,
@@ -45,6 +55,11 @@ def build(model: Model, alertmanagers: tuple[str, ...] | None = None) -> dict[st
         "rule_files": ["rules/*.rules.yml"],
         "scrape_configs": [_job(job) for job in model.jobs],
     }
+    if password_file is not None:
+        out["alerting"]["alertmanagers"][0] = {"basic_auth": basic_auth(password_file), **out["alerting"]["alertmanagers"][0]}
+        for job in out["scrape_configs"]:
+            if job["job_name"] in AUTHENTICATED_JOBS:
+                job["basic_auth"] = basic_auth(password_file)
     if model.remote_write:
         out["remote_write"] = [remote_write.compose(rw) for rw in model.remote_write]
     return out
