@@ -175,7 +175,7 @@ def test_no_mapper_swallows_an_error() -> None:
 def test_tests_mirror_the_package_layout() -> None:
     """tests/<stage>/... holds the tests of generators/<stage>/...; data folders and cross-cutting tests aside."""
     tests = PACKAGE.parent / "tests"
-    data = {"fixtures", "cases", "hostile", "__pycache__"}
+    data = {"fixtures", "cases", "hostile", "products", "__pycache__"}
     folders = {p.relative_to(tests) for p in tests.rglob("*") if p.is_dir() and not data & set(p.relative_to(tests).parts)}
     assert {str(f) for f in folders if not (PACKAGE / f).is_dir()} == set()
     assert (tests / "outputs" / "prometheus").is_dir() and (tests / "model").is_dir()

@@ -260,3 +260,23 @@ def test_size_problem(tmp_path: Path, size: int, expected: str | None) -> None:
     readme = tmp_path / "README.md"
     readme.write_bytes(b"x" * size)
     assert size_problem(readme) == expected
+
+
+def _snippet_alerts(page: Path, heading: str) -> tuple[str, list[str]]:
+    """The first yaml block under a heading of a page, and the backticked alert names of the paragraph after it."""
+    text = page.read_text()
+    section = text[text.index(heading) :]
+    block = re.search(r"```yaml\n(.*?)```\n\n(.*?)\n\n", section, re.S)
+    assert block is not None
+    return block.group(1), re.findall(r"`([A-Z][A-Za-z0-9]+)`", block.group(2))
+
+
+def test_how_to_add_a_service_lists_every_alert_its_example_produces(tmp_path: Path) -> None:
+    from generators.pipeline import spec
+
+    snippet, listed = _snippet_alerts(ROOT / "docs" / "spec.md", "## How to add a service")
+    good = (ROOT / "tests" / "fixtures" / "good.yaml").read_text()
+    path = tmp_path / "monitoring.yaml"
+    path.write_text(good.replace("services:\n", snippet, 1))  # the snippet's services, then good.yaml's
+    model, _ = spec.load(path)
+    assert sorted(a.name for a in model.alerts if a.service == "payments") == sorted(listed)

@@ -29,7 +29,13 @@ def _base(metric: str) -> str:
 
 
 # The catalog's filters; spec templates (generators/spec_templates.py) get the same ones in their sandbox.
-FILTERS = {"base": _base, "bad_status": test_series.bad_status, "good_status": test_series.good_status}
+FILTERS = {
+    "base": _base,
+    "bad_status": test_series.bad_status,
+    "good_status": test_series.good_status,
+    "matched_status": test_series.matched_status,
+    "other_status": test_series.other_status,
+}
 
 _SOURCES: dict[str, str] = {}
 

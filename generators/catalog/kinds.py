@@ -21,6 +21,7 @@ DEMO_APPS = ("http", "queue")  # roles of the demo app (compose/demo-app --serve
 MAPPINGS = ("up",)  # value mappings a panel may name (0 DOWN red, 1 UP green)
 BOUNDS = ("ratio",)  # axis bounds a panel may name (0..100%)
 METRIC = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+_FILTER_NAMES = ("base", "bad_status", "good_status", "matched_status", "other_status")  # catalog.FILTERS' names
 
 
 class CatalogError(ValueError):
@@ -153,7 +154,7 @@ def parse(name: str, raw: dict[str, Any]) -> Kind:
 
 def _template_problem(template: str, context: dict[str, Any]) -> str:
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
-    env.filters.update({"base": lambda m: m, "bad_status": lambda *a: "", "good_status": lambda *a: ""})
+    env.filters.update({f: (lambda m: m) if f == "base" else (lambda *a: "") for f in _FILTER_NAMES})
     try:
         env.from_string(template).render(**context)
     except jinja2.TemplateError as exc:
@@ -165,7 +166,7 @@ def _panel_problems(kind: str, raw: dict[str, Any], signals: dict[str, Any], met
     out: list[str] = []
     optional = {key: key for s in signals.values() for key in s.get("requires", ())}  # optional metric keys
     keys = {**optional, **metrics, "required": "required"}
-    context = {"job": "job", "service": "service", "m": keys, "limit": 1}
+    context = {"job": "job", "service": "service", "m": keys, "limit": 1, "by": ["label"], "le": "0.5"}
     shown: set[str] = set()
     for i, panel in enumerate(raw.get("panels") or ()):
         at = f"kinds.{kind}.panels[{i}]"
@@ -185,7 +186,7 @@ def _panel_problems(kind: str, raw: dict[str, Any], signals: dict[str, Any], met
         for field, value, allowed in (("mappings", spec.mappings, MAPPINGS), ("bounds", spec.bounds, BOUNDS)):
             if value and value not in allowed:
                 out.append(f"{at}.{field}: '{value}' is not one of {', '.join(allowed)}")
-        out += [f"{at}.requires: '{r}' is not a metric key of {kind}" for r in spec.requires if r not in keys]
+        out += [f"{at}.requires: '{r}' is not a metric key of {kind}" for r in spec.requires if r not in keys and r != "le"]
         for j, query in enumerate(spec.queries):
             if query.legend_label and query.legend_label not in metrics:
                 out.append(f"{at}.queries[{j}].legend_label: '{query.legend_label}' is not a metric key of {kind}")

@@ -11,11 +11,10 @@ import jinja2
 
 from generators import catalog
 from generators.errors import Problem, SpecError
-from generators.model import conventions, custom_alerts, names, routing_model, scaling_model, slo_model, test_series
+from generators.model import conventions, custom_alerts, names, routing_model, scaling_model, service_fields, slo_model
 from generators.model.context import Context
 from generators.model.types import Alert, Model, Recording, ScrapeJob, Service, Stack, Tier
 from generators.model.values import ValueProblem, parse_duration, parse_threshold
-from generators.spec import strings
 from generators.spec.source import Path, Source, dotted
 
 STACK_TARGETS = {
@@ -77,7 +76,7 @@ class Builder(Context):
             pending.append((path, {**raw, "job": job}, name, raw["kind"]))
         for i, raw in enumerate(self.spec.get("business") or []):
             if isinstance(raw, dict) and "name" in raw:
-                pending.append((("business", i), {**raw, "metrics": {"counter": raw.get("metric")}}, raw["name"], "business"))
+                pending.append((("business", i), service_fields.business(raw), raw["name"], "business"))
         for job, targets in STACK_TARGETS.items():
             self.add_job(("stack",), ScrapeJob(job, targets))
         for kind in ("prometheus", "alertmanager"):
@@ -105,28 +104,8 @@ class Builder(Context):
 
     def service(self, path: Path, raw: dict[str, Any], name: str, kind: str, stack: Stack) -> Service:
         info = catalog.kind(kind) if kind != "pushgateway" else {"metrics": {}}
-        metrics = {**info.get("metrics", {}), **{k: v for k, v in (raw.get("metrics") or {}).items() if v}}
-        required = info.get("required")
-        if required:
-            metrics["required"] = metrics.get(required, required)
-        job = raw.get("job")
-        pattern = str(metrics.get("error_status", ""))
-        if (
-            "error_status" in (raw.get("metrics") or {})
-            and strings.status_regex(pattern) is None
-            and test_series.status_examples(pattern) is None
-        ):
-            self.problem(
-                (*path, "metrics", "error_status"),
-                f"'{metrics['error_status']}' must be a regex that matches the bad statuses and not the good ones "
-                f"(the generated tests feed one of {', '.join(test_series.BAD_STATUSES)} and one of "
-                f'{", ".join(test_series.GOOD_STATUSES)}), e.g. error_status: "5.." or "5xx|error"',
-            )
-            metrics["error_status"] = "5.."
-        context = {"job": job, "service": name, "m": metrics, "limit": raw.get("limit")}
-        if kind == "connections" and not raw.get("limit"):
-            self.problem(path, "a connections service needs `limit:` (the maximum connections it allows), e.g. limit: 1000")
-            context["limit"] = 1
+        metrics, context = service_fields.fields(self, path, raw, name, kind)
+        required, job = info.get("required"), raw.get("job")
         recordings = tuple(
             Recording(
                 catalog.render(r["record"], **context),
@@ -134,6 +113,7 @@ class Builder(Context):
                 (("service", name),),
             )
             for r in info.get("recording", ())
+            if all(metrics.get(k) or context.get(k) for k in r.get("requires", ()))
         )
         alerts: list[Alert] = []
         signal_sets: list[tuple[str, str]] = []
@@ -141,6 +121,7 @@ class Builder(Context):
             job is not None
             and any(s.get("job", n) == job and s.get("targets") for n, s in (self.spec.get("services") or {}).items() if n == name)
         ) or kind in ("host", "container", "probe", "prometheus", "alertmanager", "pushgateway")
+        service_fields.own_targets_only(self, path, raw, kind, own_job)
         if own_job and kind != "probe":
             signal_sets += [("target", s) for s in ("target_down", "scrape_empty")]
         if required and job is not None:
@@ -161,16 +142,19 @@ class Builder(Context):
                     tiers_raw, tiers_path = layer[signal_name], (*layer_path, signal_name)
             if not tiers_raw:
                 continue
-            missing = [k for k in signal.get("requires", ()) if not metrics.get(k)]
+            missing = [k for k in signal.get("requires", ()) if not metrics.get(k) and not context.get(k)]
             if missing:
-                if tiers_path != path:
-                    self.problem(tiers_path, f"this signal needs metrics.{missing[0]} (the metric name) on the service")
+                if tiers_path != path and not self.reported(path):
+                    self.problem(
+                        tiers_path, signal.get("needs") or f"this signal needs metrics.{missing[0]} (the metric name) on the service"
+                    )
                 continue
             alert = self.alert(tiers_path, tiers_raw, signal_kind, signal_name, signal, context, raw, stack, kind)
             if alert:
                 alerts.append(alert)
+        team, notes = raw.get("team", stack.team), raw.get("notes", "")
         return Service(
-            name, kind, raw.get("team", stack.team), job, metrics, recordings, tuple(alerts), raw.get("notes", ""), raw.get("limit"), path
+            name, kind, team, job, metrics, recordings, tuple(alerts), notes, raw.get("limit"), path, tuple(context["by"]), context["le"]
         )
 
     def alert(
@@ -212,8 +196,10 @@ class Builder(Context):
             tiers.append(Tier(severity, threshold, expr))
         if not tiers:
             return None
+        sides = {"below" if t.threshold.op in ("<", "<=") else "above" for t in tiers if t.threshold.op}
+        direction = sides.pop() if len(sides) == 1 else direction  # a signal with both sides: the side its tiers take
         self.check_order(path, tiers, direction)
-        name = signal.get("name") or conventions.camel(service) + signal["alert"]
+        name = signal.get("name") or conventions.alert_name(service, signal["alert"])
         self.paths[dotted(path)] = path
         # target signals show on the dashboard of the service's kind (http's for a kind outside the catalog)
         board = (
@@ -231,7 +217,7 @@ class Builder(Context):
             direction=direction,
             has_value=value,
             tiers=tuple(tiers),
-            by=tuple(catalog.render(b, **context) for b in signal.get("by", ())),
+            by=tuple(label for b in signal.get("by", ()) for label in catalog.render(b, **context).split(",") if label),
             summary=catalog.render(signal["summary"], **context),
             description=catalog.render(signal["description"], **context),
             causes=tuple(signal.get("causes", ())),

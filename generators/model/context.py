@@ -29,6 +29,11 @@ class Context:
     def problem(self, path: Path, message: str) -> None:
         self.problems.append(Problem(self.source.at(path), dotted(path), message))
 
+    def reported(self, path: Path) -> bool:
+        """Whether a problem was already reported at path or inside it (one cause, one message)."""
+        at = dotted(path)
+        return any(p.path == at or p.path.startswith((f"{at}.", f"{at}[")) for p in self.problems)
+
     def warn(self, path: Path, message: str) -> None:
         self.warnings.append(Problem(self.source.at(path), dotted(path), f"warning: {message}"))
 

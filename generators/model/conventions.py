@@ -110,6 +110,14 @@ def camel(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_]", name) if part)
 
 
+def alert_name(service: str, suffix: str) -> str:
+    """'worker' + 'QueueBacklog' -> 'WorkerQueueBacklog'; a suffix that starts with the service's name is not
+    doubled: 'queue' + 'QueueBacklog' -> 'QueueBacklog' (not 'QueueQueueBacklog')."""
+    prefix = camel(service)
+    first = re.match(r"[A-Z][a-z0-9]*", suffix)
+    return suffix if first and first.group(0) == prefix else prefix + suffix
+
+
 def rule_file(service: str) -> str:
     return f"rules/{service}.rules.yml"
 

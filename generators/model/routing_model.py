@@ -60,7 +60,15 @@ def build(b: Context) -> tuple[dict[str, Channel], Routing]:
 
     severities = {s: refs(("routing", s), raw.get(s)) for s in conventions.SEVERITIES}
     watchdog = raw.get("watchdog")
-    if watchdog is not None:
+    if watchdog is True:
+        b.problem(
+            ("routing", "watchdog"),
+            "true names no channel: write the dead man's switch channel (e.g. watchdog: deadmans-switch), or false for none",
+        )
+        watchdog = None
+    elif watchdog is False:  # said on purpose: no dead man's switch, and no warning about it on every render
+        watchdog = None
+    elif watchdog is not None:
         refs(("routing", "watchdog"), [watchdog], scalar=True)
         kind = channels[watchdog].type if watchdog in channels else None
         if kind in schema.CHANNEL_TYPES and kind != WATCHDOG_CHANNEL_TYPE:  # an unknown type is the schema's error
@@ -70,7 +78,11 @@ def build(b: Context) -> tuple[dict[str, Channel], Routing]:
                 f"never humans; use a {WATCHDOG_CHANNEL_TYPE} channel (example: {_WATCHDOG_EXAMPLE})",
             )
     else:
-        b.warn(("routing",), "no `watchdog:` channel: the Watchdog alert goes nowhere (e.g. watchdog: deadmans-switch, a webhook)")
+        b.warn(
+            ("routing",),
+            "no `watchdog:` channel: the Watchdog alert goes nowhere "
+            "(e.g. watchdog: deadmans-switch, a webhook; watchdog: false says so on purpose)",
+        )
     default = raw.get("default")
     if default is not None:
         refs(("routing", "default"), [default], scalar=True)

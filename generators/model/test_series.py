@@ -46,6 +46,29 @@ def status_examples(
     return (bad[0], good[0]) if bad and good else None
 
 
+# A business counter's statuses (payments, generations): candidates for the statuses a ratio counts and the others.
+BUSINESS = (
+    ("failed", "declined", "error", "timeout", "refunded", "cancelled", "expired"),
+    ("succeeded", "success", "ok", "completed", "paid", "approved", "done"),
+)
+
+
+def matched_status(pattern: str) -> str:
+    """Jinja filter: a business status `ratio_status` matches (`{{ m.ratio_status | matched_status }}`)."""
+    found = status_examples(pattern, *BUSINESS)
+    if found is None:
+        raise ValueError(f"no test status matches {pattern!r}")
+    return found[0]
+
+
+def other_status(pattern: str) -> str:
+    """Jinja filter: a business status `ratio_status` does not match."""
+    found = status_examples(pattern, *BUSINESS)
+    if found is None:
+        raise ValueError(f"no test status avoids {pattern!r}")
+    return found[1]
+
+
 def bad_status(pattern: str) -> str:
     """Jinja filter for catalog test series: `{{ m.error_status | bad_status }}`."""
     found = status_examples(pattern)

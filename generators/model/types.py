@@ -102,6 +102,8 @@ class Service:
     notes: str = ""
     limit: int | None = None
     path: tuple[str | int, ...] = ()  # where the spec defines it
+    by: tuple[str, ...] = ()  # histogram and gauge services: the labels their series are kept per
+    le: str = ""  # histogram services: the bucket boundary fraction_over counts above
 
 
 @dataclass(frozen=True)

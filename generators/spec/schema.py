@@ -15,7 +15,7 @@ from generators import catalog
 from generators.model import conventions
 from generators.outputs.alertmanager import channels
 from generators.outputs.alertmanager.channel_type import ChannelType
-from generators.spec import scaling_schema
+from generators.spec import scaling_schema, signal_schema
 from generators.spec.schema_fields import DURATION as _DURATION
 from generators.spec.schema_fields import FOR as _FOR
 from generators.spec.schema_fields import INTERVAL_WHY as _INTERVAL_WHY
@@ -24,6 +24,7 @@ from generators.spec.schema_fields import MAX_ENTRIES, MAX_SERVICES
 from generators.spec.schema_fields import PROM_LABELS as _PROM_LABELS
 from generators.spec.schema_fields import URL as _URL
 from generators.spec.schema_fields import duration as _duration
+from generators.spec.signal_schema import thresholds as _thresholds
 
 # Committed where editors find it (monitoring.yaml's first line points at it); `make check` fails when stale.
 SCHEMA_FILE = FilePath(__file__).parents[1] / "schema" / "monitoring.schema.json"
@@ -70,20 +71,6 @@ def _obj(properties: dict[str, Any], required: tuple[str, ...] = (), **extra: An
         out["required"] = list(required)
     out.update(extra)
     return out
-
-
-def _thresholds(kind: str) -> dict[str, Any]:
-    props = {}
-    for name, signal in catalog.signals(kind).items():
-        example = '"for 5m"' if not catalog.has_value(signal) else '"> 5% for 5m"'
-        props[name] = {
-            "type": ["object", "boolean"],
-            "not": {"const": True},
-            "description": f"{signal['summary']} (unit: {catalog.signal_unit(signal)}; false disables it)",
-            "additionalProperties": False,
-            "properties": {s: {"type": "string", "examples": [example]} for s in (*SEVERITIES, "none")},
-        }
-    return {"type": "object", "additionalProperties": False, "properties": props}
 
 
 def _metrics(kind: str) -> dict[str, Any]:
@@ -142,6 +129,18 @@ def _service() -> dict[str, Any]:
         "targets": _TARGETS,
         "metrics_path": {"type": "string", "pattern": "^/", "examples": ["/metrics"], "x-string": "go-template-text"},
         "limit": {"type": "integer", "minimum": 1, "maximum": 1_000_000_000, "description": "connections: the maximum the service allows"},
+        "by": {
+            "type": "array",
+            "items": _LABEL_NAME,
+            "maxItems": 5,
+            "description": "histogram and gauge: the labels whose values get a series (and an alert) of their own",
+            "examples": [["index"], ["pool"]],
+        },
+        "le": {
+            "type": "string",
+            "description": "histogram: the bucket boundary fraction_over counts above, as the exporter writes it",
+            "examples": ["0.5"],
+        },
         "notes": {"type": "string", "description": "added to every runbook of this service"},
         "metrics": {"type": "object"},
         "thresholds": {"type": "object"},
@@ -150,7 +149,7 @@ def _service() -> dict[str, Any]:
     branches = [
         {
             "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
-            "then": {"properties": {"metrics": _metrics(kind), "thresholds": _thresholds(kind)}},
+            "then": {"properties": {"metrics": _metrics(kind), "thresholds": _thresholds(kind, target=True)}},
         }
         for kind in catalog.SERVICE_KINDS
     ]
@@ -158,7 +157,13 @@ def _service() -> dict[str, Any]:
 
 
 def _block(kind: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    props = {"team": _TEAM, "job": _NAME, "targets": _TARGETS, "thresholds": _thresholds(kind), "notes": {"type": "string"}}
+    props = {
+        "team": _TEAM,
+        "job": _NAME,
+        "targets": _TARGETS,
+        "thresholds": _thresholds(kind, target=kind != "probe"),
+        "notes": {"type": "string"},
+    }
     props.update(extra or {})
     return _obj(props, ("targets",))
 
@@ -234,7 +239,11 @@ def build() -> dict[str, Any]:
     routing = _obj(
         {
             **{s: _CHANNEL_LIST for s in SEVERITIES},
-            "watchdog": {"type": "string"},
+            "watchdog": {
+                "type": ["string", "boolean"],
+                "description": "the dead man's switch channel (a webhook); false: none, on purpose (no warning)",
+                "examples": ["deadmans-switch", False],
+            },
             "default": {"type": "string"},
             "group_by": {"type": "array", "items": {"type": "string", "x-string": "group-by"}, "examples": [["alertname", "service"]]},
             "timings": _obj({s: timing for s in SEVERITIES}),
@@ -279,17 +288,6 @@ def build() -> dict[str, Any]:
             "team": _TEAM,
         }
     )
-    business = _obj(
-        {
-            "name": _NAME,
-            "team": _TEAM,
-            "job": _NAME,
-            "metric": {"type": "string", "examples": ["recommendations_served_total"], "x-string": "metric-name"},
-            "notes": {"type": "string"},
-            "thresholds": _thresholds("business"),
-        },
-        ("name", "team", "job", "metric", "thresholds"),
-    )
     kinds = list(catalog.load())
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -312,7 +310,7 @@ def build() -> dict[str, Any]:
                 "containers": _block("container"),
                 "probes": _block("probe", {"module": {"type": "string", "examples": ["http_2xx"]}}),
                 "services": {"type": "object", "additionalProperties": _service(), "propertyNames": _NAME, "maxProperties": MAX_SERVICES},
-                "business": {"type": "array", "items": business, "maxItems": MAX_ENTRIES},
+                "business": {"type": "array", "items": signal_schema.business(_NAME, _TEAM), "maxItems": MAX_ENTRIES},
                 "custom": {"type": "array", "items": _custom(), "maxItems": MAX_ENTRIES},
                 **scaling_schema.properties(_DURATION, _SECRET, _LABELS),
             },

@@ -30,9 +30,9 @@ def test_every_kind_record_is_complete(kind: str) -> None:
 
 
 def test_the_old_tables_are_read_from_the_records() -> None:
-    assert catalog.SERVICE_KINDS == ("http", "postgres", "redis", "queue", "external_api", "connections", "mysql")
+    assert catalog.SERVICE_KINDS == ("http", "postgres", "redis", "queue", "external_api", "connections", "mysql", "histogram", "gauge")
     assert catalog.BLOCK_KINDS == {"hosts": "host", "containers": "container", "probes": "probe"}
-    assert app_performance.kinds() == ("postgres", "redis", "queue", "external_api", "connections", "mysql")
+    assert app_performance.kinds() == ("postgres", "redis", "queue", "external_api", "connections", "mysql", "histogram", "gauge")
     assert catalog.exporter_kinds() == {"postgres", "redis", "mysql"}
     assert compose.KIND_SECRETS == ("mysql_password", "postgres_password")
     assert demo_databases.native_kinds() == ("postgres", "redis", "mysql")

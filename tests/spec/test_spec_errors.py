@@ -43,7 +43,7 @@ def test_the_good_spec_is_valid(tmp_path: Path) -> None:
     ]
     # No Watchdog receiver is allowed (the Watchdog then reaches only the default route), but it is said.
     assert [str(w).replace(str(path), "monitoring.yaml") for w in warnings] == [
-        "monitoring.yaml:12:3: routing: warning: no `watchdog:` channel: the Watchdog alert goes nowhere (e.g. watchdog: deadmans-switch, a webhook)"
+        "monitoring.yaml:12:3: routing: warning: no `watchdog:` channel: the Watchdog alert goes nowhere (e.g. watchdog: deadmans-switch, a webhook; watchdog: false says so on purpose)"
     ]
 
 
@@ -86,7 +86,7 @@ CASES = [
     (
         "an unknown threshold name",
         ("      latency_p95:", "      latency_p59:"),
-        "monitoring.yaml:23:7: services.api.thresholds.latency_p59: unknown key 'latency_p59'; did you mean 'latency_p99'? (allowed here: error_rate, latency_p50, latency_p95, latency_p99, traffic_drop, traffic_spike)",
+        "monitoring.yaml:23:7: services.api.thresholds.latency_p59: unknown key 'latency_p59'; did you mean 'latency_p99'? (allowed here: error_rate, latency_p50, latency_p95, latency_p99, metric_absent, scrape_empty, target_down, traffic_drop, traffic_spike)",
     ),
     (
         "an unknown top-level key",
@@ -124,7 +124,7 @@ CASES = [
     (
         "an unknown service kind",
         ("kind: redis", "kind: rediss"),
-        "monitoring.yaml:26:11: services.cache.kind: 'rediss' is not allowed here; did you mean 'redis'? (allowed: http, postgres, redis, queue, external_api, connections, mysql)",
+        "monitoring.yaml:26:11: services.cache.kind: 'rediss' is not allowed here; did you mean 'redis'? (allowed: http, postgres, redis, queue, external_api, connections, mysql, histogram, gauge)",
     ),
     (
         "a channel referenced but not defined",
@@ -453,3 +453,16 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as caught:
         spec.load(tmp_path / "nope.yaml")
     assert str(caught.value.problems[0]).endswith("cannot read the spec: No such file or directory")
+
+
+def test_watchdog_false_says_no_dead_mans_switch_on_purpose(tmp_path: Path) -> None:
+    path = tmp_path / "monitoring.yaml"
+    path.write_text(mutate("  info: [mail]\n", "  info: [mail]\n  watchdog: false\n"))
+    model, warnings = spec.load(path)
+    assert warnings == []
+    assert model.routing.watchdog is None
+    path.write_text(mutate("  info: [mail]\n", "  info: [mail]\n  watchdog: true\n"))
+    assert problems_for(tmp_path, path.read_text()) == [
+        "monitoring.yaml:15:13: routing.watchdog: true names no channel: write the dead man's switch channel "
+        "(e.g. watchdog: deadmans-switch), or false for none"
+    ]

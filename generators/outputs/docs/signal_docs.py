@@ -14,6 +14,8 @@ def render() -> str:
         "",
         "Threshold names you can set per service under `thresholds:` (or for every service of a kind under",
         "`defaults.<kind>:`). Set a signal to `false` to disable it. Source: `generators/catalog/signals.yaml`.",
+        "The scrape-target signals (the first table) are set per service under its `thresholds:` too, or for every",
+        "target under `defaults.target:`; `target_down` and `scrape_empty` need the service's own `targets:`.",
         "",
     ]
     for record in catalog.records():  # each kind's docs_title, in catalog order
@@ -30,6 +32,7 @@ def render() -> str:
                 .replace("{{ service }}: ", "")
                 .replace("{{ limit }}", "the limit")
                 .replace("{{ m.required }}", "(the kind's main metric)")
+                .replace("{{ m.histogram }}", "the histogram")
             )
             lines.append(f"| `{name}` | `<Service>{signal['alert']}` | {unit} | {defaults} | {summary} |")
         lines.append("")

@@ -62,7 +62,14 @@ def describe(alert: Alert) -> str:
 
 
 def context(service: Service) -> dict[str, Any]:
-    return {"job": service.job, "service": service.name, "m": service.metrics, "limit": service.limit}
+    return {
+        "job": service.job,
+        "service": service.name,
+        "m": service.metrics,
+        "limit": service.limit,
+        "by": list(service.by),
+        "le": service.le,
+    }
 
 
 class Board:
@@ -187,7 +194,7 @@ def lay_out(section: Section, kind: str) -> None:
     is left to `Section.rest()`, and a panel whose `requires` metric keys are unset is left out."""
     metrics = section.ctx["m"]
     for spec in catalog.record(kind).panels:
-        if not spec.queries or not all(metrics.get(key) for key in spec.requires):
+        if not spec.queries or not all(metrics.get(key) or section.ctx.get(key) for key in spec.requires):
             continue
         queries = [
             section.query(q.expr, f"{{{{{metrics[q.legend_label]}}}}}" if q.legend_label else q.legend, q.instant, q.table)

@@ -120,7 +120,14 @@ _STATIC: dict[tuple[str, str, str, str, str, Callable[..., str]], str] = {}
 
 def static(text: str, ctx: dict[str, Any], render: Callable[..., str] = catalog.render) -> str:
     """Render a template that does not depend on the value under test (series labels), once."""
-    key = (text, str(ctx["job"]), str(ctx["instance"]), str(ctx["service"]), repr(sorted(ctx["m"].items())), render)
+    key = (
+        text,
+        str(ctx["job"]),
+        str(ctx["instance"]),
+        str(ctx["service"]),
+        repr((sorted(ctx["m"].items()), ctx.get("by"), ctx.get("le"))),
+        render,
+    )
     if key not in _STATIC:
         _STATIC[key] = render(text, **ctx)
     return _STATIC[key]

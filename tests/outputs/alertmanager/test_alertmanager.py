@@ -455,7 +455,7 @@ def test_spec_errors_are_located_and_explained(tmp_path: Path, old: str, new: st
         (
             "  watchdog: dms\n",
             "",
-            "14:3: routing: warning: no `watchdog:` channel: the Watchdog alert goes nowhere (e.g. watchdog: deadmans-switch, a webhook)",
+            "14:3: routing: warning: no `watchdog:` channel: the Watchdog alert goes nowhere (e.g. watchdog: deadmans-switch, a webhook; watchdog: false says so on purpose)",
         ),
     ],
     ids=["a channel no route uses", "no watchdog channel"],
