@@ -96,7 +96,7 @@ up: secrets ## Start the compose stack (Grafana on :3000, everything else on 127
 down: ## Stop the compose stack (named volumes are kept)
 	$(COMPOSE) -f $(COMPOSE_FILE) down
 
-reload: $(STAMP) ## After make render: POST /-/reload to Prometheus and both Alertmanagers
+reload: $(STAMP) ## After make render: validate the tree (promtool, amtool), then POST /-/reload to Prometheus and both Alertmanagers (all or none)
 	$(PY) -m generators.stack.stack_ops reload
 
 demo: $(STAMP) ## The same stack without Docker: Debian binaries, demo app, notification sinks (Ctrl-C stops)

@@ -17,10 +17,11 @@ from typing import Any, TypeVar
 
 import yaml
 
+from generators.model import conventions
 from generators.model.types import Model
 from generators.model.values import parse_duration
 from generators.pipeline import spec, writer
-from generators.stack import demo
+from generators.stack import demo, reload
 from generators.stack.sinks import Received
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,10 +47,13 @@ def write_spec(folder: Path) -> Path:
     return path
 
 
-def start(folder: Path) -> tuple[demo.Stack, Model]:
+def start(folder: Path, prometheus_flags: tuple[str, ...] = ()) -> tuple[demo.Stack, Model]:
+    """The native stack of the e2e spec, up and clustered; prometheus_flags are added to Prometheus' command line."""
     model, _ = spec.load(write_spec(folder))
     work = folder / "stack"
-    stack = demo.Stack(demo.plan(model, work), work)
+    stack_plan = demo.plan(model, work)
+    next(p for p in stack_plan.processes if p.name == "prometheus").argv.extend(prometheus_flags)
+    stack = demo.Stack(stack_plan, work)
     try:
         stack.start(timeout=90)
         for peer in ("alertmanager-1", "alertmanager-2"):  # notifications wait until the gossip has settled
@@ -58,6 +62,12 @@ def start(folder: Path) -> tuple[demo.Stack, Model]:
         stack.stop()
         raise
     return stack, model
+
+
+def auth_headers(stack: demo.Stack) -> dict[str, str]:
+    """For clients other than urllib (requests): the credentials of the stack's web config."""
+    assert stack.plan.web_password is not None
+    return reload.headers((conventions.WEB_USER, stack.plan.web_password))
 
 
 def cluster_ready(stack: demo.Stack, peer: str) -> bool:

@@ -219,6 +219,13 @@ def test_a_failing_pagerduty_delays_the_page_and_fires_the_self_monitoring_alert
         assert {p.body["dedup_key"] for p in pages} == {pages[0].body["dedup_key"]}  # retries of one incident
         failing = e2e.query(stack, 'ALERTS{alertname="AlertmanagerNotificationsFailing", alertstate="firing"}')
         assert {a["metric"]["integration"] for a in failing} == {"pagerduty"}
+        # the stack's alert about it reaches Slack, never the integration that fails (alertmanager_routes.avoiding)
+        e2e.wait_for(
+            "AlertmanagerNotificationsFailing on Slack",
+            lambda: e2e.slack(stack, "alerts-slack", "AlertmanagerNotificationsFailing"),
+            timeout=15,
+        )
+        assert e2e.pagerduty(stack, "AlertmanagerNotificationsFailing") == []
         print(f"\nreceiver outage: {stack.sinks.pagerduty_failures} answers 500, page {pages[0].at - recovered:.1f}s after recovery")
     finally:
         stack.sinks.fail_pagerduty(0)

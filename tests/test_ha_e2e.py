@@ -107,7 +107,7 @@ def test_both_replicas_fire_and_one_notification_arrives(tmp_path: Path, process
 
     targets = tuple(f"127.0.0.1:{web}" for web, _ in am_ports)
     files = render.documents(model)
-    files.update(writer.to_bytes(ha.build(model, alertmanagers=targets)))
+    files.update(writer.to_bytes(ha.build(model, alertmanagers=targets, password_file=None)))
     writer.write_tree(tmp_path, files)
     prom_urls = []
     for i in range(2):

@@ -35,6 +35,9 @@ class Builder(Context):
             scrape_interval=self.duration((*base, "scrape_interval"), raw.get("scrape_interval"), "15s"),
             evaluation_interval=self.duration((*base, "evaluation_interval"), raw.get("evaluation_interval"), "15s"),
             retention=self.duration((*base, "retention"), raw.get("retention"), "15d"),
+            alertmanager_snapshot_interval=self.duration(
+                (*base, "alertmanager_snapshot_interval"), raw.get("alertmanager_snapshot_interval"), "1m"
+            ),
             external_labels=dict(sorted((raw.get("external_labels") or {}).items())),
             grafana_url=raw.get("grafana_url", "http://localhost:3000"),
             alertmanager_url=raw.get("alertmanager_url", "http://localhost:9093"),

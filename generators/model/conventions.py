@@ -16,12 +16,18 @@ SEVERITY = "severity"
 SERVICE = "service"
 TEAM = "team"
 ESCALATION = "escalation"
+INTEGRATION = "integration"  # Alertmanager's label for a notifier (slack, pagerduty, ...) on its failure metrics
 
 SEVERITIES = ("critical", "warning", "info")  # most severe first
 WATCHDOG_SEVERITY = "none"
 
 # Where a secret file is mounted in a container (compose secrets); secrets are only ever referenced by path.
 SECRETS_DIR = "/run/secrets"
+# Prometheus' and Alertmanager's HTTP (exporter-toolkit web config): one user; its password and the web config
+# holding the password's bcrypt hash are compose secrets (`make secrets` creates both).
+WEB_USER = "monitoring"
+WEB_PASSWORD_SECRET = "web_password"
+WEB_CONFIG_SECRET = "web_config"
 
 
 def secret_path(name: str) -> str:

@@ -119,6 +119,14 @@ def build(b: Context) -> tuple[dict[str, Channel], Routing]:
     )
     for name in sorted(set(raw_channels) - used):
         b.warn(("channels", name), f"channel '{name}' is defined but no route uses it")
+    notifiers = {channels[c].type for c in used - {watchdog} if c in channels and channels[c].type in channel_types.TYPES}
+    if len(notifiers) == 1:  # alertmanager_routes.avoiding() then finds no other channel for the failure alert
+        kind = channel_types.TYPES[notifiers.pop()].config_key.removesuffix("_configs")
+        b.warn(
+            ("routing",),
+            f"every channel is a {kind} channel: when {kind} notifications fail, AlertmanagerNotificationsFailing can reach nobody "
+            "(add a channel of another type, e.g. email)",
+        )
     routing = Routing(
         severities=severities,
         watchdog=watchdog,

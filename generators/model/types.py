@@ -154,6 +154,7 @@ class Stack:
     scrape_interval: str = "15s"
     evaluation_interval: str = "15s"
     retention: str = "15d"
+    alertmanager_snapshot_interval: str = "1m"  # --data.maintenance-interval: silences and notification log to disk
     external_labels: Mapping[str, str] = field(default_factory=dict)
     grafana_url: str = "http://localhost:3000"
     alertmanager_url: str = "http://localhost:9093"

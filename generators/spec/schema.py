@@ -277,6 +277,9 @@ def build() -> dict[str, Any]:
             "scrape_interval": _duration(positive=True, minimum="1s", maximum="2m", why=_INTERVAL_WHY),
             "evaluation_interval": _duration(positive=True, minimum="1s", maximum="2m", why=_INTERVAL_WHY),
             "retention": _duration(positive=True, why="Prometheus reads 0s as unset (it would keep 15d)"),
+            "alertmanager_snapshot_interval": _duration(
+                positive=True, minimum="1s", maximum="15m", why="a crash loses the silences and notification log of the last interval"
+            ),
             "external_labels": _PROM_LABELS,
             "grafana_url": {**_URL, "examples": ["http://localhost:3000"]},
             "alertmanager_url": {**_URL, "examples": ["http://localhost:9093"]},

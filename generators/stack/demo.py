@@ -27,12 +27,12 @@ from typing import Any
 from generators import catalog
 from generators.catalog import versions
 from generators.errors import SpecError
-from generators.model import build_model, prom_compat
+from generators.model import build_model, conventions, prom_compat
 from generators.model.types import Model
 from generators.outputs.compose import compose
 from generators.outputs.prometheus import prometheus_config
 from generators.pipeline import render, spec, writer
-from generators.stack import demo_alertmanager, demo_databases
+from generators.stack import demo_alertmanager, demo_databases, web_auth
 from generators.stack.demo_databases import Process
 from generators.stack.demo_stack import Plan, Stack, StackError
 from generators.validate import tools
@@ -103,7 +103,9 @@ def plan(model: Model, work: Path) -> Plan:
     addresses.update({host: f"{LOOPBACK}:{demo_ports[role]}" for host, (role, _) in roles.items()})
 
     rendered = render.documents(model)
-    config = prometheus_config.build(model, alertmanagers=tuple(addresses[p] for p in peers))
+    password, web_config = web_auth.new_password(), f"--web.config.file={work}/secrets/{conventions.WEB_CONFIG_SECRET}"
+    password_file = f"{work}/secrets/{conventions.WEB_PASSWORD_SECRET}"
+    config = prometheus_config.build(model, alertmanagers=tuple(addresses[p] for p in peers), password_file=password_file)
     config, skipped = localize(config, addresses)
     files = {rel: data for rel, data in rendered.items() if rel.startswith(("prometheus/rules/", "alertmanager/templates/"))}
     files["prometheus/prometheus.yml"] = writer.serialize("prometheus.yml", config)
@@ -112,6 +114,8 @@ def plan(model: Model, work: Path) -> Plan:
     am_doc, secret_files = demo_alertmanager.localize(model, sinks_url, smtp, work / "secrets")
     files["alertmanager/alertmanager.yml"] = writer.serialize("alertmanager.yml", am_doc)
     files.update(secret_files)
+    files[f"secrets/{conventions.WEB_PASSWORD_SECRET}"] = f"{password}\n".encode()
+    files[f"secrets/{conventions.WEB_CONFIG_SECRET}"] = web_auth.web_config(password)
 
     prometheus = [
         Process(
@@ -122,8 +126,10 @@ def plan(model: Model, work: Path) -> Plan:
                 f"--storage.tsdb.path={work}/data/prometheus",
                 f"--web.listen-address={addresses['prometheus']}",
                 "--web.enable-lifecycle",
+                web_config,
                 "--storage.tsdb.retention.time=1d",
                 *_prometheus_flags(),
+                *prometheus_config.server_flags(model),
             ],
             f"http://{addresses['prometheus']}",
             "/-/ready",
@@ -139,8 +145,10 @@ def plan(model: Model, work: Path) -> Plan:
                     "prometheus-alertmanager",
                     f"--config.file={work}/alertmanager/alertmanager.yml",
                     f"--storage.path={work}/data/{peer}",
+                    f"--data.maintenance-interval={model.stack.alertmanager_snapshot_interval}",
                     f"--web.listen-address={addresses[peer]}",
                     f"--web.external-url=http://{addresses[peer]}",
+                    web_config,
                     f"--cluster.listen-address={LOOPBACK}:{gossip[peer]}",
                     *others,
                 ],
@@ -185,7 +193,7 @@ def plan(model: Model, work: Path) -> Plan:
         fault_url = f"{first}/fault"
     procs += prometheus  # last: the Alertmanagers must answer before the first alerts are sent
     channels = demo_alertmanager.channel_endpoints(model, sinks_url, smtp)
-    return Plan(files, procs, skipped, fault_url, sink_ports, channels, redis_port)
+    return Plan(files, procs, skipped, fault_url, sink_ports, channels, redis_port, password)
 
 
 def describe(stack_plan: Plan, work: Path) -> str:
@@ -197,6 +205,8 @@ def describe(stack_plan: Plan, work: Path) -> str:
     if stack_plan.fault_url:
         lines.append(f"Inject a fault:  curl -X POST '{stack_plan.fault_url}?error_rate=0.2'   (undo: POST .../reset)")
         lines.append("  critical alerts need their `for` (minutes in the example spec) plus group_wait before they notify")
+    password = work / "secrets" / conventions.WEB_PASSWORD_SECRET
+    lines.append(f"Prometheus and the Alertmanagers ask for user {conventions.WEB_USER}, password in {password}")
     lines.append(f"PagerDuty outage: curl -X POST 'http://{LOOPBACK}:{stack_plan.sinks[0]}/control/pagerduty?fail_for=300'")
     lines += [f"Left out: job {job} ({why})" for job, why in sorted(stack_plan.skipped.items())]
     lines.append("Notifications are printed as they arrive. Ctrl-C stops everything.")

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generators.outputs.compose import compose
 from generators.pipeline import writer
-from generators.stack import demo_databases, sinks
+from generators.stack import demo_databases, sinks, web_auth
 from generators.stack.demo_databases import Process
 from generators.validate import tools
 
@@ -31,6 +32,10 @@ class Plan:
     sinks: tuple[int, int] = (0, 0)  # HTTP and SMTP ports of the notification sinks
     channels: dict[str, str] = field(default_factory=dict)  # channel -> where its notifications land
     redis_port: int | None = None
+    web_password: str | None = None  # Prometheus and the Alertmanagers run behind basic auth with it (web_auth)
+
+
+AUTHENTICATED = ("prometheus", *compose.alertmanagers())  # behind the web config
 
 
 class StackError(Exception):
@@ -58,6 +63,8 @@ class Stack:
         (self.work / "logs").mkdir(exist_ok=True)
         (self.work / "data").mkdir(exist_ok=True)
         self.sinks.start()
+        if self.plan.web_password is not None:  # this process's own requests (readiness, the e2e helpers) log in
+            web_auth.install([p.url for p in self.plan.processes if p.name in AUTHENTICATED], self.plan.web_password)
         deadline = time.monotonic() + timeout
         *first, last = self.plan.processes  # the last (Prometheus) starts once every other one answers
         for batch in (first, [last]):

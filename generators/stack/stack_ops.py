@@ -1,9 +1,11 @@
 """Operating the compose stack: `make secrets` and `make reload`.
 
 python -m generators.stack.stack_ops secrets [--compose FILE]   create missing secret files, never overwrite
-python -m generators.stack.stack_ops reload [URL ...]           POST /-/reload to Prometheus and the Alertmanagers
+python -m generators.stack.stack_ops reload [--tree DIR] [URL ...]   validate DIR with promtool and amtool, then
+                                                                  POST /-/reload to Prometheus and the Alertmanagers
 
-Exit codes: 0 ok, 1 a reload failed (each failure printed), 2 usage.
+Exit codes: 0 ok, 1 a reload was refused (one line: the tree is invalid or a server does not answer; nothing was
+reloaded) or failed (each failure printed), 2 usage.
 """
 
 from __future__ import annotations
@@ -12,15 +14,15 @@ import argparse
 import os
 import secrets
 import sys
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 import yaml
 
+from generators.model import conventions
 from generators.outputs.compose import compose
+from generators.stack import reload, web_auth
 
 RANDOM = (*compose.GRAFANA_SECRETS, *compose.KIND_SECRETS)  # values nobody needs to know in advance
 
@@ -37,10 +39,17 @@ def create_secrets(compose_file: Path, out: TextIO) -> list[str]:
     folder.mkdir(mode=0o700, exist_ok=True)
     folder.chmod(0o700)
     created = []
-    for name in secret_names(compose_file):
+    derived = conventions.WEB_CONFIG_SECRET  # from the password: after it
+    names = sorted(secret_names(compose_file), key=lambda n: n == derived)
+    for name in names:
         target = folder / name
         example = folder / f"{name}.example"
-        if name in RANDOM or not example.is_file():
+        if name == derived:
+            if target.exists():
+                continue
+            password = web_auth.read_password(folder / conventions.WEB_PASSWORD_SECRET)
+            value, note = web_auth.web_config(password).decode(), f"bcrypt hash of {conventions.WEB_PASSWORD_SECRET}"
+        elif name in RANDOM or not example.is_file():
             value, note = secrets.token_urlsafe(32) + "\n", "random value"
         else:
             value, note = example.read_text(), f"PLACEHOLDER copied from {example.name}: put the real value in"
@@ -59,33 +68,15 @@ def create_secrets(compose_file: Path, out: TextIO) -> list[str]:
     return created
 
 
-def reload_all(urls: Sequence[str], out: TextIO, timeout: float = 10.0) -> list[str]:
-    """POST <url>/-/reload to each; returns the failures (also printed), empty when every reload worked."""
-    failures = []
-    for url in urls:
-        endpoint = url.rstrip("/") + "/-/reload"
-        request = urllib.request.Request(endpoint, data=b"", method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                print(f"reloaded {endpoint} (HTTP {response.status})", file=out)
-                continue
-        except urllib.error.HTTPError as exc:
-            detail = exc.read().decode(errors="replace").strip()
-            reason = f"HTTP {exc.code}: {detail or exc.reason} (the new configuration was rejected; the old one stays active)"
-        except (urllib.error.URLError, OSError) as exc:
-            cause = getattr(exc, "reason", exc)
-            reason = f"not reachable ({cause}); is the stack running? (make up)"
-        failures.append(f"{endpoint}: {reason}")
-        print(f"FAILED {endpoint}: {reason}", file=out)
-    return failures
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m generators.stack.stack_ops")
     sub = parser.add_subparsers(dest="command", required=True)
     cmd = sub.add_parser("secrets", help="create missing compose/secrets/* files (never overwrites)")
     cmd.add_argument("--compose", default=compose.COMPOSE_FILE, help=f"compose file (default {compose.COMPOSE_FILE})")
-    cmd = sub.add_parser("reload", help="POST /-/reload to Prometheus and both Alertmanagers")
+    cmd = sub.add_parser("reload", help="validate the tree, then POST /-/reload to Prometheus and both Alertmanagers (all or none)")
+    cmd.add_argument("--tree", default=".", help="the rendered tree whose configs the servers read (default: .)")
+    password = f"{compose.SECRETS_DIR}/{conventions.WEB_PASSWORD_SECRET}"
+    cmd.add_argument("--password-file", default=password, help=f"the web password (default {password}; none: no auth)")
     cmd.add_argument("urls", nargs="*", default=list(compose.reload_urls()), help="base URLs (default: the published ports)")
     args = parser.parse_args(argv)
     if args.command == "secrets":
@@ -95,11 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         create_secrets(path, sys.stdout)
         return 0
-    failures = reload_all(args.urls, sys.stdout)
-    if failures:
-        print(f"{len(failures)} of {len(args.urls)} reloads failed", file=sys.stderr)
-        return 1
-    return 0
+    return reload.run(Path(args.tree), args.urls, sys.stdout, sys.stderr, web_auth.credentials(Path(args.password_file)))
 
 
 if __name__ == "__main__":

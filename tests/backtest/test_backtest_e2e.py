@@ -67,7 +67,9 @@ def test_backtest_reports_the_firing_intervals_prometheus_recorded(tmp_path: Pat
         deployment = rules.load(e2e.write_spec(tmp_path))
         step = deployment.evaluation_interval_ms
         live = _live_intervals(url, started, end, step)
-        result = run.backtest(deployment, source.Source(url), round(started * SECOND), round(end * SECOND), progress=False)
+        result = run.backtest(
+            deployment, source.Source(url, e2e.auth_headers(stack)), round(started * SECOND), round(end * SECOND), progress=False
+        )
     finally:
         stack.stop()
     backtest: dict[Labels, list[tuple[int, int | None]]] = {}

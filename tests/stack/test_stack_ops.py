@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import io
+import shutil
 import socket
 import stat
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from generators.outputs.compose import compose
 from generators.stack import stack_ops
-from tests.conftest import ROOT
+from tests.conftest import ROOT, require_tool
 
 
 @pytest.fixture
@@ -87,6 +89,8 @@ def test_the_committed_compose_file_declares_every_secret_make_secrets_creates()
             "slack_backend_webhook",
             "slack_warnings_webhook",
             "smtp_password",
+            "web_config",
+            "web_password",
         ]
     )
 
@@ -98,6 +102,11 @@ class _Reload(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+    def do_GET(self) -> None:  # /-/ready: every fake server is up
+        type(self).calls.append(("GET", self.path))
+        self.send_response(200)
+        self.end_headers()
 
     def do_POST(self) -> None:
         type(self).calls.append(("POST", self.path))
@@ -115,8 +124,11 @@ def _server(status: int, body: bytes) -> tuple[HTTPServer, list[tuple[str, str]]
     return server, calls
 
 
+Servers = tuple[str, str, str, list[tuple[str, str]]]
+
+
 @pytest.fixture
-def servers() -> Iterator[tuple[str, str, str, list[tuple[str, str]]]]:
+def servers() -> Iterator[Servers]:
     good, calls = _server(200, b"")
     bad, _ = _server(500, b"failed to reload config: yaml: line 3: mapping values are not allowed")
     with socket.socket() as sock:  # a port nobody listens on
@@ -127,27 +139,81 @@ def servers() -> Iterator[tuple[str, str, str, list[tuple[str, str]]]]:
     bad.shutdown()
 
 
-def test_reload_posts_and_reports_each_failure(
-    servers: tuple[str, str, str, list[tuple[str, str]]], capsys: pytest.CaptureFixture[str]
-) -> None:
-    good, bad, closed, calls = servers
-    assert stack_ops.main(["reload", good, bad, closed]) == 1
-    assert calls == [("POST", "/-/reload")]
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """A copy of the committed Prometheus and Alertmanager configs, as a server reads them."""
+    require_tool("promtool")
+    require_tool("amtool")
+    for folder in ("prometheus", "alertmanager"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    return tmp_path
+
+
+def test_reload_posts_and_reports_each_failure(servers: Servers, tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good, bad, _, calls = servers
+    assert stack_ops.main(["reload", "--tree", str(tree), good, bad]) == 1
+    assert calls == [("GET", "/-/ready"), ("POST", "/-/reload")]
     lines = capsys.readouterr()
-    out = lines.out.splitlines()
-    assert out[0] == f"reloaded {good}/-/reload (HTTP 200)"
-    assert out[1] == (
+    assert lines.out.splitlines() == [
+        f"reloaded {good}/-/reload (HTTP 200)",
         f"FAILED {bad}/-/reload: HTTP 500: failed to reload config: yaml: line 3: mapping values are not allowed "
-        "(the new configuration was rejected; the old one stays active)"
-    )
-    assert out[2].startswith(f"FAILED {closed}/-/reload: not reachable (") and out[2].endswith("is the stack running? (make up)")
-    assert lines.err == "2 of 3 reloads failed\n"
+        "(the new configuration was rejected; the old one stays active)",
+    ]
+    assert lines.err == "1 of 2 reloads failed (the others run the new configuration)\n"
 
 
-def test_reload_succeeds_when_every_endpoint_does(servers: tuple[str, str, str, list[tuple[str, str]]]) -> None:
+def test_a_server_that_does_not_answer_means_nothing_is_reloaded(servers: Servers, tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good, _, closed, calls = servers
+    assert stack_ops.main(["reload", "--tree", str(tree), good, closed]) == 1
+    assert calls == [("GET", "/-/ready")]  # asked whether it is up, never told to reload
+    lines = capsys.readouterr()
+    assert lines.out == ""
+    assert lines.err.startswith(f"reload refused, nothing was reloaded: {closed} is not reachable (")
+    assert lines.err.endswith("); is the stack running? (make up)\n") and lines.err.count("\n") == 1
+
+
+BROKEN_RULE = "groups:\n- name: x\n  rules:\n  - alert: X\n    expr: rate(foo[5m]) >\n"
+
+
+@pytest.mark.parametrize(
+    ("path", "edit", "line"),
+    [
+        pytest.param(
+            "prometheus/rules/broken.rules.yml",
+            lambda text: BROKEN_RULE,
+            'prometheus/rules/broken.rules.yml: 5:11: group "x", rule 1, "X": could not parse expression: 1:16: parse error: '
+            "unexpected end of input (promtool check config)",
+            id="a rule file promtool rejects",
+        ),
+        pytest.param(
+            "alertmanager/alertmanager.yml",
+            lambda text: text.replace("resolve_timeout: 5m", "resolve_timeout: 5x"),
+            'alertmanager/alertmanager.yml: not a valid duration string: "5x" (amtool check-config)',
+            id="an Alertmanager config amtool rejects",
+        ),
+        pytest.param(
+            "prometheus/prometheus.yml",
+            lambda text: text.replace("scrape_interval: 15s", "scrape_interval: 15", 1),
+            'prometheus/prometheus.yml: parsing YAML file prometheus/prometheus.yml: not a valid duration string: "15" (promtool check config)',
+            id="a Prometheus config promtool rejects",
+        ),
+    ],
+)
+def test_a_broken_tree_is_refused_before_any_server_is_asked(
+    servers: Servers, tree: Path, capsys: pytest.CaptureFixture[str], path: str, edit: Any, line: str
+) -> None:
     good, _, _, calls = servers
-    assert stack_ops.main(["reload", good, good + "/"]) == 0
-    assert calls == [("POST", "/-/reload"), ("POST", "/-/reload")]
+    target = tree / path
+    target.write_text(edit(target.read_text() if target.exists() else ""))
+    assert stack_ops.main(["reload", "--tree", str(tree), good, good]) == 1
+    assert calls == []
+    assert capsys.readouterr().err == f"reload refused, nothing was reloaded: {line}\n"
+
+
+def test_reload_succeeds_when_every_endpoint_does(servers: Servers, tree: Path) -> None:
+    good, _, _, calls = servers
+    assert stack_ops.main(["reload", "--tree", str(tree), good, good + "/"]) == 0
+    assert calls == [("GET", "/-/ready"), ("GET", "/-/ready"), ("POST", "/-/reload"), ("POST", "/-/reload")]
 
 
 def test_reload_defaults_to_the_published_prometheus_and_alertmanager_ports() -> None:

@@ -83,6 +83,15 @@ def routes(model: Model) -> tuple[list[dict[str, Any]], list[tuple[str, ...]]]:
 
     for name in am_routes.watchdog_names(model):
         add((routing.watchdog,) if routing.watchdog else (), _matchers(alertname=name), "watchdog")
+    for alert in am_routes.delivery_alerts(model):  # failing notifications of one integration: to the others
+        for tier in alert.tiers:
+            labels = am_routes.rule_labels(alert, alert.labels(tier))
+            for name in am_routes.integrations(model):
+                instead = am_routes.avoiding(model, name, am_routes.expected(model, labels))
+                if instead:
+                    extra = {k: v for k, v in tier.labels}
+                    matchers = _matchers(alertname=alert.name, severity=tier.severity, **extra, integration=name)
+                    add(instead, matchers, tier.severity)
     for extra in slo_rules.extra_routes(model):
         add(tuple(extra["channels"]), list(extra["matchers"]), extra["severity"], cont=True)
     groups: dict[tuple[str, str], list[Any]] = {}

@@ -14,6 +14,7 @@ from typing import Any
 
 from generators.model import conventions
 from generators.model.types import Alert, Model, Routing
+from generators.outputs.alertmanager import channels as channel_types
 from generators.outputs.prometheus import slo_rules
 
 RECEIVER_SEPARATOR = "+"
@@ -42,8 +43,47 @@ def rule_labels(alert: Alert, labels: Mapping[str, str]) -> dict[str, str]:
     return {ALERTNAME: alert.name, **labels}
 
 
+def integration(model: Model, channel: str) -> str:
+    """Alertmanager's `integration` label for a channel's notifier: its receiver key without `_configs`."""
+    return channel_types.TYPES[model.channels[channel].type].config_key.removesuffix("_configs")
+
+
+def delivery_alerts(model: Model) -> tuple[Alert, ...]:
+    """The stack's alerts about failing notifications of one integration (they carry its `integration` label)."""
+    return tuple(a for a in model.alerts if a.kind == conventions.ALERTMANAGER_JOB and conventions.INTEGRATION in a.by)
+
+
+def integrations(model: Model) -> tuple[str, ...]:
+    return tuple(sorted({integration(model, c) for c in model.channels}))
+
+
+def avoiding(model: Model, failing: str, reached: Sequence[tuple[str, ...]]) -> tuple[str, ...] | None:
+    """Where an alert about `failing` notifications goes instead of `reached`: the same channels without those of
+    the failing integration, else the first severity list (then the default) that has another one. None: `reached`
+    has no channel of that integration (nothing to change); () when no channel of another integration exists."""
+    channels = tuple(dict.fromkeys(c for group in reached for c in group))
+    if not any(integration(model, c) == failing for c in channels):
+        return None
+    lists = [channels, *(model.routing.severities.get(s, ()) for s in conventions.SEVERITIES), default_channels(model.routing)]
+    for candidates in lists:
+        working = tuple(c for c in candidates if integration(model, c) != failing)
+        if working:
+            return working
+    return ()
+
+
 def expected(model: Model, labels: Mapping[str, str]) -> list[tuple[str, ...]]:
     """Channel sets (one per notification, in route order) the spec says an alert with these labels reaches."""
+    reached = _expected(model, labels)
+    failing = labels.get(conventions.INTEGRATION)
+    if failing and labels.get(ALERTNAME) in {a.name for a in delivery_alerts(model)}:
+        instead = avoiding(model, failing, reached)
+        if instead:
+            return [instead]
+    return reached
+
+
+def _expected(model: Model, labels: Mapping[str, str]) -> list[tuple[str, ...]]:
     routing = model.routing
     if labels.get(ALERTNAME) in model.watchdog_names:
         return [(routing.watchdog,)] if routing.watchdog else [()]
@@ -101,6 +141,11 @@ def cases(model: Model) -> list[dict[str, Any]]:
         for tier in alert.tiers:
             labels = dict(sorted(rule_labels(alert, alert.labels(tier)).items()))
             out.append({"alert": alert.name, "labels": labels, "receivers": expected_receivers(model, labels)})
+    for alert in delivery_alerts(model):  # one per integration the channels use: never routed to itself
+        for tier in alert.tiers:
+            for name in integrations(model):
+                labels = dict(sorted(rule_labels(alert, {**alert.labels(tier), conventions.INTEGRATION: name}).items()))
+                out.append({"alert": alert.name, "labels": labels, "receivers": expected_receivers(model, labels)})
     for labels in slo_rules.alert_label_sets(model):  # one per SLO burn-rate tier
         labels = dict(sorted(labels.items()))
         out.append({"alert": labels[ALERTNAME], "labels": labels, "receivers": expected_receivers(model, labels)})

@@ -13,8 +13,8 @@ from generators import catalog
 from generators.model import build_model, conventions
 from generators.model.types import Model
 from generators.outputs.alertmanager import channels as channel_types
-from generators.outputs.compose.compose_base import hardened, health, healthy, http_health, images, local
-from generators.outputs.prometheus import ha, remote_write
+from generators.outputs.compose.compose_base import authenticated_health, hardened, health, healthy, http_health, images, local
+from generators.outputs.prometheus import ha, prometheus_config, remote_write
 
 COMPOSE_FILE = "compose/docker-compose.yml"
 SECRETS_DIR = "compose/secrets"
@@ -27,6 +27,9 @@ PUSHGATEWAY_PORT = 9091
 BLACKBOX_PORT = 9115
 CLUSTER_PORT = 9094
 GRAFANA_SECRETS = ("grafana_admin_password", "grafana_secret_key")
+# Prometheus' and Alertmanager's HTTP behind exporter-toolkit's web config (basic auth); `make secrets` writes both.
+WEB_SECRETS = (conventions.WEB_CONFIG_SECRET, conventions.WEB_PASSWORD_SECRET)
+WEB_CONFIG_FLAG = f"--web.config.file={conventions.secret_path(conventions.WEB_CONFIG_SECRET)}"
 # The kinds' server passwords (e.g. postgres_password): `make secrets` generates them, the demo too.
 KIND_SECRETS = tuple(sorted({name for k in catalog.records() for s in k.compose for name in s.secrets}))
 
@@ -60,6 +63,7 @@ def secret_names(model: Model) -> list[str]:
     """Every compose secret: the channels' *_secret names, Grafana's, and the demo database password."""
     names = {str(v) for c in model.channels.values() for k, v in c.settings.items() if k.endswith("_secret")}
     names.update(GRAFANA_SECRETS)
+    names.update(WEB_SECRETS)
     names.update(_kind_secrets(model))
     return sorted(names)
 
@@ -97,11 +101,14 @@ def _prometheus(model: Model) -> dict[str, Any]:
             "--config.file=/etc/prometheus/prometheus.yml",
             "--storage.tsdb.path=/prometheus",
             f"--storage.tsdb.retention.time={model.stack.retention}",
-            "--web.enable-lifecycle",  # POST /-/reload (make reload)
+            "--web.enable-lifecycle",  # POST /-/reload (make reload), behind the web config's basic auth
+            WEB_CONFIG_FLAG,
+            *prometheus_config.server_flags(model),  # pending alerts keep their `for` across a restart
         ],
         "volumes": ["../prometheus:/etc/prometheus:ro", "prometheus-data:/prometheus"],
         "ports": [local(PROMETHEUS_PORT, 9090)],
-        "healthcheck": http_health(9090, "/-/healthy"),
+        "secrets": list(WEB_SECRETS),  # its own web config; the password for itself and the Alertmanagers
+        "healthcheck": authenticated_health(9090, "/-/healthy"),
         "depends_on": healthy(*alertmanagers()),
         **hardened("1g"),
     }
@@ -114,7 +121,10 @@ def _alertmanager(model: Model, index: int, peers: tuple[str, ...], secrets: lis
         "command": [
             "--config.file=/etc/alertmanager/alertmanager.yml",
             "--storage.path=/alertmanager",
+            # silences and notification log to disk this often (default 15m: a crash of both peers lost them)
+            f"--data.maintenance-interval={model.stack.alertmanager_snapshot_interval}",
             f"--web.external-url={model.stack.alertmanager_url}",
+            WEB_CONFIG_FLAG,
             f"--cluster.listen-address=0.0.0.0:{CLUSTER_PORT}",
             *(f"--cluster.peer={peer}:{CLUSTER_PORT}" for peer in peers if peer != name),
         ],
@@ -122,8 +132,10 @@ def _alertmanager(model: Model, index: int, peers: tuple[str, ...], secrets: lis
         "ports": [local(ALERTMANAGER_HOST_PORTS[index], 9093)],
         # Grafana's datasource reads through the shared alias: Docker's DNS answers with the running peers only
         "networks": {"default": {"aliases": [conventions.ALERTMANAGER_ALIAS]}},
-        "secrets": [s for s in secrets if s not in GRAFANA_SECRETS and s not in _kind_secrets(model)],
-        "healthcheck": http_health(9093, "/-/healthy"),
+        "secrets": [
+            s for s in secrets if s not in GRAFANA_SECRETS and s not in _kind_secrets(model) and s != conventions.WEB_PASSWORD_SECRET
+        ],
+        "healthcheck": authenticated_health(9093, "/-/healthy"),
         **hardened("256m"),
     }
 
@@ -139,6 +151,9 @@ def _grafana(model: Model) -> dict[str, Any]:
             "GF_USERS_ALLOW_SIGN_UP": "false",
             "GF_SERVER_ROOT_URL": model.stack.grafana_url,
             "GF_ANALYTICS_REPORTING_ENABLED": "false",
+            "GF_SNAPSHOTS_EXTERNAL_ENABLED": "false",  # no "publish to snapshots.raintank.io" button
+            # the session cookie only over TLS: true when stack.grafana_url is https (behind a TLS proxy)
+            "GF_SECURITY_COOKIE_SECURE": str(model.stack.grafana_url.startswith("https://")).lower(),
             "GF_LOG_MODE": "console",  # read_only: no log file under /var/log/grafana (docker logs has it all)
         },
         "volumes": [
@@ -147,7 +162,7 @@ def _grafana(model: Model) -> dict[str, Any]:
             f"../grafana/dashboards:{conventions.GRAFANA_DASHBOARDS_DIR}:ro",  # the provider reads here
         ],
         "ports": [f"{GRAFANA_PORT}:3000"],  # the one service published on all interfaces
-        "secrets": list(GRAFANA_SECRETS),
+        "secrets": [*GRAFANA_SECRETS, conventions.WEB_PASSWORD_SECRET],  # the datasources log in with it
         "healthcheck": http_health(3000, "/api/health"),
         "depends_on": healthy("prometheus"),
         **hardened("512m", user="472:0"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from generators import catalog
+from generators.model import conventions
 
 IMAGES_FILE = catalog.IMAGES_FILE
 NOBODY = "65534:65534"
@@ -32,6 +33,14 @@ def health(*test: str) -> dict[str, Any]:
 
 def http_health(port: int, path: str) -> dict[str, Any]:
     return health("wget", "-q", "--spider", f"http://127.0.0.1:{port}{path}")
+
+
+def authenticated_health(port: int, path: str) -> dict[str, Any]:
+    """A health check through the web config's basic auth: the password is read from its secret file when the
+    check runs, never written into the compose file (backticks, not `$(...)`: compose would interpolate `$`)."""
+    password = f"`cat {conventions.secret_path(conventions.WEB_PASSWORD_SECRET)}`"
+    url = f"http://{conventions.WEB_USER}:{password}@127.0.0.1:{port}{path}"
+    return {**health(), "test": ["CMD-SHELL", f'wget -q --spider "{url}"']}
 
 
 def healthy(*services: str) -> dict[str, Any]:

@@ -7,6 +7,11 @@ from typing import Any
 from generators.model import conventions
 from generators.model.types import Model
 
+# Both servers answer only with the web config's basic auth; Grafana reads the password from the compose secret
+# when it provisions ($__file{}), so no password is written into the provisioning file.
+LOGIN = {"basicAuth": True, "basicAuthUser": conventions.WEB_USER}
+PASSWORD = {"basicAuthPassword": "$__file{" + conventions.secret_path(conventions.WEB_PASSWORD_SECRET) + "}"}
+
 
 def datasources(model: Model) -> dict[str, Any]:
     """Prometheus (default) and Alertmanager with the fixed uids the dashboards use; URLs inside the compose network."""
@@ -22,7 +27,9 @@ def datasources(model: Model) -> dict[str, Any]:
                 "url": "http://prometheus:9090",
                 "isDefault": True,
                 "editable": False,
+                **LOGIN,
                 "jsonData": {"timeInterval": model.stack.scrape_interval, "httpMethod": "POST"},
+                "secureJsonData": PASSWORD,
             },
             {
                 "name": "Alertmanager",
@@ -32,7 +39,9 @@ def datasources(model: Model) -> dict[str, Any]:
                 "url": f"http://{conventions.ALERTMANAGER_ALIAS}:9093",  # every peer: compose network alias
                 "isDefault": False,
                 "editable": False,
+                **LOGIN,
                 "jsonData": {"implementation": "prometheus", "handleGrafanaManagedAlerts": False},
+                "secureJsonData": PASSWORD,
             },
         ],
     }

@@ -120,6 +120,8 @@ def datasource_configmap(model: Model, provisioning: Mapping[str, Any] | None = 
     )
     for source in doc["datasources"]:
         source["url"] = urls.get(source["uid"], source.get("url"))
+        for key in ("basicAuth", "basicAuthUser", "secureJsonData"):  # the compose web config's login: the operator has none
+            source.pop(key, None)
     return {
         "kubernetes/grafana/datasources.yaml": {
             "apiVersion": "v1",

@@ -16,9 +16,11 @@ from generators.model.types import Model
 from generators.outputs.prometheus import prometheus_config
 
 
-def replica_config(model: Model, index: int, alertmanagers: tuple[str, ...] | None = None) -> dict[str, Any]:
+def replica_config(
+    model: Model, index: int, alertmanagers: tuple[str, ...] | None = None, password_file: str | None = prometheus_config.PASSWORD_FILE
+) -> dict[str, Any]:
     label = model.ha.replica_label
-    config = prometheus_config.build(model, alertmanagers)
+    config = prometheus_config.build(model, alertmanagers, password_file)
     labels = {**config["global"].get("external_labels", {}), label: f"prometheus-{index}"}
     config["global"]["external_labels"] = dict(sorted(labels.items()))
     config["alerting"] = {"alert_relabel_configs": [{"action": "labeldrop", "regex": label}], **config["alerting"]}
@@ -26,10 +28,12 @@ def replica_config(model: Model, index: int, alertmanagers: tuple[str, ...] | No
     return config
 
 
-def build(model: Model, alertmanagers: tuple[str, ...] | None = None) -> dict[str, dict[str, Any]]:
+def build(
+    model: Model, alertmanagers: tuple[str, ...] | None = None, password_file: str | None = prometheus_config.PASSWORD_FILE
+) -> dict[str, dict[str, Any]]:
     if model.ha.replicas < 2:
         return {}
-    return {f"prometheus/ha/prometheus-{i}.yml": replica_config(model, i, alertmanagers) for i in range(model.ha.replicas)}
+    return {f"prometheus/ha/prometheus-{i}.yml": replica_config(model, i, alertmanagers, password_file) for i in range(model.ha.replicas)}
 
 
 def compose_services(model: Model, prometheus: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

@@ -2,14 +2,45 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from generators.model import build_model, conventions, prom_compat
 from generators.model.types import Model, ScrapeJob
+from generators.model.values import format_duration
 from generators.outputs.prometheus import remote_write
 
+# Prometheus restores the `for` state of pending alerts after a restart only for a `for` >= its grace period
+# (default 10m), and only when it was down less than the outage tolerance (default 1h).
+DEFAULT_GRACE = Decimal(600)
+OUTAGE_TOLERANCE = "1h"
 
-def build(model: Model, alertmanagers: tuple[str, ...] | None = None) -> dict[str, Any]:
+
+def for_grace_period(model: Model) -> str:
+    """The spec's shortest `for` (at most Prometheus' 10m default): every pending alert resumes after a restart.
+
+    A restored alert whose remaining `for` is shorter than the grace period fires a grace period after the start.
+    """
+    durations = [t.for_ for a in model.alerts for t in a.tiers] + [Decimal(t.for_) for s in model.slos for t in s.tiers]
+    return format_duration(min([d for d in durations if d > 0 and d < DEFAULT_GRACE], default=DEFAULT_GRACE))
+
+
+def server_flags(model: Model) -> list[str]:
+    """Prometheus command-line flags the spec decides (compose, the HA replicas and the native demo)."""
+    return [f"--rules.alert.for-grace-period={for_grace_period(model)}", f"--rules.alert.for-outage-tolerance={OUTAGE_TOLERANCE}"]
+
+
+PASSWORD_FILE = conventions.secret_path(conventions.WEB_PASSWORD_SECRET)
+# Jobs whose targets answer behind the web config (Prometheus itself, the Alertmanagers).
+AUTHENTICATED_JOBS = (conventions.PROMETHEUS_JOB, conventions.ALERTMANAGER_JOB)
+
+
+def basic_auth(password_file: str) -> dict[str, str]:
+    return {"username": conventions.WEB_USER, "password_file": password_file}
+
+
+def build(model: Model, alertmanagers: tuple[str, ...] | None = None, password_file: str | None = PASSWORD_FILE) -> dict[str, Any]:
+    """password_file: where Prometheus reads the web password for itself and the Alertmanagers (None: no auth)."""
     stack = model.stack
     global_: dict[str, Any] = {
         "scrape_interval": stack.scrape_interval,
@@ -25,6 +56,11 @@ def build(model: Model, alertmanagers: tuple[str, ...] | None = None) -> dict[st
         "rule_files": ["rules/*.rules.yml"],
         "scrape_configs": [_job(job) for job in model.jobs],
     }
+    if password_file is not None:
+        out["alerting"]["alertmanagers"][0] = {"basic_auth": basic_auth(password_file), **out["alerting"]["alertmanagers"][0]}
+        for job in out["scrape_configs"]:
+            if job["job_name"] in AUTHENTICATED_JOBS:
+                job["basic_auth"] = basic_auth(password_file)
     if model.remote_write:
         out["remote_write"] = [remote_write.compose(rw) for rw in model.remote_write]
     return out

@@ -60,9 +60,13 @@ def tree(model: Model, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # -- receivers ---------------------------------------------------------------------------------------
 SLACK_TEXT = {"title": '{{ template "slack.monitoring.title" . }}', "text": '{{ template "slack.monitoring.text" . }}'}
+alerts_pager: dict[str, Any] = {}
 RECEIVERS = {
     "alerts": {"slack_configs": [{"send_resolved": True, "api_url_file": "/run/secrets/slack_alerts", "channel": "#alerts", **SLACK_TEXT}]},
-    "alerts+pager": {
+    "alerts+pager": alerts_pager,
+}
+alerts_pager.update(
+    {
         "slack_configs": [{"send_resolved": True, "api_url_file": "/run/secrets/slack_alerts", "channel": "#alerts", **SLACK_TEXT}],
         "pagerduty_configs": [
             {
@@ -79,7 +83,9 @@ RECEIVERS = {
                 },
             }
         ],
-    },
+    }
+)
+RECEIVERS |= {
     "digest": {
         "email_configs": [
             {
@@ -108,6 +114,7 @@ RECEIVERS = {
             }
         ]
     },
+    "pager": {"pagerduty_configs": [alerts_pager["pagerduty_configs"][0]]},  # the failure alert when Slack fails
     "triage": {"webhook_configs": [{"send_resolved": True, "url": "http://triage.example/hook", "max_alerts": 10}]},
     "warnings": {"slack_configs": [{"send_resolved": True, "api_url_file": "/run/secrets/slack_warn", "channel": "#warn", **SLACK_TEXT}]},
 }
@@ -137,6 +144,9 @@ def test_webhook_url_secret_renders_url_file_and_warns(tmp_path: Path) -> None:
 # -- route tree ---------------------------------------------------------------------------------------
 ROUTES = [  # (matchers, receiver, continue, repeat_interval)
     (['alertname="Watchdog"'], "dms", False, "1m"),
+    # the stack's alert about failing notifications of one integration goes to the route's other channels
+    (['alertname="AlertmanagerNotificationsFailing"', 'severity="critical"', 'integration="pagerduty"'], "alerts", False, "1h"),
+    (['alertname="AlertmanagerNotificationsFailing"', 'severity="critical"', 'integration="slack"'], "pager", False, "1h"),
     (['escalation="after-30m"', 'severity="warning"', 'team="data"'], "alerts+pager", False, "12h"),
     (['escalation="after-30m"', 'severity="warning"'], "alerts", False, "12h"),
     (['team="backend"', 'severity="critical"'], "genie", True, "1h"),
@@ -165,8 +175,8 @@ def test_root_route_is_a_visible_default_with_default_grouping(config: dict[str,
 
 def test_info_only_in_business_hours_and_maintenance_mutes_all_but_watchdog(config: dict[str, Any]) -> None:
     routes = config["route"]["routes"]
-    assert [r.get("active_time_intervals") for r in routes] == [None] * 7 + [["business-hours"]]
-    assert [r.get("mute_time_intervals") for r in routes] == [None] + [["weekly"]] * 7
+    assert [r.get("active_time_intervals") for r in routes] == [None] * 9 + [["business-hours"]]
+    assert [r.get("mute_time_intervals") for r in routes] == [None] + [["weekly"]] * 9
     assert config["time_intervals"] == [
         {
             "name": "business-hours",
@@ -254,7 +264,8 @@ def test_without_default_unrouted_alerts_go_to_the_warning_channels(tmp_path: Pa
 def test_every_tier_is_tested_and_every_route_reached(spec_file: Path) -> None:
     model = spec.load(spec_file)[0]
     tests = am_routes.cases(model)
-    assert len(tests) == sum(len(a.tiers) for a in model.alerts) + sum(len(s.tiers) for s in model.slos)
+    per_integration = sum(len(a.tiers) for a in am_routes.delivery_alerts(model)) * len(am_routes.integrations(model))
+    assert len(tests) == sum(len(a.tiers) for a in model.alerts) + sum(len(s.tiers) for s in model.slos) + per_integration
     report = am_routes.coverage(alertmanager.config(model), tests)
     assert report["mismatched"] == []
     assert report["unreached_routes"] == []
@@ -264,7 +275,7 @@ def test_every_tier_is_tested_and_every_route_reached(spec_file: Path) -> None:
 def test_a_route_no_alert_reaches_is_reported(tmp_path: Path) -> None:
     model, _ = load(mutate('error_rate: {info: "> 1% for 10m", ', "error_rate: {"), tmp_path)
     report = am_routes.coverage(alertmanager.config(model), am_routes.cases(model))
-    assert report["unreached_routes"] == ['route.routes[7] (severity="info" -> digest)']
+    assert report["unreached_routes"] == ['route.routes[9] (severity="info" -> digest)']
 
 
 def test_runbooks_list_the_same_channels_as_the_route_tests(model: Model) -> None:
@@ -282,7 +293,7 @@ def test_route_tests_file_lists_rendered_labels_and_receivers(model: Model) -> N
         "labels": {"alertname": "DbSlowQueries", "escalation": "after-30m", "service": "db", "severity": "warning", "team": "data"},
         "receivers": ["alerts+pager"],
     }
-    assert doc["coverage"] == {"alert_rules_tested": 71, "routes": 8, "routes_reached": 8, "unreached_routes": []}
+    assert doc["coverage"] == {"alert_rules_tested": 76, "routes": 10, "routes_reached": 10, "unreached_routes": []}
 
 
 # -- inhibition ----------------------------------------------------------------------------------------
@@ -354,7 +365,7 @@ def test_every_secret_is_a_run_secrets_file(config: dict[str, Any]) -> None:
         for k, value in c.items()
         if k.endswith("_file")
     )
-    assert files == [f"/run/secrets/{n}" for n in ("og_key", "pd_key", "slack_alerts", "slack_alerts", "slack_warn", "smtp_pw")]
+    assert files == [f"/run/secrets/{n}" for n in ("og_key", "pd_key", "pd_key", "slack_alerts", "slack_alerts", "slack_warn", "smtp_pw")]
 
 
 DEFINED = "alerts, digest, dms, genie, pager, triage, warnings"
@@ -474,7 +485,7 @@ def test_amtool_route_tests_catch_a_tree_that_disagrees_with_the_spec(tree: Path
     broken = tmp_path / "broken"
     writer.write_tree(broken, {p.relative_to(tree).as_posix(): p.read_bytes() for p in tree.rglob("*") if p.is_file()})
     doc = yaml.safe_load((broken / alertmanager.CONFIG).read_text())
-    doc["route"]["routes"][4]["receiver"] = "warnings"  # team data's warnings now go to the default channel
+    doc["route"]["routes"][6]["receiver"] = "warnings"  # team data's warnings now go to the default channel
     (broken / alertmanager.CONFIG).write_text(writer.dump_yaml(doc))
     problems = alertmanager_check.validate(broken, full=True)
     data_warnings = sum(

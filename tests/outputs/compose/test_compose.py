@@ -165,8 +165,9 @@ def test_healthchecks_exist_wherever_a_health_endpoint_does(doc: dict[str, Any],
     assert without == NO_HEALTH_ENDPOINT
     for name in without:
         assert "no healthcheck" in doc["x-hardening-exceptions"][name]
-    assert services["prometheus"]["healthcheck"]["test"] == ["CMD", "wget", "-q", "--spider", "http://127.0.0.1:9090/-/healthy"]
-    assert services["alertmanager-2"]["healthcheck"]["test"][-1] == "http://127.0.0.1:9093/-/healthy"
+    login = "monitoring:`cat /run/secrets/web_password`@"  # the password read when the check runs, not written here
+    assert services["prometheus"]["healthcheck"]["test"] == ["CMD-SHELL", f'wget -q --spider "http://{login}127.0.0.1:9090/-/healthy"']
+    assert services["alertmanager-2"]["healthcheck"]["test"] == ["CMD-SHELL", f'wget -q --spider "http://{login}127.0.0.1:9093/-/healthy"']
     assert services["grafana"]["healthcheck"]["test"][-1] == "http://127.0.0.1:3000/api/health"
 
 
@@ -225,20 +226,54 @@ def test_alertmanagers_form_one_cluster(services: dict[str, Any]) -> None:
     assert "--cluster.peer=alertmanager-1:9094" in services["alertmanager-2"]["command"]
 
 
+@pytest.mark.parametrize(
+    ("interval", "flag"),
+    [
+        pytest.param(None, "--data.maintenance-interval=1m", id="by default silences and notification log reach disk every minute"),
+        pytest.param("10s", "--data.maintenance-interval=10s", id="stack.alertmanager_snapshot_interval sets it"),
+    ],
+)
+def test_alertmanagers_write_their_state_to_disk_at_the_spec_interval(spec: dict[str, Any], interval: str | None, flag: str) -> None:
+    changed = copy.deepcopy(spec)
+    if interval:
+        changed["stack"]["alertmanager_snapshot_interval"] = interval
+    services = compose.build(model_of(changed))[compose.COMPOSE_FILE]["services"]
+    for peer in PEERS:
+        assert [a for a in services[peer]["command"] if a.startswith("--data.")] == [flag]
+
+
+def test_every_prometheus_keeps_pending_alerts_across_a_restart(spec: dict[str, Any]) -> None:
+    """The grace period is the spec's shortest `for` (1m in the example), on the HA replicas too."""
+    with_ha = {**copy.deepcopy(spec), "ha": {"replicas": 2}}
+    services = compose.build(model_of(with_ha))[compose.COMPOSE_FILE]["services"]
+    for name in ("prometheus", "prometheus-0", "prometheus-1"):
+        assert [a for a in services[name]["command"] if a.startswith("--rules.alert.")] == [
+            "--rules.alert.for-grace-period=1m",
+            "--rules.alert.for-outage-tolerance=1h",
+        ], name
+
+
 def test_prometheus_sends_to_and_scrapes_both_alertmanagers(model: Model) -> None:
     config = prometheus_config.build(model)
-    assert config["alerting"]["alertmanagers"] == [{"static_configs": [{"targets": ["alertmanager-1:9093", "alertmanager-2:9093"]}]}]
+    login = {"username": "monitoring", "password_file": "/run/secrets/web_password"}
+    peers = [{"targets": ["alertmanager-1:9093", "alertmanager-2:9093"]}]
+    assert config["alerting"]["alertmanagers"] == [{"basic_auth": login, "static_configs": peers}]
     job = next(j for j in config["scrape_configs"] if j["job_name"] == "alertmanager")
-    assert job["static_configs"] == [{"targets": ["alertmanager-1:9093", "alertmanager-2:9093"]}]
+    assert job["static_configs"] == peers
+    # only the two servers behind the web config get the password; exporters never see it
+    assert {j["job_name"] for j in config["scrape_configs"] if "basic_auth" in j} == {"prometheus", "alertmanager"}
+    assert all(j["basic_auth"] == login for j in config["scrape_configs"] if "basic_auth" in j)
 
 
 def test_secrets_are_compose_secrets_named_by_the_spec(doc: dict[str, Any], services: dict[str, Any]) -> None:
-    expected = sorted([*CHANNEL_SECRETS, "grafana_admin_password", "grafana_secret_key", "postgres_password"])
+    web = ["web_config", "web_password"]
+    expected = sorted([*CHANNEL_SECRETS, "grafana_admin_password", "grafana_secret_key", "postgres_password", *web])
     assert list(doc["secrets"]) == expected
     assert all(doc["secrets"][n] == {"file": f"./secrets/{n}"} for n in expected)
-    for peer in PEERS:
-        assert services[peer]["secrets"] == CHANNEL_SECRETS
-    assert services["grafana"]["secrets"] == ["grafana_admin_password", "grafana_secret_key"]
+    for peer in PEERS:  # its own web config; the password is for its clients
+        assert services[peer]["secrets"] == [*CHANNEL_SECRETS, "web_config"]
+    assert services["prometheus"]["secrets"] == web  # its web config, and the password it logs in with
+    assert services["grafana"]["secrets"] == ["grafana_admin_password", "grafana_secret_key", "web_password"]
     assert services["postgres"]["secrets"] == services["postgres-exporter"]["secrets"] == ["postgres_password"]
 
 
@@ -248,6 +283,37 @@ def test_grafana_is_locked_down(services: dict[str, Any]) -> None:
     assert env["GF_SECURITY_SECRET_KEY__FILE"] == "/run/secrets/grafana_secret_key"
     assert env["GF_AUTH_ANONYMOUS_ENABLED"] == "false" and env["GF_USERS_ALLOW_SIGN_UP"] == "false"
     assert "GF_SECURITY_ADMIN_PASSWORD" not in env
+    assert env["GF_SNAPSHOTS_EXTERNAL_ENABLED"] == "false"  # nothing published to an external snapshot server
+
+
+@pytest.mark.parametrize(
+    ("url", "secure"),
+    [
+        pytest.param("http://localhost:3000", "false", id="plain http: the session cookie must work without TLS"),
+        pytest.param("https://grafana.example.com", "true", id="https (behind a TLS proxy): the cookie is sent over TLS only"),
+    ],
+)
+def test_grafanas_session_cookie_is_secure_behind_tls(spec: dict[str, Any], url: str, secure: str) -> None:
+    changed = copy.deepcopy(spec)
+    changed["stack"]["grafana_url"] = url
+    env = compose.build(model_of(changed))[compose.COMPOSE_FILE]["services"]["grafana"]["environment"]
+    assert env["GF_SECURITY_COOKIE_SECURE"] == secure
+
+
+def test_prometheus_and_the_alertmanagers_answer_only_with_the_web_password(spec: dict[str, Any]) -> None:
+    with_ha = {**copy.deepcopy(spec), "ha": {"replicas": 2}}
+    services = compose.build(model_of(with_ha))[compose.COMPOSE_FILE]["services"]
+    for name in ("prometheus", "prometheus-0", "prometheus-1", *PEERS):
+        assert "--web.config.file=/run/secrets/web_config" in services[name]["command"], name
+        assert "web_config" in services[name]["secrets"], name
+
+
+def test_grafanas_datasources_log_in_with_the_password_from_its_secret_file() -> None:
+    sources = provisioning.datasources(model_of(yaml.safe_load(SPEC.read_text())))["datasources"]
+    for datasource in sources:
+        assert (datasource["basicAuth"], datasource["basicAuthUser"]) == (True, "monitoring")
+        # Grafana expands $__file{} when it provisions: the file holds a path, never the password
+        assert datasource["secureJsonData"] == {"basicAuthPassword": "$__file{/run/secrets/web_password}"}
 
 
 def _mount_target(service: dict[str, Any], source: str) -> str:
@@ -267,7 +333,7 @@ def _container_ports(service: dict[str, Any]) -> set[int]:
     """Ports the container listens on: the container side of `ports` and the port its healthcheck calls."""
     ports = {int(str(p).rsplit(":", 1)[1]) for p in service.get("ports", [])}
     check = " ".join(str(a) for a in service.get("healthcheck", {}).get("test", []))
-    return ports | {int(p) for p in re.findall(r"http://127\.0\.0\.1:(\d+)/", check)}
+    return ports | {int(p) for p in re.findall(r"http://(?:[^@/\s]+@)?127\.0\.0\.1:(\d+)/", check)}
 
 
 def _answering(services: dict[str, Any], host: str) -> list[str]:
