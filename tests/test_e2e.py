@@ -19,6 +19,7 @@ import pytest
 
 from generators.catalog import versions
 from generators.model.types import Model
+from generators.outputs.grafana import infrastructure
 from generators.stack import demo
 from generators.validate.grafana_checks import dashboards, panels
 from tests import e2e_stack as e2e
@@ -50,6 +51,10 @@ EMPTY_WHILE = {
     "synthetic-probes: TLS certificate time left": ('probe_success{job="blackbox"} == 1', "no probe reached its https URL (no internet)"),
     "service-health: Firing alerts": ('ALERTS{alertstate="firing", service="api"}', "no api alert fires at the moment"),
     "service-health: Endpoint error ratio": ('http_requests_total{status_code=~"5.."}', "no api request failed yet"),
+    "infrastructure: Filesystem time until full (6h trend)": (
+        f"deriv(node_filesystem_avail_bytes{{{infrastructure.FS}}}[6h]) < 0",
+        "no filesystem of this machine is filling up at the moment (the panel lists only those that are)",
+    ),
 }
 
 
