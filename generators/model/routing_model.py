@@ -117,6 +117,7 @@ def build(b: Context) -> tuple[dict[str, Channel], Routing]:
         for i in (interval(b, ("routing", "maintenance", n), m, m.get("name", "")) for n, m in enumerate(raw.get("maintenance") or ()))
         if i
     )
+    used.update(str(r.get("channel")) for r in (b.spec.get("reports") or {}).values() if isinstance(r, dict))  # report_model checks them
     for name in sorted(set(raw_channels) - used):
         b.warn(("channels", name), f"channel '{name}' is defined but no route uses it")
     routing = Routing(
