@@ -248,7 +248,7 @@ def test_without_default_unrouted_alerts_go_to_the_warning_channels(tmp_path: Pa
 def test_every_tier_is_tested_and_every_route_reached(spec_file: Path) -> None:
     model = spec.load(spec_file)[0]
     tests = am_routes.cases(model)
-    assert len(tests) == sum(len(a.tiers) for a in model.alerts) + sum(len(s.tiers) for s in model.slos)
+    assert len(tests) == sum(len(a.tiers) for a in model.alerts) + sum(len(s.tiers) for s in model.slos) + len(model.reports)
     report = am_routes.coverage(alertmanager.config(model), tests)
     assert report["mismatched"] == []
     assert report["unreached_routes"] == []
