@@ -53,9 +53,7 @@ def _interval_claims(routing: Routing | None) -> Iterable[Claim]:
         yield "time interval", window.name, ("routing", "maintenance", i)
 
 
-def check(
-    ctx: Context, services: list[Service], slos: list[SLO], reports: Sequence[Report] = (), routing: Routing | None = None
-) -> None:
+def check(ctx: Context, services: list[Service], slos: list[SLO], reports: Sequence[Report] = (), routing: Routing | None = None) -> None:
     """Report every collision of the names the model's objects produce (file:line:col of both)."""
     claimed: dict[tuple[str, str], Path] = {}
     prefixes: dict[str, Path] = {}

@@ -66,7 +66,7 @@ def _report(
         name=name,
         alert=alert,
         title=raw.get("title") or name.replace("-", " ").capitalize(),
-        channel=channel,
+        channel=str(channel),
         every=every,
         window=window,
         window_seconds=seconds,
@@ -109,7 +109,9 @@ def _window_seconds(b: Context, path: Path, times: str | None, every: Decimal | 
 def _lines(b: Context, path: Path, raw: dict[str, Any], services: Mapping[str, Service]) -> tuple[ReportLine, ...] | None:
     contents: dict[str, Any] = catalog.reports()["contents"]
     wanted = list(raw.get("contents") or catalog.reports()["default_contents"])
-    lines, used, ok = [], set(), True
+    lines: list[ReportLine] = []
+    used: set[str] = set()
+    ok = True
     for i, name in enumerate(raw.get("services") or ()):
         service = services.get(name)
         if service is None:

@@ -36,14 +36,27 @@ def properties(name: dict[str, Any]) -> dict[str, Any]:
                 "description": "the period it covers and how often it is sent: a day or a week",
                 "examples": ["24h", "7d"],
             },
-            "at": {"type": "string", "description": "the window it is sent in, once per period (default 09:00-10:00)", "examples": ["09:00-10:00"]},
+            "at": {
+                "type": "string",
+                "description": "the window it is sent in, once per period (default 09:00-10:00)",
+                "examples": ["09:00-10:00"],
+            },
             "weekdays": {
                 "type": "string",
                 "description": "weekdays it is sent on: any range for a daily report, one day for a weekly one",
                 "examples": ["monday:friday", "monday"],
             },
-            "location": {"type": "string", "description": "time zone of at and weekdays (default: routing.business_hours', else UTC)", "examples": ["Europe/Paris"]},
-            "title": {**TEXT, "maxLength": 100, "description": "its subject line (default: from the name)", "examples": ["Daily error summary"]},
+            "location": {
+                "type": "string",
+                "description": "time zone of at and weekdays (default: routing.business_hours', else UTC)",
+                "examples": ["Europe/Paris"],
+            },
+            "title": {
+                **TEXT,
+                "maxLength": 100,
+                "description": "its subject line (default: from the name)",
+                "examples": ["Daily error summary"],
+            },
             "services": {"type": "array", "items": name, "minItems": 1, "uniqueItems": True, "examples": [["api", "llm-provider"]]},
             "contents": {
                 "type": "array",

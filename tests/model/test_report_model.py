@@ -41,7 +41,12 @@ def line_of(text: str, needle: str) -> int:
 
 def test_the_fixture_maps_to_two_reports_with_their_schedule() -> None:
     daily, weekly = load(GOOD).reports
-    assert (daily.name, daily.alert, daily.title, daily.channel) == ("daily-errors", "DailyErrorsReport", "Daily error summary", "ops-email")
+    assert (daily.name, daily.alert, daily.title, daily.channel) == (
+        "daily-errors",
+        "DailyErrorsReport",
+        "Daily error summary",
+        "ops-email",
+    )
     assert (daily.every, daily.period, daily.window_seconds, daily.repeat_interval) == (Decimal(86400), "24h", 3600, "23h")
     # no location: business hours' time zone; the window's name is claimed as a time interval
     assert (daily.window.name, daily.window.weekdays, daily.window.times, daily.window.location) == (
@@ -132,7 +137,10 @@ CASES = [
     ),
     (
         "a content that applies to no service of the report",
-        ("services: [shop, payments, db]\n    contents: [error_ratio, requests, alerts]", "services: [db]\n    contents: [alerts, latency_p50]"),
+        (
+            "services: [shop, payments, db]\n    contents: [error_ratio, requests, alerts]",
+            "services: [db]\n    contents: [alerts, latency_p50]",
+        ),
         "contents: [alerts, latency_p50]",
         "reports.daily-errors.contents[1]: latency_p50 applies to no service of this report "
         "(it needs a service of kind http, external_api)",

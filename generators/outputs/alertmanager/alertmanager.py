@@ -13,9 +13,8 @@ from typing import Any
 from generators.model import conventions
 from generators.model.types import Channel, Model, Routing, TimeInterval
 from generators.outputs.alertmanager import alertmanager_routes as am_routes
-from generators.outputs.alertmanager import alertmanager_templates
+from generators.outputs.alertmanager import alertmanager_templates, report_routes
 from generators.outputs.alertmanager import channels as channel_types
-from generators.outputs.alertmanager import report_routes
 from generators.outputs.prometheus import slo_rules
 
 CONFIG = "alertmanager/alertmanager.yml"
@@ -84,9 +83,9 @@ def routes(model: Model) -> tuple[list[dict[str, Any]], list[tuple[str, ...]]]:
 
     for name in am_routes.watchdog_names(model):
         add((routing.watchdog,) if routing.watchdog else (), _matchers(alertname=name), "watchdog")
-    for report_route, channels in report_routes.routes(model):  # right after the Watchdog's: nothing else takes them
+    for report_route, report_channels in report_routes.routes(model):  # right after the Watchdog's: nothing else takes them
         out.append(report_route)
-        used.append(channels)
+        used.append(report_channels)
     for extra in slo_rules.extra_routes(model):
         add(tuple(extra["channels"]), list(extra["matchers"]), extra["severity"], cont=True)
     groups: dict[tuple[str, str], list[Any]] = {}

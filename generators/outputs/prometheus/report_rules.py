@@ -94,10 +94,10 @@ def runbook(report: Report) -> str:
         "",
         "## When it does not arrive",
         "",
-        f"1. Is it firing? `ALERTS{{alertname=\"{report.alert}\"}}` in Prometheus; if not, the rule file "
+        f'1. Is it firing? `ALERTS{{alertname="{report.alert}"}}` in Prometheus; if not, the rule file '
         f"`prometheus/{conventions.report_rule_file(report.name)}` is not loaded.",
         "2. Is the channel failing? `alertmanager_notifications_failed_total` by integration.",
-        "3. Was it silenced? A silence on `report=\"" + report.name + "\"` stops it until it expires.",
+        '3. Was it silenced? A silence on `report="' + report.name + '"` stops it until it expires.',
         "4. A line reads n/a: the service had no requests in the period, or its series are missing (check its MetricAbsent alert).",
         "",
         "To stop the report, remove it from `reports:` in the spec; to skip one, silence it for that window.",

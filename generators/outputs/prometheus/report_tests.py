@@ -28,6 +28,8 @@ LEAD = 4  # steps of series before the period starts; also the test's evaluation
 def step(report: Report) -> int:
     """Seconds between test samples: 15m for a day, 1h for a week (168 samples: promtool stays under a second)."""
     return 900 if report.period == "24h" else 3600
+
+
 BUCKETS = (("0.5", 0.9), ("1", 1.0), ("+Inf", 1.0))  # cumulative share of requests per bucket boundary
 _FORMATS: dict[str, Callable[[float], str]] = {
     "humanize": gotemplate.humanize,
@@ -39,7 +41,7 @@ _FORMATS: dict[str, Callable[[float], str]] = {
 def histogram_quantile(q: float, buckets: list[tuple[float, float]]) -> float:
     """Prometheus' bucketQuantile for classic buckets (upper bound, cumulative count), +Inf last."""
     rank = q * buckets[-1][1]
-    b = next(i for i, (_, count) in enumerate(buckets[:-1] + [(0.0, float("inf"))]) if count >= rank)
+    b = next(i for i, (_, count) in enumerate([*buckets[:-1], (0.0, float("inf"))]) if count >= rank)
     if b == len(buckets) - 1:
         return buckets[-2][0]
     start, end, count = (buckets[b - 1][0] if b else 0.0), buckets[b][0], buckets[b][1]

@@ -129,7 +129,11 @@ def test_a_repeat_of_the_whole_period_would_skip_days(config: dict[str, Any]) ->
 
 def test_the_weekly_route_sends_once_each_monday(config: dict[str, Any]) -> None:
     sent = sends(dt.timedelta(days=6, hours=23), {0}, ("09:00", "10:00"), "UTC", 42, span_days=56)
-    assert [s.date().isoformat() for s in sent] == [f"2024-01-{d:02d}" for d in (1, 8, 15, 22, 29)] + ["2024-02-05", "2024-02-12", "2024-02-19"]
+    assert [s.date().isoformat() for s in sent] == [f"2024-01-{d:02d}" for d in (1, 8, 15, 22, 29)] + [
+        "2024-02-05",
+        "2024-02-12",
+        "2024-02-19",
+    ]
 
 
 # -- amtool ----------------------------------------------------------------------------------------------------------
@@ -178,8 +182,17 @@ def render_email(tree: Path, tmp_path: Path, name: str, kind: str) -> str:
         "externalURL": "http://ignored",
     }
     (tmp_path / "data.json").write_text(json.dumps(data))
-    args = ["amtool", "template", "render", "--template.glob=templates/*.tmpl", f"--template.type={kind}", f"--template.data={tmp_path / 'data.json'}"]
-    proc = subprocess.run([*args, f'--template.text={{{{ template "{name}" . }}}}'], cwd=tree / "alertmanager", capture_output=True, text=True)
+    args = [
+        "amtool",
+        "template",
+        "render",
+        "--template.glob=templates/*.tmpl",
+        f"--template.type={kind}",
+        f"--template.data={tmp_path / 'data.json'}",
+    ]
+    proc = subprocess.run(
+        [*args, f'--template.text={{{{ template "{name}" . }}}}'], cwd=tree / "alertmanager", capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 

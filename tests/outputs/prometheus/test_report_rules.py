@@ -38,12 +38,21 @@ HANDWRITTEN = {
                 {"series": 'payment_calls_total{job="shop", instance="a", outcome="ok"}', "values": "0+8x25"},
                 # db: a ticket at 10-12h and a page at 20h are listed (sorted); a page at 0h is before the period,
                 # an info alert is no page or ticket
-                {"series": 'ALERTS{alertname="DbReplicationLag", alertstate="firing", service="db", severity="warning"}', "values": "_x10 1x2"},
-                {"series": 'ALERTS{alertname="DbConnectionsHigh", alertstate="firing", service="db", severity="critical"}', "values": "_x20 1"},
+                {
+                    "series": 'ALERTS{alertname="DbReplicationLag", alertstate="firing", service="db", severity="warning"}',
+                    "values": "_x10 1x2",
+                },
+                {
+                    "series": 'ALERTS{alertname="DbConnectionsHigh", alertstate="firing", service="db", severity="critical"}',
+                    "values": "_x20 1",
+                },
                 {"series": 'ALERTS{alertname="DbDown", alertstate="firing", service="db", severity="critical"}', "values": "1"},
                 {"series": 'ALERTS{alertname="DbSlowQueries", alertstate="firing", service="db", severity="info"}', "values": "_x20 1x4"},
                 # payments: an info alert only -> none
-                {"series": 'ALERTS{alertname="PaymentsQuota", alertstate="firing", service="payments", severity="info"}', "values": "_x20 1x4"},
+                {
+                    "series": 'ALERTS{alertname="PaymentsQuota", alertstate="firing", service="payments", severity="info"}',
+                    "values": "_x20 1x4",
+                },
             ],
             "alert_rule_test": [
                 {
@@ -84,7 +93,9 @@ def tree(model: Model, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def promtool_test(tree: Path, name: str, doc: object) -> subprocess.CompletedProcess[str]:
     require_tool("promtool")
     (tree / "prometheus" / "tests" / name).write_text(yaml.safe_dump(doc, sort_keys=False))
-    return subprocess.run(["promtool", "test", "rules", f"tests/{name}"], cwd=tree / "prometheus", capture_output=True, text=True, check=False)
+    return subprocess.run(
+        ["promtool", "test", "rules", f"tests/{name}"], cwd=tree / "prometheus", capture_output=True, text=True, check=False
+    )
 
 
 def test_promtool_computes_the_text_predicted_by_hand(tree: Path) -> None:
