@@ -21,6 +21,7 @@ CATALOG_DIR = Path(__file__).parent
 CATALOG_FILE = CATALOG_DIR / "signals.yaml"
 SLO_TIERS_FILE = CATALOG_DIR / "slo_tiers.yaml"  # burn-rate windows and tiers (Google SRE workbook)
 IMAGES_FILE = CATALOG_DIR / "images.yaml"  # compose images no test runs; the others: versions.yaml
+REPORTS_FILE = CATALOG_DIR / "reports.yaml"  # what a scheduled report may contain (docs/reports.md)
 
 
 def _base(metric: str) -> str:
@@ -100,6 +101,14 @@ def load() -> dict[str, Any]:
 @functools.cache
 def slo_tiers() -> dict[str, Any]:
     with SLO_TIERS_FILE.open(encoding="utf-8") as handle:
+        data: dict[str, Any] = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return data
+
+
+@functools.cache
+def reports() -> dict[str, Any]:
+    """The report contents (`contents:`) and the default list (`default_contents:`)."""
+    with REPORTS_FILE.open(encoding="utf-8") as handle:
         data: dict[str, Any] = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return data
 

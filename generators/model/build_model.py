@@ -11,7 +11,7 @@ import jinja2
 
 from generators import catalog
 from generators.errors import Problem, SpecError
-from generators.model import conventions, custom_alerts, names, routing_model, scaling_model, service_fields, slo_model
+from generators.model import conventions, custom_alerts, names, report_model, routing_model, scaling_model, service_fields, slo_model
 from generators.model.context import Context
 from generators.model.types import Alert, Model, Recording, ScrapeJob, Service, Stack, Tier
 from generators.model.values import ValueProblem, parse_duration, parse_threshold
@@ -261,7 +261,8 @@ class Builder(Context):
         routing_model.escalate(self, routing, services)
         self.check_selectors(services)
         slos = slo_model.build(self, services)
-        names.check(self, services, slos)
+        reports = report_model.build(self, self.spec.get("reports"), services, routing, stack)
+        names.check(self, services, slos, reports, routing)
         kubernetes, remote_write, ha = scaling_model.build(self)
         return Model(
             self.source.file,
@@ -274,6 +275,7 @@ class Builder(Context):
             kubernetes=kubernetes,
             remote_write=remote_write,
             ha=ha,
+            reports=reports,
         )
 
 

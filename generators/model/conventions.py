@@ -157,6 +157,36 @@ def slo_test_file(slo_id: str, tier: str) -> str:
     return f"tests/slo-{slo_id}-{tier}.test.yml"
 
 
+# Reports (spec `reports:`, docs/reports.md): the label that routes them, their rule group's interval, names.
+REPORT = "report"
+REPORT_SEVERITY = WATCHDOG_SEVERITY  # never a page: not counted with the alerts, no severity route catches it
+REPORT_INTERVAL = "5m"  # their annotations query whole periods of raw series: not at every evaluation
+REPORT_GROUP_WAIT = "30s"
+REPORT_GROUP_INTERVAL = "5m"  # the window must hold two of its ticks: one always falls inside
+
+
+def report_alert(name: str) -> str:
+    """'daily-errors' -> 'DailyErrorsReport'; 'weekly-report' -> 'WeeklyReport' (not doubled)."""
+    base = camel(name)
+    return base if base.endswith("Report") else f"{base}Report"
+
+
+def report_rule_file(name: str) -> str:
+    return f"rules/report-{name}.rules.yml"
+
+
+def report_group(name: str) -> str:
+    return f"report-{name}"
+
+
+def report_test_file(name: str) -> str:
+    return f"tests/report-{name}.test.yml"
+
+
+def report_time_interval(name: str) -> str:
+    return f"report-{name}"
+
+
 CACHE_ENV = "GENERATORS_CACHE_DIR"  # .ci/run points it at a fresh folder
 
 

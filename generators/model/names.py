@@ -9,12 +9,12 @@ or merge two services' alerts under one name (`api-v2` and `api_v2` both give Ap
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from generators.errors import Problem
 from generators.model import conventions
 from generators.model.context import Context
-from generators.model.types import SLO, Service
+from generators.model.types import SLO, Report, Routing, Service
 from generators.spec.source import Path, dotted
 
 Claim = tuple[str, str, Path]  # (what, name, spec path of the object that produces it)
@@ -36,7 +36,24 @@ def _slo_claims(slo: SLO) -> Iterable[Claim]:
     yield "panel id", str(conventions.panel_id(slo.id, conventions.SLO_ALERT_PANEL)), slo.path
 
 
-def check(ctx: Context, services: list[Service], slos: list[SLO]) -> None:
+def _report_claims(report: Report) -> Iterable[Claim]:
+    yield "rule file", f"prometheus/{conventions.report_rule_file(report.name)}", report.path
+    yield "rule group", conventions.report_group(report.name), report.path
+    yield "test file", f"prometheus/{conventions.report_test_file(report.name)}", report.path
+    yield "alert name", report.alert, report.path
+    yield "route", f'{conventions.REPORT}="{report.name}"', report.path
+    yield "time interval", report.window.name, report.path
+
+
+def _interval_claims(routing: Routing | None) -> Iterable[Claim]:
+    if routing is None:
+        return
+    yield "time interval", (routing.business_hours.name if routing.business_hours else "business-hours"), ("routing", "business_hours")
+    for i, window in enumerate(routing.maintenance):
+        yield "time interval", window.name, ("routing", "maintenance", i)
+
+
+def check(ctx: Context, services: list[Service], slos: list[SLO], reports: Sequence[Report] = (), routing: Routing | None = None) -> None:
     """Report every collision of the names the model's objects produce (file:line:col of both)."""
     claimed: dict[tuple[str, str], Path] = {}
     prefixes: dict[str, Path] = {}
@@ -74,6 +91,8 @@ def check(ctx: Context, services: list[Service], slos: list[SLO]) -> None:
     for slo in slos:
         for what, name, path in _slo_claims(slo):
             claim(what, name, path, "rename the service or the SLO")
+    for what, name, path in _interval_claims(routing):
+        claim(what, name, path, "rename the maintenance window")
     for service in services:
         if service.name in clashing:
             continue
@@ -81,3 +100,6 @@ def check(ctx: Context, services: list[Service], slos: list[SLO]) -> None:
             claim("alert name", alert.name, alert.path, "rename the service or the custom alert")
             pid = conventions.panel_id(alert.service, alert.signal)
             claim("panel id", str(pid), alert.path, "rename the service (panel ids are hashes of service and signal)")
+    for report in reports:  # last: a clash with a service's name is reported at the report
+        for what, name, path in _report_claims(report):
+            claim(what, name, path, "rename the report")

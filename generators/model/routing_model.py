@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -111,12 +111,13 @@ def build(b: Context) -> tuple[dict[str, Channel], Routing]:
     timings = {}
     for severity, values in (raw.get("timings") or {}).items():
         timings[severity] = {k: b.duration(("routing", "timings", severity, k), v, "5m") for k, v in values.items()}
-    business_hours = _interval(b, ("routing", "business_hours"), raw.get("business_hours"), "business-hours")
+    business_hours = interval(b, ("routing", "business_hours"), raw.get("business_hours"), "business-hours")
     maintenance = tuple(
         i
-        for i in (_interval(b, ("routing", "maintenance", n), m, m.get("name", "")) for n, m in enumerate(raw.get("maintenance") or ()))
+        for i in (interval(b, ("routing", "maintenance", n), m, m.get("name", "")) for n, m in enumerate(raw.get("maintenance") or ()))
         if i
     )
+    used.update(str(r.get("channel")) for r in (b.spec.get("reports") or {}).values() if isinstance(r, dict))  # report_model checks them
     for name in sorted(set(raw_channels) - used):
         b.warn(("channels", name), f"channel '{name}' is defined but no route uses it")
     notifiers = {channels[c].type for c in used - {watchdog} if c in channels and channels[c].type in channel_types.TYPES}
@@ -155,33 +156,36 @@ def _spec_teams(b: Context) -> set[str]:
     return teams
 
 
-def _interval(b: Context, path: Path, raw: Any, name: str) -> TimeInterval | None:
+def interval(b: Context, path: Path, raw: Any, name: str, keys: Mapping[str, str] | None = None) -> TimeInterval | None:
+    """A time interval of the spec, checked (problems at their keys); `keys` renames its spec keys (reports: at)."""
     if not isinstance(raw, dict):
         return None
+    raw = {field: raw.get((keys or {}).get(field, field)) for field in ("weekdays", "times", "months", "days_of_month", "location")}
+    path_of = {field: (*path, (keys or {}).get(field, field)) for field in raw}
     ok = True
     for part in _split(raw.get("weekdays")):
         days = part.split(":")
         if not all(d in _DAYS for d in days) or _DAYS.index(days[0]) > _DAYS.index(days[-1]):
             example = "day names, first day before last; examples: monday:friday, saturday, sunday"
-            b.problem((*path, "weekdays"), f"'{raw['weekdays']}' is not a weekday range ({example})")
+            b.problem(path_of["weekdays"], f"'{raw['weekdays']}' is not a weekday range ({example})")
             ok = False
             break
     for part in _split(raw.get("times")):
         if not _TIME.match(part) or part.split("-")[0] >= part.split("-")[1]:
-            b.problem((*path, "times"), f"'{raw['times']}' is not a time range (HH:MM-HH:MM, start before end; example: 09:00-18:00)")
+            b.problem(path_of["times"], f"'{raw['times']}' is not a time range (HH:MM-HH:MM, start before end; example: 09:00-18:00)")
             ok = False
             break
     for part in _split(raw.get("months")):
         if not all(m in _MONTHS or m.isdigit() for m in part.split(":")):
-            b.problem((*path, "months"), f"'{raw['months']}' is not a month range (examples: december, 1:3)")
+            b.problem(path_of["months"], f"'{raw['months']}' is not a month range (examples: december, 1:3)")
             ok = False
     for part in _split(raw.get("days_of_month")):
         if not all(re.fullmatch(r"-?\d{1,2}", d) for d in part.split(":")):
-            b.problem((*path, "days_of_month"), f"'{raw['days_of_month']}' is not a day-of-month range (examples: 1:7, -1)")
+            b.problem(path_of["days_of_month"], f"'{raw['days_of_month']}' is not a day-of-month range (examples: 1:7, -1)")
             ok = False
     location = raw.get("location")
     if location is not None and not _valid_location(location):
-        b.problem((*path, "location"), f"'{location}' is not a time zone (examples: UTC, Europe/Paris)")
+        b.problem(path_of["location"], f"'{location}' is not a time zone (examples: UTC, Europe/Paris)")
         ok = False
     if not ok:
         return None

@@ -150,6 +150,43 @@ class Routing:
 
 
 @dataclass(frozen=True)
+class ReportLine:
+    """One service's line of a report: the contents (catalog/reports.yaml keys) that apply to its kind."""
+
+    service: str
+    kind: str
+    contents: tuple[str, ...]
+    context: Mapping[str, Any]  # what the contents' PromQL templates read: job, service, m (metrics)
+
+
+@dataclass(frozen=True)
+class Report:
+    """A scheduled digest (spec `reports:`): one always-firing alert, sent once per period inside its window."""
+
+    name: str  # daily-errors: the `report` label, file and interval names
+    alert: str  # DailyErrorsReport
+    title: str
+    channel: str
+    every: Decimal  # seconds: 86400 or 604800
+    window: TimeInterval  # when it may be sent (active_time_intervals)
+    window_seconds: int  # the length of one window occurrence
+    lines: tuple[ReportLine, ...]
+    runbook_url: str
+    dashboard_url: str
+    path: tuple[str | int, ...] = ()
+
+    @property
+    def period(self) -> str:
+        """The period it covers, as a PromQL range: 24h, 7d."""
+        return "24h" if self.every == 86_400 else format_duration(self.every)
+
+    @property
+    def repeat_interval(self) -> str:
+        """Shorter than the period by one window: sent at the first group_interval tick inside each window."""
+        return format_duration(self.every - self.window_seconds)
+
+
+@dataclass(frozen=True)
 class Stack:
     scrape_interval: str = "15s"
     evaluation_interval: str = "15s"
@@ -271,6 +308,7 @@ class Model:
     kubernetes: Kubernetes = field(default_factory=Kubernetes)
     remote_write: tuple[RemoteWrite, ...] = ()
     ha: HighAvailability = field(default_factory=HighAvailability)
+    reports: tuple[Report, ...] = ()  # from reports: (generators/model/report_model.py)
 
     @functools.cached_property
     def alerts(self) -> tuple[Alert, ...]:

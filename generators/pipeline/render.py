@@ -15,7 +15,7 @@ from generators.outputs.compose import compose
 from generators.outputs.docs import runbooks, signal_docs
 from generators.outputs.grafana import provisioning
 from generators.outputs.kubernetes import kubernetes
-from generators.outputs.prometheus import ha, prometheus_config, promtool_tests, rules, slo_rules, slo_tests
+from generators.outputs.prometheus import ha, prometheus_config, promtool_tests, report_rules, report_tests, rules, slo_rules, slo_tests
 from generators.pipeline import parallel, spec, writer
 from generators.spec import schema
 from generators.validate import runner
@@ -45,6 +45,7 @@ def _grafana_and_kubernetes(model: Model) -> dict[str, Any]:
 OUTPUTS: list[Output] = [_prometheus, rules.build, promtool_tests.build, runbooks.build, signal_docs.build, alertmanager.build]
 OUTPUTS += [_grafana_and_kubernetes, compose.build]  # grafana/, kubernetes/ (docs: scaling out), compose/
 OUTPUTS += [slo_rules.build, slo_tests.build, ha.build]  # SLO rule groups and tests, prometheus/ha/
+OUTPUTS += [report_rules.build, report_tests.build]  # scheduled reports: rule groups, tests, runbooks (docs/reports.md)
 
 
 # For large specs the pipeline runs these in a forked child (parallel.both), the rest here: the dashboards

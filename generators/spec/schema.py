@@ -15,7 +15,7 @@ from generators import catalog
 from generators.model import conventions
 from generators.outputs.alertmanager import channels
 from generators.outputs.alertmanager.channel_type import ChannelType
-from generators.spec import scaling_schema, signal_schema
+from generators.spec import report_schema, scaling_schema, signal_schema
 from generators.spec.schema_fields import DURATION as _DURATION
 from generators.spec.schema_fields import FOR as _FOR
 from generators.spec.schema_fields import INTERVAL_WHY as _INTERVAL_WHY
@@ -316,6 +316,7 @@ def build() -> dict[str, Any]:
                 "business": {"type": "array", "items": signal_schema.business(_NAME, _TEAM), "maxItems": MAX_ENTRIES},
                 "custom": {"type": "array", "items": _custom(), "maxItems": MAX_ENTRIES},
                 **scaling_schema.properties(_DURATION, _SECRET, _LABELS),
+                **report_schema.properties(_NAME),
             },
             ("version", "channels", "routing"),
         ),

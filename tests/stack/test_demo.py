@@ -76,7 +76,7 @@ def test_rules_are_the_same_bytes_as_the_compose_rendering(model: Model, planned
     rendered = render.documents(model)
     rules = {k: v for k, v in planned[0].files.items() if k.startswith("prometheus/rules/")}
     assert rules == {k: v for k, v in rendered.items() if k.startswith("prometheus/rules/")}
-    assert len(rules) == 18  # 15 service groups + 3 SLO groups of the example spec
+    assert len(rules) == 20  # 15 service groups + 3 SLO groups + 2 report groups of the example spec
 
 
 def test_alertmanager_secret_files_point_into_the_work_dir(model: Model, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from generators.model import conventions
 from generators.model.types import Channel, Model, Routing, TimeInterval
 from generators.outputs.alertmanager import alertmanager_routes as am_routes
-from generators.outputs.alertmanager import alertmanager_templates
+from generators.outputs.alertmanager import alertmanager_templates, report_routes
 from generators.outputs.alertmanager import channels as channel_types
 from generators.outputs.prometheus import slo_rules
 
@@ -83,6 +83,9 @@ def routes(model: Model) -> tuple[list[dict[str, Any]], list[tuple[str, ...]]]:
 
     for name in am_routes.watchdog_names(model):
         add((routing.watchdog,) if routing.watchdog else (), _matchers(alertname=name), "watchdog")
+    for report_route, report_channels in report_routes.routes(model):  # right after the Watchdog's: nothing else takes them
+        out.append(report_route)
+        used.append(report_channels)
     for alert in am_routes.delivery_alerts(model):  # failing notifications of one integration: to the others
         for tier in alert.tiers:
             labels = am_routes.rule_labels(alert, alert.labels(tier))
@@ -167,8 +170,9 @@ def config(model: Model) -> dict[str, Any]:
     for channels in [default, *used]:
         names.setdefault(am_routes.receiver_name(channels), channels)
     intervals = list(routing.maintenance)
-    if any("active_time_intervals" in r for r in children):
+    if any(r.get("active_time_intervals") == [(routing.business_hours or BUSINESS_HOURS).name] for r in children):
         intervals.insert(0, routing.business_hours or BUSINESS_HOURS)
+    intervals += report_routes.time_intervals(model)
     doc: dict[str, Any] = {
         "global": {"resolve_timeout": "5m"},
         "templates": [f"templates/{name}" for name in sorted(alertmanager_templates.FILES)],

@@ -15,6 +15,7 @@ from typing import Any
 from generators.model import conventions
 from generators.model.types import Alert, Model, Routing
 from generators.outputs.alertmanager import channels as channel_types
+from generators.outputs.alertmanager import report_routes
 from generators.outputs.prometheus import slo_rules
 
 RECEIVER_SEPARATOR = "+"
@@ -87,6 +88,9 @@ def _expected(model: Model, labels: Mapping[str, str]) -> list[tuple[str, ...]]:
     routing = model.routing
     if labels.get(ALERTNAME) in model.watchdog_names:
         return [(routing.watchdog,)] if routing.watchdog else [()]
+    report = report_routes.expected(model, labels)
+    if report is not None:
+        return report
     severity = labels.get(conventions.SEVERITY, "")
     team = labels.get(conventions.TEAM, "")
     escalation = labels.get(conventions.ESCALATION)
@@ -146,7 +150,7 @@ def cases(model: Model) -> list[dict[str, Any]]:
             for name in integrations(model):
                 labels = dict(sorted(rule_labels(alert, {**alert.labels(tier), conventions.INTEGRATION: name}).items()))
                 out.append({"alert": alert.name, "labels": labels, "receivers": expected_receivers(model, labels)})
-    for labels in slo_rules.alert_label_sets(model):  # one per SLO burn-rate tier
+    for labels in [*slo_rules.alert_label_sets(model), *report_routes.label_sets(model)]:  # SLO burn-rate tiers, reports
         labels = dict(sorted(labels.items()))
         out.append({"alert": labels[ALERTNAME], "labels": labels, "receivers": expected_receivers(model, labels)})
     return out

@@ -17,7 +17,7 @@ from generators.model import build_model, conventions, prom_compat
 from generators.model.types import Model, ScrapeJob
 from generators.outputs.kubernetes import kubernetes_plugins
 from generators.outputs.kubernetes.kubernetes_plugins import metadata
-from generators.outputs.prometheus import remote_write, rules, slo_rules
+from generators.outputs.prometheus import remote_write, report_rules, rules, slo_rules
 
 API = "monitoring.coreos.com/v1"
 FOLDER = "kubernetes"
@@ -36,9 +36,10 @@ DatasourceSource = Callable[[Model], Mapping[str, Any]]  # Grafana datasource pr
 
 
 def prometheus_rules(model: Model) -> dict[str, dict[str, Any]]:
-    """One PrometheusRule per rule group of prometheus/rules/: the per-service groups and the SLO groups."""
+    """One PrometheusRule per rule group of prometheus/rules/: the per-service groups, the SLO and the report groups."""
     groups = [g for g in (rules.group(s) for s in model.services) if g["rules"]]
     groups += [slo_rules.group(slo) for slo in model.slos]
+    groups += [report_rules.group(report) for report in model.reports]
     return {
         f"{FOLDER}/prometheusrules/{group['name']}.yaml": {
             "apiVersion": API,

@@ -265,7 +265,9 @@ def test_every_tier_is_tested_and_every_route_reached(spec_file: Path) -> None:
     model = spec.load(spec_file)[0]
     tests = am_routes.cases(model)
     per_integration = sum(len(a.tiers) for a in am_routes.delivery_alerts(model)) * len(am_routes.integrations(model))
-    assert len(tests) == sum(len(a.tiers) for a in model.alerts) + sum(len(s.tiers) for s in model.slos) + per_integration
+    assert len(tests) == sum(len(a.tiers) for a in model.alerts) + sum(len(s.tiers) for s in model.slos) + per_integration + len(
+        model.reports
+    )
     report = am_routes.coverage(alertmanager.config(model), tests)
     assert report["mismatched"] == []
     assert report["unreached_routes"] == []

@@ -241,7 +241,9 @@ def test_the_example_spec_routes_its_slo_tiers() -> None:
         ("api-error-rate", "ticket-1d", team),
         ("api-error-rate", "ticket-3d", team),
     ]
-    assert doc["coverage"] == {"alert_rules_tested": 151, "routes": 9, "routes_reached": 9, "unreached_routes": []}
+    # 135 threshold rules + 12 SLO tiers + 4 failing-notification cases (2 alerts x 2 integrations) + 2 reports;
+    # 7 routes + 2 per integration + one per report
+    assert doc["coverage"] == {"alert_rules_tested": 153, "routes": 11, "routes_reached": 11, "unreached_routes": []}
 
 
 def test_slo_tiers_get_no_escalation_copies_even_where_warnings_escalate() -> None:
