@@ -23,9 +23,11 @@ def variant(old: str, new: str) -> str:
 
 
 SLACK_ONLY_PAGES = variant("  critical: [oncall-pager, alerts-slack]\n", "  critical: [alerts-slack]\n")
-NO_OTHER_TYPE = variant("  critical: [oncall-pager, alerts-slack]\n", "  critical: [alerts-slack]\n").replace(
-    "  info: [digest-email]\n", "  info: [warnings-slack]\n"
-)
+NO_OTHER_TYPE = (
+    variant("  critical: [oncall-pager, alerts-slack]\n", "  critical: [alerts-slack]\n")
+    .replace("  info: [digest-email]\n", "  info: [warnings-slack]\n")
+    .replace("    channel: digest-email\n", "    channel: warnings-slack\n")
+)  # the scheduled reports' channel too
 
 
 @pytest.mark.parametrize(
