@@ -87,6 +87,9 @@ def test_render_runs_the_generated_unit_tests_before_the_swap(rendered: Path, tm
     assert "Traceback" not in err
     assert "promtool test rules:" in err
     assert "alertname: QuotaHigh" in err
+    # the failure points back to the spec line of the custom alert whose generated test failed
+    line = next(i for i, text in enumerate(bad.read_text().splitlines(), 1) if text == "  - name: QuotaHigh")
+    assert f"{bad}:{line}:5: custom[0]: produced what failed validation:" in err.splitlines(), err
     assert err.splitlines()[-1] == "the rendered output failed validation; the previous output is unchanged"
     assert tree_digest(rendered) == before
     assert not list(rendered.glob(".render-*")), "the scratch folder must be cleaned up"

@@ -276,6 +276,7 @@ class Builder(Context):
             remote_write=remote_write,
             ha=ha,
             reports=reports,
+            origins=names.origins(self, services, slos, reports),
         )
 
 

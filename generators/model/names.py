@@ -103,3 +103,16 @@ def check(ctx: Context, services: list[Service], slos: list[SLO], reports: Seque
     for report in reports:  # last: a clash with a service's name is reported at the report
         for what, name, path in _report_claims(report):
             claim(what, name, path, "rename the report")
+
+
+def origins(ctx: Context, services: Sequence[Service], slos: Sequence[SLO], reports: Sequence[Report] = ()) -> dict[str, str]:
+    """Generated rule/test file and alert name -> `file:line:col: spec.path` of the object that produced it, from the
+    same claims check() makes: a validator's verdict on a generated file points back to the spec line."""
+    claims = [c for s in services for c in _service_claims(s)] + [c for s in slos for c in _slo_claims(s)]
+    claims += [c for r in reports for c in _report_claims(r)]
+    claims += [("alert name", a.name, a.path) for s in services for a in s.alerts]
+    out: dict[str, str] = {}
+    for what, name, path in claims:
+        if what in ("rule file", "test file", "alert name"):
+            out.setdefault(name, f"{ctx.source.key_at(path)}: {dotted(path)}")
+    return out

@@ -309,6 +309,7 @@ class Model:
     remote_write: tuple[RemoteWrite, ...] = ()
     ha: HighAvailability = field(default_factory=HighAvailability)
     reports: tuple[Report, ...] = ()  # from reports: (generators/model/report_model.py)
+    origins: Mapping[str, str] = field(default_factory=dict)  # generated file or alert -> its spec line (names.origins)
 
     @functools.cached_property
     def alerts(self) -> tuple[Alert, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from collections.abc import Callable, Mapping
@@ -113,7 +114,10 @@ def render(
     try:
         writer.write_tree(tmp, files)
         if validate:
-            validate_tree(tmp, strict, log, full=full)
+            try:
+                validate_tree(tmp, strict, log, full=full)
+            except ValidationFailed as exc:
+                raise ValidationFailed(located(model, exc.problems)) from None
         removed = writer.swap(tmp, out, files)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -132,5 +136,19 @@ def check(spec_path: Path, out: Path, log: TextIO = sys.stderr) -> list[str]:
     try:
         validate_tree(out, strict=True, log=log, full=True)
     except ValidationFailed as exc:
-        problems.extend(exc.problems)
+        problems.extend(located(model, exc.problems))
     return problems
+
+
+_NAME = re.compile(r"[\w./-]+")
+
+
+def located(model: Model, problems: list[str]) -> list[str]:
+    """Each problem a validator found in a generated file, after the spec line of every object that produced a
+    file or alert it names (model.origins): `monitoring.yaml:42:3: services.api: produced what failed:`."""
+    out = []
+    for problem in problems:
+        found = dict.fromkeys(model.origins[w] for w in _NAME.findall(problem) if w in model.origins)
+        head = "".join(f"{origin}: produced what failed validation:\n" for origin in list(found)[:5])
+        out.append(head + problem)
+    return out
