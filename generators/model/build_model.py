@@ -271,6 +271,7 @@ class Builder(Context):
             kubernetes=kubernetes,
             remote_write=remote_write,
             ha=ha,
+            long_term_store=scaling_model.long_term_store(self),
         )
 
 

@@ -25,8 +25,8 @@ def build(model: Model, alertmanagers: tuple[str, ...] | None = None) -> dict[st
         "rule_files": ["rules/*.rules.yml"],
         "scrape_configs": [_job(job) for job in model.jobs],
     }
-    if model.remote_write:
-        out["remote_write"] = [remote_write.compose(rw) for rw in model.remote_write]
+    if remote_write.endpoints(model):
+        out["remote_write"] = [remote_write.compose(rw) for rw in remote_write.endpoints(model)]
     return out
 
 
