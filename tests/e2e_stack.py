@@ -23,6 +23,7 @@ from generators.model.values import parse_duration
 from generators.pipeline import spec, writer
 from generators.stack import demo, reload
 from generators.stack.sinks import Received
+from generators.validate.grafana_checks import dashboards, panels
 
 ROOT = Path(__file__).resolve().parent.parent
 OVERRIDES = ROOT / "tests" / "fixtures" / "e2e" / "overrides.yaml"
@@ -40,16 +41,18 @@ def merge(base: Any, over: Any) -> Any:
     return over
 
 
-def write_spec(folder: Path) -> Path:
+def write_spec(folder: Path, extra: dict[str, Any] | None = None) -> Path:
     data = merge(yaml.safe_load((ROOT / "monitoring.yaml").read_text()), yaml.safe_load(OVERRIDES.read_text()))
+    data = merge(data, extra or {})
     path = folder / "e2e-spec.yaml"
     path.write_bytes(writer.serialize("e2e-spec.yaml", data))
     return path
 
 
-def start(folder: Path, prometheus_flags: tuple[str, ...] = ()) -> tuple[demo.Stack, Model]:
-    """The native stack of the e2e spec, up and clustered; prometheus_flags are added to Prometheus' command line."""
-    model, _ = spec.load(write_spec(folder))
+def start(folder: Path, extra: dict[str, Any] | None = None, prometheus_flags: tuple[str, ...] = ()) -> tuple[demo.Stack, Model]:
+    """The stack of the e2e spec (with `extra` merged over it, e.g. an HA pair), up and its Alertmanagers clustered;
+    prometheus_flags are added to Prometheus' command line."""
+    model, _ = spec.load(write_spec(folder, extra))
     work = folder / "stack"
     stack_plan = demo.plan(model, work)
     next(p for p in stack_plan.processes if p.name == "prometheus").argv.extend(prometheus_flags)
@@ -92,8 +95,13 @@ def post(url: str, body: Any = None) -> Any:
 
 
 def query(stack: demo.Stack, expr: str) -> list[dict[str, Any]]:
-    url = f"{stack.url('prometheus')}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
-    result: list[dict[str, Any]] = get(url)["data"]["result"]
+    return query_at(stack.url("prometheus"), expr)
+
+
+def query_at(base: str, expr: str, **params: float) -> list[dict[str, Any]]:
+    """An instant query against any Prometheus query API (a Prometheus, the long-term store); params: time=..."""
+    url = f"{base}/api/v1/query?" + urllib.parse.urlencode({"query": expr, **params})
+    result: list[dict[str, Any]] = get(url, timeout=15)["data"]["result"]
     return result
 
 
@@ -157,3 +165,33 @@ def breach_bound(model: Model, alertname: str, severity: str, window_fill: float
         "group_wait": seconds(timings.get("group_wait", "30s")),
         "margin": margin,
     }
+
+
+def _variable_values(board: dict[str, Any]) -> dict[str, list[str]]:
+    out = {}
+    for var in board.get("templating", {}).get("list", []):
+        if var.get("type") == "custom":
+            out[var["name"]] = [v.strip() for v in str(var["query"]).split(",")]
+    return out
+
+
+def panel_queries(root: Path) -> list[tuple[str, str]]:
+    """(panel, PromQL) for every panel target; a panel repeated per variable value once per value."""
+    out = []
+    for name, board in dashboards(root):
+        values = _variable_values(board)
+        for panel in panels(board):
+            repeat = panel.get("repeat")
+            for value in values.get(repeat, [".*"]) if repeat else [".*"]:
+                title = f"{Path(name).stem}: {panel.get('title')}" + (f" [{repeat}={value}]" if repeat else "")
+                for target in panel.get("targets", []):
+                    expr = target.get("expr", "")
+                    for var, text in {**e2e_durations(), repeat or "-": value}.items():
+                        expr = expr.replace("${" + var + "}", text).replace("$" + var, text)
+                    expr = re.sub(r"\$\{?\w+\}?", ".*", expr)
+                    out.append((title, expr))
+    return out
+
+
+def e2e_durations() -> dict[str, str]:
+    return {"__rate_interval": "1m", "__interval": "15s", "__range": "1h", "__range_s": "3600", "__interval_ms": "15000"}

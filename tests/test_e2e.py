@@ -12,7 +12,6 @@ import time
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +20,6 @@ from generators.catalog import versions
 from generators.model.types import Model
 from generators.outputs.grafana import infrastructure
 from generators.stack import demo
-from generators.validate.grafana_checks import dashboards, panels
 from tests import e2e_stack as e2e
 from tests.conftest import ROOT, require_tool
 
@@ -75,36 +73,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         yield Live(stack, model, time.time())
     finally:
         stack.stop()
-
-
-def _variable_values(board: dict[str, Any]) -> dict[str, list[str]]:
-    out = {}
-    for var in board.get("templating", {}).get("list", []):
-        if var.get("type") == "custom":
-            out[var["name"]] = [v.strip() for v in str(var["query"]).split(",")]
-    return out
-
-
-def panel_queries(root: Path) -> list[tuple[str, str]]:
-    """(panel, PromQL) for every panel target; a panel repeated per variable value once per value."""
-    out = []
-    for name, board in dashboards(root):
-        values = _variable_values(board)
-        for panel in panels(board):
-            repeat = panel.get("repeat")
-            for value in values.get(repeat, [".*"]) if repeat else [".*"]:
-                title = f"{Path(name).stem}: {panel.get('title')}" + (f" [{repeat}={value}]" if repeat else "")
-                for target in panel.get("targets", []):
-                    expr = target.get("expr", "")
-                    for var, text in {**e2e_durations(), repeat or "-": value}.items():
-                        expr = expr.replace("${" + var + "}", text).replace("$" + var, text)
-                    expr = re.sub(r"\$\{?\w+\}?", ".*", expr)
-                    out.append((title, expr))
-    return out
-
-
-def e2e_durations() -> dict[str, str]:
-    return {"__rate_interval": "1m", "__interval": "15s", "__range": "1h", "__range_s": "3600", "__interval_ms": "15000"}
 
 
 def test_a_breach_pages_once_with_labels_and_annotations_within_the_bound(live: Live) -> None:
@@ -266,7 +234,7 @@ def test_every_dashboard_panel_has_data_except_the_listed_ones(live: Live) -> No
     """Last: by now the faults of the scenarios above have produced errors and alerts too."""
     empty: dict[str, str] = {}
     checked = set()
-    for title, expr in panel_queries(ROOT):
+    for title, expr in e2e.panel_queries(ROOT):
         checked.add(title)
         if not e2e.query(live.stack, expr) and title not in empty:
             empty[title] = expr

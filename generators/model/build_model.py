@@ -277,6 +277,7 @@ class Builder(Context):
             ha=ha,
             reports=reports,
             origins=names.origins(self, services, slos, reports),
+            long_term_store=scaling_model.long_term_store(self),
         )
 
 

@@ -48,6 +48,9 @@ PUSHGATEWAY_JOB = "pushgateway"
 # variable (type datasource, current value the provisioned uid) as Grafana saves it: uid "${datasource}".
 PROMETHEUS_DATASOURCE_UID = "prometheus"
 ALERTMANAGER_DATASOURCE_UID = "alertmanager"
+# The long-term store (spec long_term_store): its remote_write name, Grafana datasource uid, compose service and profile.
+LONG_TERM_STORE = "long-term-store"
+LONG_TERM_STORE_SERVICE = "victoria-metrics"
 DATASOURCE_VARIABLE = "datasource"
 DATASOURCE_VARIABLE_REF = "${" + DATASOURCE_VARIABLE + "}"
 # Compose: where grafana/dashboards is mounted read-only and the dashboard provider reads it (outside the

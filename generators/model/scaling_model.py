@@ -1,12 +1,14 @@
-"""Map the spec's `kubernetes:`, `remote_write:` and `ha:` sections onto the model (structure is checked by the schema)."""
+"""Map the spec's `kubernetes:`, `remote_write:`, `ha:` and `long_term_store:` sections onto the model (structure is
+checked by the schema)."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from generators.model import conventions
 from generators.model.context import Context
-from generators.model.types import HighAvailability, Kubernetes, RemoteWrite
+from generators.model.types import HighAvailability, Kubernetes, LongTermStore, RemoteWrite
 
 
 def build(b: Context) -> tuple[Kubernetes, tuple[RemoteWrite, ...], HighAvailability]:
@@ -39,6 +41,11 @@ def remote_write(b: Context) -> tuple[RemoteWrite, ...]:
         if not isinstance(raw, dict) or "name" not in raw or "url" not in raw:
             continue  # reported by the schema check
         path = ("remote_write", i)
+        if raw["name"] == conventions.LONG_TERM_STORE and isinstance(b.spec.get("long_term_store"), dict):
+            b.problem(
+                (*path, "name"),
+                f"'{raw['name']}' is the remote_write name of long_term_store; name this endpoint otherwise, e.g. mimir",
+            )
         if raw["name"] in seen:
             b.problem((*path, "name"), f"remote_write name '{raw['name']}' is used twice; names must be unique, e.g. mimir, thanos")
         seen.add(raw["name"])
@@ -85,3 +92,17 @@ def ha(b: Context) -> HighAvailability:
             f"'{label}' is already a stack.external_labels key; pick another, e.g. replica_label: prometheus_replica",
         )
     return HighAvailability(replicas=raw.get("replicas", 1), replica_label=label)
+
+
+def long_term_store(b: Context) -> LongTermStore | None:
+    raw = b.spec.get("long_term_store")
+    if not isinstance(raw, dict):
+        return None
+    defaults = LongTermStore()
+    return LongTermStore(
+        write_url=raw.get("write_url", defaults.write_url),
+        query_url=raw.get("query_url", defaults.query_url),
+        headers=dict(sorted((raw.get("headers") or {}).items())),
+        drop_replica_label=raw.get("replica_label", "drop") == "drop",
+        retention=b.duration(("long_term_store", "retention"), raw.get("retention"), defaults.retention),
+    )

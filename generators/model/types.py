@@ -234,6 +234,20 @@ class HighAvailability:
 
 
 @dataclass(frozen=True)
+class LongTermStore:
+    """Where every Prometheus writes and Grafana reads the global view (spec `long_term_store:`).
+
+    The defaults are the VictoriaMetrics single node that compose (profile `long-term-store`) and `make demo` run.
+    """
+
+    write_url: str = "http://victoria-metrics:8428/api/v1/write"
+    query_url: str = "http://victoria-metrics:8428"
+    headers: Mapping[str, str] = field(default_factory=dict)
+    drop_replica_label: bool = True  # the store deduplicates identical series (VictoriaMetrics -dedup.minScrapeInterval)
+    retention: str = "1y"
+
+
+@dataclass(frozen=True)
 class BurnTier:
     """One burn-rate alert of one SLO."""
 
@@ -310,6 +324,7 @@ class Model:
     ha: HighAvailability = field(default_factory=HighAvailability)
     reports: tuple[Report, ...] = ()  # from reports: (generators/model/report_model.py)
     origins: Mapping[str, str] = field(default_factory=dict)  # generated file or alert -> its spec line (names.origins)
+    long_term_store: LongTermStore | None = None
 
     @functools.cached_property
     def alerts(self) -> tuple[Alert, ...]:

@@ -1,4 +1,4 @@
-"""Spec sections for running beyond one machine: `kubernetes:`, `remote_write:` and `ha:`.
+"""Spec sections for running beyond one machine: `kubernetes:`, `remote_write:`, `ha:` and `long_term_store:`.
 
 Kept apart from schema.py so the additions merge cleanly; schema.build() splices these in.
 """
@@ -6,6 +6,8 @@ Kept apart from schema.py so the additions merge cleanly; schema.build() splices
 from __future__ import annotations
 
 from typing import Any
+
+from generators.spec import schema_fields
 
 _DNS_LABEL = {"type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63}
 _INT32 = 2_147_483_647  # what Prometheus' queue_config reads these into
@@ -80,4 +82,35 @@ def properties(duration: dict[str, Any], secret: dict[str, Any], labels: dict[st
             "replica_label": {"type": "string", "pattern": "^[a-zA-Z_][a-zA-Z0-9_]*$", "examples": ["replica"]},
         }
     )
-    return {"kubernetes": kubernetes, "remote_write": {"type": "array", "items": endpoint}, "ha": ha}
+    long_term_store = _obj(
+        {
+            "write_url": {
+                **schema_fields.URL,
+                "description": "where every Prometheus (the single one and each HA replica) sends its samples (remote_write)",
+                "examples": ["http://victoria-metrics:8428/api/v1/write"],
+            },
+            "query_url": {
+                **schema_fields.URL,
+                "description": "the store's Prometheus query API: Grafana's datasource for the global view",
+                "examples": ["http://victoria-metrics:8428"],
+            },
+            "headers": {**labels, "description": "HTTP headers sent with every write (a tenant: X-Scope-OrgID, THANOS-TENANT)"},
+            "replica_label": {
+                "enum": ["drop", "keep"],
+                "description": "drop: the HA replica label is removed on write, so the store deduplicates the pair's identical "
+                "series (VictoriaMetrics -dedup.minScrapeInterval); keep: the store deduplicates by that label itself "
+                "(Mimir's HA tracker, Thanos' --query.replica-label)",
+                "examples": ["drop"],
+            },
+            "retention": {
+                **schema_fields.duration(minimum="1d", why="VictoriaMetrics keeps at least one day (-retentionPeriod)"),
+                "examples": ["1y", "90d"],
+            },
+        }
+    )
+    return {
+        "kubernetes": kubernetes,
+        "remote_write": {"type": "array", "items": endpoint},
+        "ha": ha,
+        "long_term_store": long_term_store,
+    }

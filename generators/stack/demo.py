@@ -32,7 +32,7 @@ from generators.model.types import Model
 from generators.outputs.compose import compose
 from generators.outputs.prometheus import prometheus_config
 from generators.pipeline import render, spec, writer
-from generators.stack import demo_alertmanager, demo_databases, web_auth
+from generators.stack import demo_alertmanager, demo_databases, demo_store, web_auth
 from generators.stack.demo_databases import Process
 from generators.stack.demo_stack import Plan, Stack, StackError
 from generators.validate import tools
@@ -89,6 +89,9 @@ def _prometheus_flags() -> list[str]:
 def plan(model: Model, work: Path) -> Plan:
     """Files and processes of the native stack; ports are picked now (free loopback ports)."""
     port = {name: free_port() for name in ("prometheus", "node-exporter", "blackbox-exporter", "pushgateway")}
+    port.update({f"prometheus-{i}": free_port() for i in range(model.ha.replicas if model.ha.replicas > 1 else 0)})
+    if model.long_term_store is not None:
+        port[conventions.LONG_TERM_STORE_SERVICE] = free_port()
     kinds = {s.kind for s in model.services}
     databases = [k for k in demo_databases.native_kinds() if k in kinds and not demo_databases.missing(k)]
     port.update({f"{k}-exporter": free_port() for k in databases})
@@ -107,6 +110,7 @@ def plan(model: Model, work: Path) -> Plan:
     password_file = f"{work}/secrets/{conventions.WEB_PASSWORD_SECRET}"
     config = prometheus_config.build(model, alertmanagers=tuple(addresses[p] for p in peers), password_file=password_file)
     config, skipped = localize(config, addresses)
+    config = demo_store.point_at_store(config, addresses.get(conventions.LONG_TERM_STORE_SERVICE))
     files = {rel: data for rel, data in rendered.items() if rel.startswith(("prometheus/rules/", "alertmanager/templates/"))}
     files["prometheus/prometheus.yml"] = writer.serialize("prometheus.yml", config)
     sink_ports = (free_port(), free_port())
@@ -135,7 +139,9 @@ def plan(model: Model, work: Path) -> Plan:
             "/-/ready",
         ),
     ]
-    procs: list[Process] = []
+    procs: list[Process] = demo_store.store(model, work, addresses.get(conventions.LONG_TERM_STORE_SERVICE, ""))
+    pair, pair_files = demo_store.replicas(model, work, addresses, tuple(addresses[p] for p in peers), localize, _prometheus_flags())
+    files.update(pair_files)
     for peer in peers:
         others = [f"--cluster.peer={LOOPBACK}:{gossip[p]}" for p in peers if p != peer]
         procs.append(
@@ -191,7 +197,8 @@ def plan(model: Model, work: Path) -> Plan:
         first = f"http://{LOOPBACK}:{demo_ports.get('http', min(demo_ports.values()))}"
         procs.append(Process("demo-app", [sys.executable, str(DEMO_APP), "--host", LOOPBACK, *serve], first, "/healthz"))
         fault_url = f"{first}/fault"
-    procs += prometheus  # last: the Alertmanagers must answer before the first alerts are sent
+    procs += pair  # the HA pair, then the single Prometheus last: the Alertmanagers must answer before the first alerts
+    procs += prometheus
     channels = demo_alertmanager.channel_endpoints(model, sinks_url, smtp)
     return Plan(files, procs, skipped, fault_url, sink_ports, channels, redis_port, password)
 

@@ -20,17 +20,23 @@ from tests.conftest import IN_CI, ROOT, require_set_tool
 
 TABLE = versions.table()
 UNTESTED = {str(v) for v in yaml.safe_load(catalog.IMAGES_FILE.read_text()).values()}  # catalog/images.yaml
-# The example's compose file and every golden case's (the mysql case starts mysqld-exporter, the example does not).
-COMPOSE_FILES = [ROOT / "compose" / "docker-compose.yml", *sorted((ROOT / "tests" / "cases").glob("*/expected/compose/docker-compose.yml"))]
+COMPOSE = ROOT / "compose" / "docker-compose.yml"
+# Debian's victoria-metrics build prints an empty --version (no build info linked in): the package and version
+# `make tools` unpacked (its .complete record) are the judge instead, and the image tag must name that version.
+SILENT = {"victoria-metrics"}
 
 
-def _images() -> list[tuple[str, str]]:
-    out: dict[tuple[str, str], None] = {}
-    for path in COMPOSE_FILES:
-        services: dict[str, Any] = yaml.safe_load(path.read_text())["services"]
-        out.update(dict.fromkeys((name, str(s["image"])) for name, s in services.items() if "image" in s))
-        out.update(dict.fromkeys((name, str(s["build"]["args"]["PYTHON_IMAGE"])) for name, s in services.items() if "build" in s))
-    return list(out)
+def _images(files: tuple[Path, ...] = (COMPOSE,)) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for file in files:
+        services: dict[str, Any] = yaml.safe_load(file.read_text())["services"]
+        out += [(name, str(s["image"])) for name, s in services.items() if "image" in s]
+        out += [(name, str(s["build"]["args"]["PYTHON_IMAGE"])) for name, s in services.items() if "build" in s]
+    return sorted(set(out), key=out.index)
+
+
+# the golden cases' compose files too: profiles the example spec leaves off (long-term-store) pin images as well
+EVERY_COMPOSE = (COMPOSE, *sorted(ROOT.glob("tests/cases/*/expected/compose/docker-compose.yml")))
 
 
 def _component(image: str) -> versions.Component | None:
@@ -38,7 +44,7 @@ def _component(image: str) -> versions.Component | None:
     return next((c for c in TABLE.components.values() if c.image == name), None)
 
 
-@pytest.mark.parametrize(("service", "image"), _images(), ids=[f"{s}: {i}" for s, i in _images()])
+@pytest.mark.parametrize(("service", "image"), _images(EVERY_COMPOSE), ids=[f"{s}: {i}" for s, i in _images(EVERY_COMPOSE)])
 def test_every_compose_image_is_a_version_the_tests_ran(service: str, image: str) -> None:
     component = _component(image)
     if component is None:
@@ -47,11 +53,16 @@ def test_every_compose_image_is_a_version_the_tests_ran(service: str, image: str
     assert image == f"{component.image}:v{component.current}"
     for binary in component.binaries:
         path = require_set_tool(binary, tools.CURRENT)
+        if component.name in SILENT:
+            assert versions.reported_version(path) == "", f"{path} prints its version now: take {component.name} out of SILENT"
+            package, debian = (versions.unpacked(component) / fetch_tools.COMPLETE).read_text().split()
+            assert (package, fetch_tools.upstream(debian)) == (component.package, component.current)
+            continue
         assert versions.reported_version(path) == component.current, f"{path} is not {component.name} {component.current}"
 
 
 def test_the_images_no_test_runs_are_exactly_the_listed_ones() -> None:
-    untested = {image for _, image in _images() if _component(image) is None}
+    untested = {image for _, image in _images(EVERY_COMPOSE) if _component(image) is None}
     assert untested == UNTESTED
 
 

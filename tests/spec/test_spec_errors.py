@@ -93,7 +93,7 @@ CASES = [
         ("routing:\n", "routnig:\n"),
         [
             "monitoring.yaml:1:1: missing required key 'routing' (example: routing: {critical: [oncall-pager]})",
-            "monitoring.yaml:11:1: routnig: unknown key 'routnig'; did you mean 'routing'? (allowed here: business, channels, containers, custom, defaults, ha, hosts, kubernetes, probes, remote_write, reports, routing, services, stack, version)",
+            "monitoring.yaml:11:1: routnig: unknown key 'routnig'; did you mean 'routing'? (allowed here: business, channels, containers, custom, defaults, ha, hosts, kubernetes, long_term_store, probes, remote_write, reports, routing, services, stack, version)",
         ],
     ),
     (
@@ -439,7 +439,7 @@ DOCUMENT_CASES = [
     (
         "100 levels are still read (the unknown key is the only problem)",
         GOOD + "x: " + "[" * 99 + "]" * 99 + "\n",
-        "monitoring.yaml:39:1: x: unknown key 'x' (allowed here: business, channels, containers, custom, defaults, ha, hosts, kubernetes, probes, remote_write, reports, routing, services, stack, version)",
+        "monitoring.yaml:39:1: x: unknown key 'x' (allowed here: business, channels, containers, custom, defaults, ha, hosts, kubernetes, long_term_store, probes, remote_write, reports, routing, services, stack, version)",
     ),
 ]
 

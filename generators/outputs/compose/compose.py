@@ -13,6 +13,7 @@ from generators import catalog
 from generators.model import build_model, conventions
 from generators.model.types import Model
 from generators.outputs.alertmanager import channels as channel_types
+from generators.outputs.compose import long_term_store
 from generators.outputs.compose.compose_base import authenticated_health, hardened, health, healthy, http_health, images, local
 from generators.outputs.prometheus import ha, prometheus_config, remote_write
 
@@ -288,10 +289,13 @@ def build(model: Model) -> dict[str, Any]:
         services["demo-app"] = demo
     replicas = ha.compose_services(model, services["prometheus"])  # profile `ha`: prometheus-0/1
     services.update(replicas)
+    store = long_term_store.services(model)  # profile `long-term-store`: VictoriaMetrics
+    services.update(store)
     volumes = ["prometheus-data", *(f"{p}-data" for p in peers), "grafana-data", *(f"{r}-data" for r in replicas)]
-    volumes += _volumes(model)
+    volumes += [*_volumes(model), *(f"{s}-data" for s in store)]
     # kinds' exceptions last, latest kind first: the order the file had when they were a table here (bytes unchanged)
     exceptions = {**EXCEPTIONS, **{s.name: s.exception for s in reversed(_kind_services(model)) if s.exception}}
+    exceptions.update({name: long_term_store.EXCEPTION for name in store})
     doc = {
         "x-hardening-exceptions": {k: v for k, v in exceptions.items() if k in services},
         "services": services,

@@ -13,8 +13,33 @@ LOGIN = {"basicAuth": True, "basicAuthUser": conventions.WEB_USER}
 PASSWORD = {"basicAuthPassword": "$__file{" + conventions.secret_path(conventions.WEB_PASSWORD_SECRET) + "}"}
 
 
+def store(model: Model) -> dict[str, Any] | None:
+    """The long-term store's global view: a Prometheus-API datasource of its own uid. Every dashboard's datasource
+    variable lists it, so any dashboard reads the deduplicated view of every replica (and its retention)."""
+    lts = model.long_term_store
+    if lts is None:
+        return None
+    out: dict[str, Any] = {
+        "name": "Long-term store (global view)",
+        "type": "prometheus",
+        "uid": conventions.LONG_TERM_STORE,
+        "access": "proxy",
+        "url": lts.query_url,
+        "isDefault": False,
+        "editable": False,
+        "jsonData": {"timeInterval": model.stack.scrape_interval, "httpMethod": "POST"},
+    }
+    if lts.headers:  # the tenant (Mimir X-Scope-OrgID, Thanos THANOS-TENANT) on queries too; not secrets
+        names = list(lts.headers)
+        out["jsonData"].update({f"httpHeaderName{i}": name for i, name in enumerate(names, 1)})
+        out["secureJsonData"] = {f"httpHeaderValue{i}": lts.headers[name] for i, name in enumerate(names, 1)}
+    return out
+
+
 def datasources(model: Model) -> dict[str, Any]:
-    """Prometheus (default) and Alertmanager with the fixed uids the dashboards use; URLs inside the compose network."""
+    """Prometheus (default), Alertmanager and the long-term store with the fixed uids the dashboards use; URLs inside
+    the compose network."""
+    extra = store(model)
     return {
         "apiVersion": 1,
         "deleteDatasources": [],
@@ -43,6 +68,7 @@ def datasources(model: Model) -> dict[str, Any]:
                 "jsonData": {"implementation": "prometheus", "handleGrafanaManagedAlerts": False},
                 "secureJsonData": PASSWORD,
             },
+            *([extra] if extra else []),
         ],
     }
 

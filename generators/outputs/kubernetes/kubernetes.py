@@ -117,8 +117,8 @@ def prometheus_values(model: Model, alertmanager_secret: str | None) -> dict[str
     }
     if stack.external_labels:
         spec["externalLabels"] = {k: prom_compat.external_label_value(v) for k, v in stack.external_labels.items()}
-    if model.remote_write:
-        spec["remoteWrite"] = [remote_write.operator(rw, k8s.credentials_secret) for rw in model.remote_write]
+    if remote_write.endpoints(model):
+        spec["remoteWrite"] = [remote_write.operator(rw, k8s.credentials_secret) for rw in remote_write.endpoints(model)]
     am_spec: dict[str, Any] = {"portName": WEB_PORT, "secrets": [k8s.credentials_secret]}
     if model.ha.replicas > 1:  # both Prometheus replicas send to one Alertmanager cluster, as many peers as compose runs
         am_spec["replicas"] = len(build_model.STACK_TARGETS[conventions.ALERTMANAGER_JOB])

@@ -1,6 +1,8 @@
 """prometheus/ha/prometheus-<n>.yml: one config per replica of an HA pair (spec `ha: {replicas: 2}`).
 
-Each replica scrapes and evaluates the same rules; they differ only in the external label `replica`.
+Each replica scrapes and evaluates the same rules; they differ in the external label `replica` and in the
+`instance` of their self-scrape (`prometheus-<n>:9090`, not `localhost:9090`: the two processes' own series must
+stay two series once a store drops the replica label and merges the pair's identical series).
 Alerts drop that label before they reach Alertmanager (alert_relabel_configs), so both replicas send the
 same label set and Alertmanager deduplicates them into one notification. Samples keep it, so the remote
 TSDB can deduplicate the pair (Mimir HA tracker, Thanos --query.replica-label, VictoriaMetrics -dedup).
@@ -12,6 +14,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from generators.model import conventions
 from generators.model.types import Model
 from generators.outputs.prometheus import prometheus_config
 
@@ -25,6 +28,10 @@ def replica_config(
     config["global"]["external_labels"] = dict(sorted(labels.items()))
     config["alerting"] = {"alert_relabel_configs": [{"action": "labeldrop", "regex": label}], **config["alerting"]}
     config["rule_files"] = ["../rules/*.rules.yml"]  # relative to this file
+    for job in config["scrape_configs"]:
+        if job["job_name"] == conventions.PROMETHEUS_JOB:
+            for static in job["static_configs"]:
+                static["labels"] = {**static.get("labels", {}), "instance": f"prometheus-{index}:9090"}
     return config
 
 

@@ -61,8 +61,8 @@ def build(model: Model, alertmanagers: tuple[str, ...] | None = None, password_f
         for job in out["scrape_configs"]:
             if job["job_name"] in AUTHENTICATED_JOBS:
                 job["basic_auth"] = basic_auth(password_file)
-    if model.remote_write:
-        out["remote_write"] = [remote_write.compose(rw) for rw in model.remote_write]
+    if remote_write.endpoints(model):
+        out["remote_write"] = [remote_write.compose(rw) for rw in remote_write.endpoints(model)]
     return out
 
 

@@ -1,4 +1,9 @@
-"""remote_write endpoints, twice: prometheus.yml (compose, secret files) and the Prometheus CR (Secret key refs)."""
+"""remote_write endpoints, twice: prometheus.yml (compose, secret files) and the Prometheus CR (Secret key refs).
+
+The spec's `remote_write:` list, then the long-term store (`long_term_store:`) as one more endpoint of the same
+shape. Every Prometheus renders them all: the single one, each HA replica (ha.py builds on prometheus.yml) and the
+operator's replicas (kubernetes/prometheus-values.yaml).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,27 @@ _QUEUE_CR = {
     "max_samples_per_send": "maxSamplesPerSend",
     "batch_send_deadline": "batchSendDeadline",
 }
+
+
+def store(model: Model) -> RemoteWrite | None:
+    """The long-term store as a remote_write endpoint.
+
+    With `replica_label: drop` (the default) the HA replica label is removed on write: both replicas then send
+    identical series, which a store that deduplicates samples of one series (VictoriaMetrics with
+    -dedup.minScrapeInterval = the scrape interval) keeps once, from whichever replica is alive. With `keep` the
+    label reaches the store, which deduplicates by it (Mimir's HA tracker, Thanos' --query.replica-label).
+    """
+    lts = model.long_term_store
+    if lts is None:
+        return None
+    drop = (model.ha.replica_label,) if lts.drop_replica_label else ()
+    return RemoteWrite(name=conventions.LONG_TERM_STORE, url=lts.write_url, headers=dict(lts.headers), drop_labels=drop)
+
+
+def endpoints(model: Model) -> tuple[RemoteWrite, ...]:
+    """Every endpoint a Prometheus of this spec writes to: the spec's list, then the long-term store."""
+    lts = store(model)
+    return (*model.remote_write, lts) if lts else model.remote_write
 
 
 def relabel(rw: RemoteWrite) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -80,16 +81,27 @@ def test_promtool_accepts_the_remote_write_and_replica_configs(model: Model, tmp
     assert result.ok, result.output
 
 
-def test_the_replicas_differ_only_in_the_replica_label_which_alerts_drop(model: Model) -> None:
+def _self_scrape(config: dict[str, Any]) -> dict[str, Any]:
+    job: dict[str, Any] = next(j for j in config["scrape_configs"] if j["job_name"] == "prometheus")
+    return job
+
+
+def test_the_replicas_differ_only_in_the_replica_label_which_alerts_drop_and_their_own_instance(model: Model) -> None:
     configs = ha.build(model)
     assert sorted(configs) == ["prometheus/ha/prometheus-0.yml", "prometheus/ha/prometheus-1.yml"]
     zero, one = configs["prometheus/ha/prometheus-0.yml"], configs["prometheus/ha/prometheus-1.yml"]
     assert zero["global"]["external_labels"] == {"cluster": "eu-1", "replica": "prometheus-0"}
     assert one["global"]["external_labels"] == {"cluster": "eu-1", "replica": "prometheus-1"}
     assert zero["alerting"]["alert_relabel_configs"] == [{"action": "labeldrop", "regex": "replica"}]
+    # each scrapes itself as its own instance: a store that drops the replica label keeps two processes apart
+    assert _self_scrape(zero)["static_configs"] == [{"targets": ["localhost:9090"], "labels": {"instance": "prometheus-0:9090"}}]
+    assert _self_scrape(one)["static_configs"] == [{"targets": ["localhost:9090"], "labels": {"instance": "prometheus-1:9090"}}]
     one["global"]["external_labels"]["replica"] = "prometheus-0"
+    _self_scrape(one)["static_configs"][0]["labels"]["instance"] = "prometheus-0:9090"
     assert one == zero
     base = prometheus_config.build(model)
+    assert _self_scrape(base)["static_configs"] == [{"targets": ["localhost:9090"]}]
+    _self_scrape(zero)["static_configs"][0].pop("labels")
     assert {k: v for k, v in zero.items() if k not in ("global", "alerting", "rule_files")} == {
         k: v for k, v in base.items() if k not in ("global", "alerting", "rule_files")
     }
