@@ -93,9 +93,9 @@ def test_both_validators_agree_on_crd_specs_and_their_mutations(files: dict[str,
 
 
 def test_a_pattern_it_cannot_compile_is_left_out_only_where_no_value_meets_it() -> None:
-    validator = scaling_validate._crd_validator(
-        "PrometheusRule", scaling_validate.K8S_SCHEMA
-    )  # `^(?i)(abort|warn)?$`: Go's syntax, not ECMA 262
+    require_shared(f"k8s-schema/{scaling_validate.CRD_FILES['PrometheusRule']}")
+    # `^(?i)(abort|warn)?$` in the CRD: Go's syntax, not ECMA 262
+    validator = scaling_validate._crd_validator("PrometheusRule", scaling_validate.K8S_SCHEMA)
     assert validator.fast_verdict({"groups": [{"name": "a", "rules": []}]}) is True
     assert validator.fast_verdict({"groups": [{"name": "a", "rules": [], "partial_response_strategy": "warn"}]}) is None
     assert validator.errors({"groups": [{"rules": []}]}) == [(["groups", 0], "'name' is a required property")]
