@@ -140,7 +140,9 @@ def plan(model: Model, work: Path) -> Plan:
         ),
     ]
     procs: list[Process] = demo_store.store(model, work, addresses.get(conventions.LONG_TERM_STORE_SERVICE, ""))
-    pair, pair_files = demo_store.replicas(model, work, addresses, tuple(addresses[p] for p in peers), localize, _prometheus_flags())
+    pair, pair_files = demo_store.replicas(
+        model, work, addresses, tuple(addresses[p] for p in peers), localize, _prometheus_flags(), password_file
+    )
     files.update(pair_files)
     for peer in peers:
         others = [f"--cluster.peer={LOOPBACK}:{gossip[p]}" for p in peers if p != peer]

@@ -54,15 +54,22 @@ def store(model: Model, work: Path, address: str) -> list[Process]:
 
 
 def replicas(
-    model: Model, work: Path, addresses: dict[str, str], alertmanagers: tuple[str, ...], localize: Localize, flags: list[str]
+    model: Model,
+    work: Path,
+    addresses: dict[str, str],
+    alertmanagers: tuple[str, ...],
+    localize: Localize,
+    flags: list[str],
+    password_file: str | None = None,
 ) -> tuple[list[Process], dict[str, bytes]]:
-    """prometheus-<n> processes and their configs (targets localized like the single Prometheus')."""
+    """prometheus-<n> processes and their configs (targets localized like the single Prometheus'); password_file:
+    where they read the web password for the Alertmanagers and the single Prometheus (the stack's own secret)."""
     procs, files = [], {}
     store_address = addresses.get(conventions.LONG_TERM_STORE_SERVICE)
     for i in range(model.ha.replicas if model.ha.replicas > 1 else 0):
         name = f"prometheus-{i}"
         own = {**addresses, "localhost": addresses[name]}  # the self-scrape reaches this replica
-        config, _ = localize(ha.replica_config(model, i, alertmanagers), own)
+        config, _ = localize(ha.replica_config(model, i, alertmanagers, password_file), own)
         files[f"prometheus/ha/{name}.yml"] = writer.serialize(f"{name}.yml", point_at_store(config, store_address))
         argv = [
             "prometheus",
