@@ -12,10 +12,12 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from generators.model.scaling_types import HighAvailability, Kubernetes, LongTermStore, RemoteWrite
+# The scale-out dataclasses live in scaling_types.py; re-exported here (`X as X`), where the other modules import them
+from generators.model.scaling_types import HighAvailability as HighAvailability
+from generators.model.scaling_types import Kubernetes as Kubernetes
+from generators.model.scaling_types import LongTermStore as LongTermStore
+from generators.model.scaling_types import RemoteWrite as RemoteWrite
 from generators.model.values import Threshold, format_duration, number
-
-__all__ = ["HighAvailability", "Kubernetes", "LongTermStore", "RemoteWrite"]  # scaling_types, imported from here too
 
 
 @dataclass(frozen=True)
