@@ -110,15 +110,16 @@ def render(
     files = documents(model)
     writer.previous(out)  # an unsafe manifest or a symlinked folder stops the render before anything is written
     writer.check_targets(out, files)
+    same = writer.unchanged(out, files)
     tmp = writer.scratch(out)
     try:
-        writer.write_tree(tmp, files)
+        writer.stage(tmp, out, files, same, complete=validate)
         if validate:
             try:
                 validate_tree(tmp, strict, log, full=full)
             except ValidationFailed as exc:
                 raise ValidationFailed(located(model, exc.problems)) from None
-        removed = writer.swap(tmp, out, files)
+        removed = writer.swap(tmp, out, files, same)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     for rel in removed:
