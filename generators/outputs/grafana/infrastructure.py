@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from generators import catalog
 from generators.model.types import Service
 from generators.outputs.grafana.adapter import Variable
 from generators.outputs.grafana.signals import RATIO, Board, Section
@@ -22,7 +21,7 @@ def hosts(board: Board) -> None:
         s = board.section(service)
         s.targets()
         sel = f'job="{{{{ job }}}}", {INSTANCE}'
-        node = _reads_node_exporter(service)
+        node = "cpu" not in service.overrides  # cpu from an app's gauge: no node-exporter (metric_absent watches the gauge)
         avail = f"node_filesystem_avail_bytes{{{sel}, {FS}}}"
         inodes = f"node_filesystem_files_free{{{sel}, {FS}}} / node_filesystem_files{{{sel}, {FS}}}"
         for signal, title, expr, legend in (
@@ -63,12 +62,6 @@ def _node_panels(s: Section, sel: str) -> None:
     errors = f"{errs} / {packets}"
     s.signal("network_errors", "Network error ratio", [s.query(errors, "{{instance}} {{device}}")], "percentunit")
     s.signal("clock_skew", "Clock offset", [s.query(f"abs(node_timex_offset_seconds{{{sel}}})", "{{instance}}")], "s")
-
-
-def _reads_node_exporter(service: Service) -> bool:
-    """Whether the host's targets are node-exporters: no override, or an alert still reads node-exporter's metrics."""
-    node_signals = set(catalog.signals("host")) - set(service.overrides)
-    return not service.overrides or any(a.signal in node_signals for a in service.alerts)
 
 
 def _overridden(service: Service, signal: str, expr: str, legend: str, title: str) -> tuple[str, str, str]:
