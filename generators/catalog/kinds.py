@@ -22,6 +22,26 @@ from generators.model import conventions
 
 WHERE = ("services", "hosts", "containers", "probes")  # `declared:`: the spec section that declares such objects
 DEMO_APPS = ("http", "queue")  # roles of the demo app (compose/demo-app --serve ROLE=PORT)
+# What each role of the demo app exports (its metric families, histograms as their series, and their labels), as
+# compose/demo-app/app.py writes them; tests/outputs/compose/test_demo_app.py scrapes the app and compares.
+DEMO_APP_SERVES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "http": (
+        frozenset(
+            {
+                "http_requests_total",
+                *(f"{h}_{s}" for h in ("http_request_duration_seconds", "llm_api_request_duration_seconds") for s in ("bucket", "sum")),
+                *(f"{h}_count" for h in ("http_request_duration_seconds", "llm_api_request_duration_seconds")),
+                "llm_api_requests_total",
+                "llm_quota_used_ratio",
+                "llm_tenant_quota_used_ratio",
+                "sse_active_connections",
+                "recommendations_served_total",
+            }
+        ),
+        frozenset({"handler", "method", "status_code", "provider", "tenant"}),
+    ),
+    "queue": (frozenset({"job_queue_depth", "job_queue_oldest_job_age_seconds"}), frozenset({"queue"})),
+}
 MAPPINGS = ("up",)  # value mappings a panel may name (0 DOWN red, 1 UP green)
 BOUNDS = ("ratio",)  # axis bounds a panel may name (0..100%)
 METRIC = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")

@@ -12,6 +12,7 @@ import jinja2
 from generators import catalog
 from generators.errors import Problem, SpecError
 from generators.model import conventions, custom_alerts, names, report_model, routing_model, scaling_model, service_fields, slo_model
+from generators.model import host_metrics as host_metrics  # hosts.metrics overrides
 from generators.model.context import Context
 from generators.model.types import Alert, Model, Recording, ScrapeJob, Service, Stack, Tier
 from generators.model.values import ValueProblem, parse_duration, parse_threshold
@@ -105,6 +106,7 @@ class Builder(Context):
     def service(self, path: Path, raw: dict[str, Any], name: str, kind: str, stack: Stack) -> Service:
         info = catalog.kind(kind) if kind != "pushgateway" else {"metrics": {}}
         metrics, context = service_fields.fields(self, path, raw, name, kind)
+        found = host_metrics.overrides(self, path, raw, metrics) if "override" in info else {}  # hosts.metrics.<signal>
         required, job = info.get("required"), raw.get("job")
         recordings = tuple(
             Recording(
@@ -115,6 +117,7 @@ class Builder(Context):
             for r in info.get("recording", ())
             if all(metrics.get(k) or context.get(k) for k in r.get("requires", ()))
         )
+        recordings = host_metrics.recordings(recordings, found, context)
         alerts: list[Alert] = []
         signal_sets: list[tuple[str, str]] = []
         declared = (self.spec.get("services") or {}).get(name)  # one lookup: a scan of all services is quadratic
@@ -130,7 +133,8 @@ class Builder(Context):
         spec_thresholds = raw.get("thresholds") or {}
         defaults = self.spec.get("defaults") or {}
         for signal_kind, signal_name in signal_sets:
-            signal = catalog.signals(signal_kind)[signal_name]
+            o = found.get(signal_name) if signal_kind == kind else None
+            signal = host_metrics.signal(signal_name, catalog.signals(signal_kind)[signal_name], o)
             tiers_raw: Any = signal.get("defaults")
             tiers_path: Path = path
             for layer_path, layer in (
@@ -149,13 +153,11 @@ class Builder(Context):
                         tiers_path, signal.get("needs") or f"this signal needs metrics.{missing[0]} (the metric name) on the service"
                     )
                 continue
-            alert = self.alert(tiers_path, tiers_raw, signal_kind, signal_name, signal, context, raw, stack, kind)
+            alert = self.alert(tiers_path, tiers_raw, signal_kind, signal_name, signal, host_metrics.context(context, o), raw, stack, kind)
             if alert:
                 alerts.append(alert)
-        team, notes = raw.get("team", stack.team), raw.get("notes", "")
-        return Service(
-            name, kind, team, job, metrics, recordings, tuple(alerts), notes, raw.get("limit"), path, tuple(context["by"]), context["le"]
-        )
+        team, notes, by = raw.get("team", stack.team), raw.get("notes", ""), tuple(context["by"])
+        return Service(name, kind, team, job, metrics, recordings, tuple(alerts), notes, raw.get("limit"), path, by, context["le"], found)
 
     def alert(
         self,

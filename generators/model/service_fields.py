@@ -111,7 +111,8 @@ def own_targets_only(b: Context, path: Path, raw: dict[str, Any], kind: str, own
 def fields(b: Context, path: Path, raw: dict[str, Any], name: str, kind: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """(metrics, template context) of one service."""
     info = catalog.kind(kind) if kind != "pushgateway" else {"metrics": {}}
-    metrics = {**info.get("metrics", {}), **{k: v for k, v in (raw.get("metrics") or {}).items() if v}}
+    given = (raw.get("metrics") or {}) if "override" not in info else {}  # hosts.metrics: generators/model/host_metrics.py
+    metrics = {**info.get("metrics", {}), **{k: v for k, v in given.items() if v}}
     required = info.get("required")
     if required:
         metrics["required"] = metrics.get(required, required) + ("_bucket" if kind == "histogram" else "")

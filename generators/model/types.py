@@ -109,6 +109,7 @@ class Service:
     path: tuple[str | int, ...] = ()  # where the spec defines it
     by: tuple[str, ...] = ()  # histogram and gauge services: the labels their series are kept per
     le: str = ""  # histogram services: the bucket boundary fraction_over counts above
+    overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # hosts.metrics: signal -> o (host_metrics.py)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 from generators.errors import Location, Problem, SpecError
 from generators.model import build_model
 from generators.model.types import Model
+from generators.outputs.compose import demo_coverage
 from generators.spec import schema, schema_errors, source
 from generators.validate import promql
 
@@ -23,4 +24,5 @@ def load(path: str | Path) -> tuple[Model, list[Problem]]:
     too_many = schema_errors.check_sizes(loaded)
     if too_many:
         raise SpecError(too_many)
-    return build_model.build(loaded, lambda model: promql.custom_problems(model, loaded))
+    model, warnings = build_model.build(loaded, lambda model: promql.custom_problems(model, loaded))
+    return model, warnings + demo_coverage.warnings(model, loaded)  # services the demo app cannot play

@@ -309,7 +309,7 @@ def build() -> dict[str, Any]:
                 },
                 "routing": routing,
                 "defaults": _obj({k: _thresholds(k) for k in kinds if catalog.signals(k)}),
-                "hosts": _block("host"),
+                "hosts": _block("host", {"metrics": signal_schema.host_metrics()}),
                 "containers": _block("container"),
                 "probes": _block("probe", {"module": {"type": "string", "examples": ["http_2xx"]}}),
                 "services": {"type": "object", "additionalProperties": _service(), "propertyNames": _NAME, "maxProperties": MAX_SERVICES},

@@ -74,3 +74,34 @@ def business(name: dict[str, Any], team: dict[str, Any]) -> dict[str, Any]:
     }
     required = ["name", "team", "job", "metric", "thresholds"]
     return {"type": "object", "additionalProperties": False, "properties": props, "required": required}
+
+
+def host_metrics() -> dict[str, Any]:
+    """`hosts.metrics`: per signal the catalog marks `override:`, a gauge the host's targets export instead of
+    node-exporter's (generators/model/host_metrics.py)."""
+    props = {}
+    for name, signal in catalog.signals("host").items():
+        if "override" not in signal:
+            continue
+        sense = signal["override"]["sense"]
+        props[name] = {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["metric", "unit"],
+            "description": f"{signal['summary']}: read this gauge instead of node-exporter's",
+            "examples": [{"metric": f"system_{name.split('_')[0]}_usage_percent", "unit": "percent", "measures": "used"}],
+            "properties": {
+                "metric": {"type": "string", "x-string": "metric-name", "examples": [f"system_{name.split('_')[0]}_usage_percent"]},
+                "unit": {"enum": ["percent", "ratio"], "description": "percent: the gauge goes 0-100; ratio: 0-1"},
+                "measures": {"enum": ["used", "free"], "description": f"what the gauge counts (default {sense}, as the signal)"},
+                "by": {
+                    "type": "array",
+                    "items": LABEL_NAME,
+                    "minItems": 1,
+                    "maxItems": 5,
+                    "description": "the gauge's labels that get an alert of their own (default [instance]; job is always kept)",
+                    "examples": [["instance"], ["instance", "mountpoint"]],
+                },
+            },
+        }
+    return {"type": "object", "additionalProperties": False, "properties": props}

@@ -11,7 +11,7 @@ from typing import Any
 
 from generators import catalog
 from generators.model import build_model, conventions
-from generators.model.types import Model
+from generators.model.types import Model, ScrapeJob
 from generators.outputs.alertmanager import channels as channel_types
 from generators.outputs.compose import long_term_store
 from generators.outputs.compose.compose_base import authenticated_health, hardened, health, healthy, http_health, images, local
@@ -238,21 +238,28 @@ def _volumes(model: Model) -> list[str]:
 
 def demo_roles(model: Model) -> dict[str, tuple[str, int]]:
     """host -> (role, port) the demo app serves: every scrape job no exporter answers for."""
+    roles: dict[str, tuple[str, int]] = {}
+    for job, role in demo_jobs(model).items():
+        for target in job.targets:
+            host, _, port = target.rpartition(":")
+            roles[host] = (role, int(port))
+    return dict(sorted(roles.items()))
+
+
+def demo_jobs(model: Model) -> dict[ScrapeJob, str]:
+    """Scrape job -> the demo app's role that answers for its targets (jobs no exporter answers for)."""
     kinds: dict[str, set[str]] = {}
     for service in model.services:
         if service.job is not None:
             kinds.setdefault(service.job, set()).add(service.kind)
-    roles: dict[str, tuple[str, int]] = {}
+    out: dict[ScrapeJob, str] = {}
     for job in model.jobs:
         job_kinds = kinds.get(job.name, set())
         if job.module is not None or not job_kinds or job_kinds & EXPORTER_KINDS:
             continue
         apps = {d.app for d in (catalog.record(k).demo for k in job_kinds) if d is not None}
-        role = apps.pop() if len(apps) == 1 else "http"  # a job of several kinds: the http role serves them all
-        for target in job.targets:
-            host, _, port = target.rpartition(":")
-            roles[host] = (role, int(port))
-    return dict(sorted(roles.items()))
+        out[job] = apps.pop() if len(apps) == 1 else "http"  # a job of several kinds: the http role serves them all
+    return out
 
 
 def _demo_app(model: Model) -> dict[str, Any] | None:

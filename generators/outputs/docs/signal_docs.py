@@ -36,6 +36,13 @@ def render() -> str:
             )
             lines.append(f"| `{name}` | `<Service>{signal['alert']}` | {unit} | {defaults} | {summary} |")
         lines.append("")
+        overridable = [f"`{name}`" for name, signal in signals.items() if "override" in signal]
+        if overridable:
+            lines += [
+                f"{', '.join(overridable)} can read a gauge the targets export instead (`{record.declared}.metrics.<signal>: "
+                "{metric, unit: percent | ratio, measures: used | free, by}`): see [spec.md](spec.md#hosts-with-an-apps-own-metrics).",
+                "",
+            ]
     return "\n".join(lines)
 
 

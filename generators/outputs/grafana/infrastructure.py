@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from generators.model.types import Service
 from generators.outputs.grafana.adapter import Variable
-from generators.outputs.grafana.signals import RATIO, Board
+from generators.outputs.grafana.signals import RATIO, Board, Section
 
 KEY = "infrastructure"
 DESCRIPTION = (
@@ -12,6 +13,7 @@ DESCRIPTION = (
 )
 FS = 'fstype!~"tmpfs|overlay|squashfs|nsfs|ramfs"'
 INSTANCE = 'instance=~"$instance"'
+MOUNT = "{{instance}} {{mountpoint}}"
 
 
 def hosts(board: Board) -> None:
@@ -19,55 +21,57 @@ def hosts(board: Board) -> None:
         s = board.section(service)
         s.targets()
         sel = f'job="{{{{ job }}}}", {INSTANCE}'
-        s.signal(
-            "cpu",
-            "CPU utilisation",
-            [s.query(f"instance:node_cpu_utilisation:rate5m{{{sel}}}", "{{instance}}")],
-            "percentunit",
-            bounds=RATIO,
-        )
-        s.signal(
-            "memory",
-            "Memory utilisation",
-            [s.query(f"instance:node_memory_utilisation:ratio{{{sel}}}", "{{instance}}")],
-            "percentunit",
-            bounds=RATIO,
-        )
-        s.signal(
-            "disk_free",
-            "Filesystem space free",
-            [s.query(f"instance_mountpoint:node_filesystem_avail:ratio{{{sel}}}", "{{instance}} {{mountpoint}}")],
-            "percentunit",
-            bounds=RATIO,
-        )
+        node = "cpu" not in service.overrides  # cpu from an app's gauge: no node-exporter (metric_absent watches the gauge)
         avail = f"node_filesystem_avail_bytes{{{sel}, {FS}}}"
-        fill = s.query(f"({avail} / -deriv({avail}[6h])) > 0", "{{instance}} {{mountpoint}}")
-        s.signal("disk_fill", "Filesystem time until full (6h trend)", [fill], "s")
         inodes = f"node_filesystem_files_free{{{sel}, {FS}}} / node_filesystem_files{{{sel}, {FS}}}"
-        s.signal("inodes_free", "Inodes free", [s.query(inodes, "{{instance}} {{mountpoint}}")], "percentunit", bounds=RATIO)
-        io = [
-            s.query(f"sum by (instance) (rate(node_disk_read_bytes_total{{{sel}}}[$__rate_interval]))", "{{instance}} read"),
-            s.query(f"sum by (instance) (rate(node_disk_written_bytes_total{{{sel}}}[$__rate_interval]))", "{{instance}} written"),
-        ]
-        s.panel("disk_io", "Disk I/O", io, "Bps")
-        net = [
-            s.query(
-                f'sum by (instance) (rate(node_network_receive_bytes_total{{{sel}, device!="lo"}}[$__rate_interval]))',
-                "{{instance}} received",
-            ),
-            s.query(
-                f'sum by (instance) (rate(node_network_transmit_bytes_total{{{sel}, device!="lo"}}[$__rate_interval]))', "{{instance}} sent"
-            ),
-        ]
-        s.panel("network_throughput", "Network throughput", net, "Bps")
-        rate = "rate(node_network_METRIC_total{" + sel + "}[$__rate_interval])"
-        errs, packets = (
-            f"({rate.replace('METRIC', 'receive_' + x)} + {rate.replace('METRIC', 'transmit_' + x)})" for x in ("errs", "packets")
-        )
-        errors = f"{errs} / {packets}"
-        s.signal("network_errors", "Network error ratio", [s.query(errors, "{{instance}} {{device}}")], "percentunit")
-        s.signal("clock_skew", "Clock offset", [s.query(f"abs(node_timex_offset_seconds{{{sel}}})", "{{instance}}")], "s")
+        for signal, title, expr, legend in (
+            ("cpu", "CPU utilisation", f"instance:node_cpu_utilisation:rate5m{{{sel}}}", "{{instance}}"),
+            ("memory", "Memory utilisation", f"instance:node_memory_utilisation:ratio{{{sel}}}", "{{instance}}"),
+            ("disk_free", "Filesystem space free", f"instance_mountpoint:node_filesystem_avail:ratio{{{sel}}}", MOUNT),
+            ("disk_fill", "Filesystem time until full (6h trend)", f"({avail} / -deriv({avail}[6h])) > 0", MOUNT),
+            ("inodes_free", "Inodes free", inodes, MOUNT),
+        ):
+            if node or signal in service.overrides:
+                expr, legend, title = _overridden(service, signal, expr, legend, title)
+                unit, bounds = ("s", None) if signal == "disk_fill" else ("percentunit", RATIO)
+                s.signal(signal, title, [s.query(expr, legend)], unit, bounds=bounds)
+        if node:
+            _node_panels(s, sel)
         board.add(f"Hosts ({service.team})", service.name, s.rest())
+
+
+def _node_panels(s: Section, sel: str) -> None:
+    """The panels of node-exporter metrics no override replaces."""
+    io = [
+        s.query(f"sum by (instance) (rate(node_disk_read_bytes_total{{{sel}}}[$__rate_interval]))", "{{instance}} read"),
+        s.query(f"sum by (instance) (rate(node_disk_written_bytes_total{{{sel}}}[$__rate_interval]))", "{{instance}} written"),
+    ]
+    s.panel("disk_io", "Disk I/O", io, "Bps")
+    net = [
+        s.query(
+            f'sum by (instance) (rate(node_network_receive_bytes_total{{{sel}, device!="lo"}}[$__rate_interval]))',
+            "{{instance}} received",
+        ),
+        s.query(
+            f'sum by (instance) (rate(node_network_transmit_bytes_total{{{sel}, device!="lo"}}[$__rate_interval]))', "{{instance}} sent"
+        ),
+    ]
+    s.panel("network_throughput", "Network throughput", net, "Bps")
+    rate = "rate(node_network_METRIC_total{" + sel + "}[$__rate_interval])"
+    errs, packets = (f"({rate.replace('METRIC', 'receive_' + x)} + {rate.replace('METRIC', 'transmit_' + x)})" for x in ("errs", "packets"))
+    errors = f"{errs} / {packets}"
+    s.signal("network_errors", "Network error ratio", [s.query(errors, "{{instance}} {{device}}")], "percentunit")
+    s.signal("clock_skew", "Clock offset", [s.query(f"abs(node_timex_offset_seconds{{{sel}}})", "{{instance}}")], "s")
+
+
+def _overridden(service: Service, signal: str, expr: str, legend: str, title: str) -> tuple[str, str, str]:
+    """(query, legend, title) of a host signal; with `hosts.metrics.<signal>`, its recording of the app's gauge."""
+    o = service.overrides.get(signal)
+    if o is None:
+        return expr, legend, title
+    shown = [label for label in o["by"] if label != "job"]
+    matchers = 'job="{{ job }}"' + (f", {INSTANCE}" if "instance" in shown else "")
+    return f"{o['record']}{{{matchers}}}", " ".join(f"{{{{{label}}}}}" for label in shown), f"{title} ({o['metric']})"
 
 
 def containers(board: Board) -> None:

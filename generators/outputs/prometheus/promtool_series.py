@@ -126,8 +126,9 @@ def series(alert: Alert, case: Case, t: int, job: str, decoy_value: Decimal | No
 
 def _content(ctx: Mapping[str, Any]) -> tuple[Any, ...] | str:
     """A key for what a static template reads besides the row: the metric names (their items as they are: two equal
-    mappings in another order only miss), `by`, `le` (le_matcher and le_stored follow from it) and `limit`."""
-    items = (tuple(ctx["m"].items()), tuple(ctx.get("by") or ()), ctx.get("le"), ctx.get("limit"))
+    mappings in another order only miss), `by`, `le` (le_matcher and le_stored follow from it), `limit` and a host
+    signal's override (`o_key`: generators/model/host_metrics.py)."""
+    items = (tuple(ctx["m"].items()), tuple(ctx.get("by") or ()), ctx.get("le"), ctx.get("limit"), ctx.get("o_key"))
     try:
         hash(items)
     except TypeError:
@@ -159,8 +160,8 @@ def expand(
     spec: dict[str, Any], ctx: dict[str, Any], n: int, render: Callable[..., str], row: tuple[str, str, str, Any] | None = None
 ) -> list[tuple[str, str]]:
     def r(text: object) -> str:
-        """Value templates depend on v, t, n and limit only: render each combination once."""
-        key = (str(text), str(ctx["v"]), str(ctx["t"]), n, str(ctx.get("limit")), render)
+        """Value templates depend on v, t, n, limit and a host override only: render each combination once."""
+        key = (str(text), str(ctx["v"]), str(ctx["t"]), n, f"{ctx.get('limit')}{ctx.get('o_key') or ''}", render)
         if key not in _VALUES:
             _VALUES[key] = render(str(text), **ctx)
         return _VALUES[key]
