@@ -12,12 +12,14 @@ binary). Each version set's binary is a different key, so both sets' verdicts ar
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from generators.model import conventions
@@ -52,9 +54,38 @@ def key(root: Path, test: str, tool: str) -> str | None:
     return digest.hexdigest()
 
 
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.parent / f".{path.name}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        yield
+
+
+def rewrite(path: Path, update: Callable[[str], str]) -> None:
+    """Write update(what path holds now) in its place, under a lock and by an atomic rename: writers at the same
+    time (both version sets' validator processes, two renders) keep each other's entries, and no reader ever sees
+    a torn file. Unreadable contents read as ''. Only a cache: a failure to write is ignored."""
+    tmp = None
+    try:
+        with _locked(path):
+            try:
+                text = path.read_text()
+            except (OSError, ValueError):  # missing, unreadable or not text
+                text = ""
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-")
+            with os.fdopen(fd, "w") as handle:
+                handle.write(update(text))
+            os.replace(tmp, path)
+            tmp = None
+    except OSError:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+
+
 class Passed:
-    """The set of keys that passed, loaded once and saved whole (atomic rename: concurrent runs never
-    leave a torn file; at worst one run's new entries are lost, and those tests run again)."""
+    """The set of keys that passed, loaded once; save() merges this run's new keys into what the file holds then
+    (rewrite: the two version sets' workers save at the same time, and each keeps the other's passes)."""
 
     def __init__(self, folder: Path | None = None, name: str = "promtool-passed.txt") -> None:
         self.path = (folder or Path(conventions.cache_folder())) / name
@@ -63,7 +94,7 @@ class Passed:
         except (OSError, ValueError):  # missing, unreadable or not text: start over
             self.keys = []
         self.known = set(self.keys)
-        self.added = False
+        self.new: list[str] = []
 
     def __contains__(self, item: object) -> bool:
         return item in self.known
@@ -73,18 +104,18 @@ class Passed:
             if k is not None and k not in self.known:
                 self.known.add(k)
                 self.keys.append(k)
-                self.added = True
+                self.new.append(k)
 
     def save(self) -> None:
-        if not self.added:
+        if not self.new:
             return
-        tmp = None
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".promtool-passed-")
-            with os.fdopen(fd, "w") as handle:
-                handle.write("".join(f"{k}\n" for k in self.keys[-MAX_ENTRIES:]))
-            os.replace(tmp, self.path)
-        except OSError:  # only a cache: the next run tests everything again
-            if tmp is not None:
-                Path(tmp).unlink(missing_ok=True)
+        new = self.new
+
+        def merged(text: str) -> str:
+            keys = text.split()
+            kept = set(keys)
+            keys += [k for k in new if k not in kept]
+            return "".join(f"{k}\n" for k in keys[-MAX_ENTRIES:])
+
+        rewrite(self.path, merged)
+        self.new = []

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -83,16 +81,18 @@ class Record:
         return str(entry["log"])
 
     def add(self, digest: str, log: str, tools: Iterable[str]) -> None:
+        entry: dict[str, object] = {"log": log, "tools": tool_identities(tools)}
         self.entries.pop(digest, None)
-        self.entries[digest] = {"log": log, "tools": tool_identities(tools)}
-        kept = dict(list(self.entries.items())[-MAX_ENTRIES:])
-        tmp = None
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".verdicts-")
-            with os.fdopen(fd, "w") as handle:
-                json.dump(kept, handle, sort_keys=True)
-            os.replace(tmp, self.path)
-        except OSError:  # only a cache: the next run validates again
-            if tmp is not None:
-                Path(tmp).unlink(missing_ok=True)
+        self.entries[digest] = entry
+
+        def merged(text: str) -> str:
+            try:
+                data = json.loads(text)
+            except ValueError:
+                data = None
+            entries: dict[str, object] = data if isinstance(data, dict) else {}
+            entries.pop(digest, None)
+            entries[digest] = entry
+            return json.dumps(dict(list(entries.items())[-MAX_ENTRIES:]), sort_keys=True)
+
+        promtool_cache.rewrite(self.path, merged)  # what another process recorded meanwhile is kept

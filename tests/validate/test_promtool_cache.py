@@ -8,7 +8,7 @@ import pytest
 
 from generators.validate import promtool_cache, tools
 from generators.validate import suite as validate
-from tests.conftest import require_tool
+from tests.conftest import require_set_tool, require_tool
 
 RULES = "groups:\n- name: g\n  rules:\n  - alert: Up\n    expr: up == 0\n"
 TEST = """rule_files:
@@ -122,3 +122,43 @@ def test_test_files_go_to_promtool_biggest_first_in_even_chunks(tmp_path: Path, 
     flat = [t for c in chunks for t in c]
     assert sorted(flat) == names
     assert [(tmp_path / t).stat().st_size for t in flat] == sorted(((tmp_path / t).stat().st_size for t in names), reverse=True)
+
+
+def test_two_records_saved_at_the_same_time_keep_each_others_passes(tmp_path: Path) -> None:
+    # Both version sets' validator processes load the record before either saves (a cold render): the second
+    # save used to write the whole file from its own copy, and the first set's passes were lost.
+    stable, current = promtool_cache.Passed(tmp_path), promtool_cache.Passed(tmp_path)
+    stable.add(["s1", "s2"])
+    current.add(["c1"])
+    stable.save()
+    current.save()
+    assert promtool_cache.Passed(tmp_path).keys == ["s1", "s2", "c1"]
+
+
+def test_concurrent_processes_lose_no_pass(tmp_path: Path) -> None:
+    import multiprocessing
+
+    def save(prefix: str) -> None:
+        for i in range(20):
+            passed = promtool_cache.Passed(tmp_path)
+            passed.add([f"{prefix}{i}"])
+            passed.save()
+
+    workers = [multiprocessing.get_context("fork").Process(target=save, args=(p,)) for p in "ab"]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert sorted(promtool_cache.Passed(tmp_path).keys) == sorted(f"{p}{i}" for p in "ab" for i in range(20))
+
+
+def test_a_full_render_records_the_unit_test_passes_of_both_sets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generators import cli
+
+    for toolset in tools.SETS:
+        require_set_tool("promtool", toolset)
+    monkeypatch.setenv("GENERATORS_CACHE_DIR", str(tmp_path / "cache"))
+    good = Path(__file__).parents[1] / "fixtures" / "good.yaml"
+    assert cli.main(["render", "--spec", str(good), "--out", str(tmp_path / "out")]) == cli.EXIT_OK
+    test_files = list((tmp_path / "out" / "prometheus" / "tests").glob("*.test.yml"))
+    assert len(promtool_cache.Passed(tmp_path / "cache").keys) == len(tools.SETS) * len(test_files)

@@ -66,3 +66,11 @@ def test_the_record_keeps_the_newest_entries(tmp_path: Path, monkeypatch: pytest
         record.add(k, k, [])
     again = verdicts.Record(tmp_path)
     assert [again.passed(k) for k in ("a", "b", "c")] == [None, "b", "c"]
+
+
+def test_two_records_written_at_the_same_time_keep_each_others_entries(tmp_path: Path) -> None:
+    first, second = verdicts.Record(tmp_path), verdicts.Record(tmp_path)  # both loaded before either adds
+    first.add("a", "log a", [])
+    second.add("b", "log b", [])
+    again = verdicts.Record(tmp_path)
+    assert (again.passed("a"), again.passed("b")) == ("log a", "log b")
