@@ -9,7 +9,8 @@ fails the suite the day it is fixed (then the mark goes and the exact message be
 
 A case is good.yaml (tests/fixtures) with `replace: [[old, new], ...]` (each old text exactly once) or
 `append: text`, or a whole `spec: text`; `link: text` makes the spec a symlink to a file holding that text
-elsewhere; `generate: {business: N}` or `{pad: N}` appends N business entries or N bytes of comment;
+elsewhere; `generate: {business: N}` or `{pad: N}` appends N business entries or N bytes of comment, `{services: N}` adds N
+services before good.yaml's;
 `expand: {PLACEHOLDER: [char, count]}` writes long names without spelling them out.
 """
 
@@ -57,6 +58,9 @@ def spec_text(case: dict[str, Any]) -> str:
             '  - {{name: b{0}, team: backend, job: api, metric: b{0}_total, thresholds: {{rate_per_minute: {{warning: "< 1 for 30m"}}}}}}\n'
         )
         text += "business:\n" + "".join(entry.format(i) for i in range(generate["business"]))
+    if "services" in generate:
+        entry = "  s{0}: {{team: backend, kind: redis, targets: ['s{0}:9121']}}\n"
+        text = text.replace("services:\n", "services:\n" + "".join(entry.format(i) for i in range(generate["services"])), 1)
     if "pad" in generate:
         text += ("#" * 99 + "\n") * (generate["pad"] // 100 + 1)
     return text
