@@ -57,9 +57,13 @@ def which(name: str, toolset: str = STABLE) -> str:
 
 
 def _stable_path() -> str:
-    """PATH without the current set's folders (make e2e puts them first so the native stack runs that set)."""
+    """PATH without the current set's folders (make e2e puts them first so the native stack runs that set): those
+    under tools_dir() and any `<component>-<current version>/usr/bin` of an unpack elsewhere (another checkout's)."""
     cache = str(versions.tools_dir())
-    return os.pathsep.join(p for p in os.environ.get("PATH", os.defpath).split(os.pathsep) if p and not p.startswith(cache))
+    unpacks = tuple(f"/{c.name}-{c.current}/usr/bin" for c in versions.table().components.values() if c.current)
+    return os.pathsep.join(
+        p for p in os.environ.get("PATH", os.defpath).split(os.pathsep) if p and not p.startswith(cache) and not p.rstrip("/").endswith(unpacks)
+    )
 
 
 def _current(name: str) -> str:

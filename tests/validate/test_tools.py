@@ -46,3 +46,19 @@ def test_schema_missing_survives_the_trip_back_from_a_worker_process() -> None:
         Path("/nowhere"),
         "GRAFANA_SCHEMA_DIR",
     )
+
+
+def test_the_stable_set_skips_current_unpacks_on_path_wherever_they_are(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # make e2e puts the current set's folders first on PATH; another checkout's unpack (a worktree's own
+    # .cache/tools) must not be taken for Debian stable's binary either.
+    from generators.catalog import versions
+
+    prometheus = versions.table().owner("promtool")
+    elsewhere = tmp_path / "other-checkout" / f"{prometheus.name}-{prometheus.current}" / "usr" / "bin"
+    stable = tmp_path / "debian" / "bin"
+    for folder in (elsewhere, stable):
+        folder.mkdir(parents=True)
+        (folder / "promtool").write_text("#!/bin/sh\n")
+        (folder / "promtool").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{elsewhere}:{stable}")
+    assert tools.which("promtool", tools.STABLE) == str(stable / "promtool")
