@@ -61,9 +61,8 @@ def _stable_path() -> str:
     under tools_dir() and any `<component>-<current version>/usr/bin` of an unpack elsewhere (another checkout's)."""
     cache = str(versions.tools_dir())
     unpacks = tuple(f"/{c.name}-{c.current}/usr/bin" for c in versions.table().components.values() if c.current)
-    return os.pathsep.join(
-        p for p in os.environ.get("PATH", os.defpath).split(os.pathsep) if p and not p.startswith(cache) and not p.rstrip("/").endswith(unpacks)
-    )
+    folders = os.environ.get("PATH", os.defpath).split(os.pathsep)
+    return os.pathsep.join(p for p in folders if p and not p.startswith(cache) and not p.rstrip("/").endswith(unpacks))
 
 
 def _current(name: str) -> str:
