@@ -22,21 +22,29 @@ def hosts(board: Board) -> None:
         s.signal(
             "cpu",
             "CPU utilisation",
-            [s.query(f"instance:node_cpu_utilisation:rate5m{{{sel}}}", "{{instance}}")],
+            [
+                s.query(
+                    f'1 - avg without (cpu, mode) (rate(node_cpu_seconds_total{{{sel}, mode="idle"}}[$__rate_interval]))', "{{instance}}"
+                )
+            ],
             "percentunit",
             bounds=RATIO,
         )
         s.signal(
             "memory",
             "Memory utilisation",
-            [s.query(f"instance:node_memory_utilisation:ratio{{{sel}}}", "{{instance}}")],
+            [s.query(f"1 - node_memory_MemAvailable_bytes{{{sel}}} / node_memory_MemTotal_bytes{{{sel}}}", "{{instance}}")],
             "percentunit",
             bounds=RATIO,
         )
         s.signal(
             "disk_free",
             "Filesystem space free",
-            [s.query(f"instance_mountpoint:node_filesystem_avail:ratio{{{sel}}}", "{{instance}} {{mountpoint}}")],
+            [
+                s.query(
+                    f"node_filesystem_avail_bytes{{{sel}, {FS}}} / node_filesystem_size_bytes{{{sel}, {FS}}}", "{{instance}} {{mountpoint}}"
+                )
+            ],
             "percentunit",
             bounds=RATIO,
         )
@@ -82,10 +90,14 @@ def containers(board: Board) -> None:
             [s.query('sum by (instance, name) (container_memory_working_set_bytes{job="{{ job }}", name!=""})', "{{name}}")],
             "bytes",
         )
+        memory_limit = (
+            'max by (instance, name) (container_memory_working_set_bytes{job="{{ job }}", name!=""}'
+            ' / (container_spec_memory_limit_bytes{job="{{ job }}", name!=""} > 0))'
+        )
         s.signal(
             "memory_near_limit",
             "Memory used of limit",
-            [s.query('name:container_memory_limit_usage:ratio{service="{{ service }}"}', "{{name}}")],
+            [s.query(memory_limit, "{{name}}")],
             "percentunit",
             bounds=RATIO,
         )
