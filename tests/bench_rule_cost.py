@@ -160,13 +160,21 @@ def parts(group: dict[str, Any]) -> tuple[float, float, float]:
     return out[0], out[1], out[2]
 
 
+def active(group: dict[str, Any]) -> int:
+    """Pending or firing alerts of a group (/api/v1/rules): Prometheus expands every label and annotation
+    template of each one at every evaluation, so an escalation copy of an active alert costs what its base does."""
+    return sum(len(rule.get("alerts") or ()) for rule in group["rules"] if rule["type"] == "alerting")
+
+
 def _print_parts(groups: list[dict[str, Any]]) -> None:
     """Where each generated group's time goes, next to its twin (last evaluation): what a reshape could remove."""
-    naive = {g["name"].removesuffix("-naive"): sum(r["evaluationTime"] for r in g["rules"]) for g in groups if g["name"].endswith("-naive")}
-    print(f"{'last evaluation, ms':<26}{'recordings':>12}{'alerts':>9}{'escalation':>12}{'naive':>9}")
-    for group in sorted((g for g in groups if g["name"] in naive), key=lambda g: -naive[g["name"]]):
+    naive = {g["name"].removesuffix("-naive"): g for g in groups if g["name"].endswith("-naive")}
+    print(f"{'last evaluation, ms':<26}{'recordings':>12}{'alerts':>9}{'escalation':>12}{'naive':>9}{'active alerts':>15}")
+    for group in sorted((g for g in groups if g["name"] in naive), key=lambda g: -sum(parts(naive[g["name"]]))):
         rec, alerts, esc = parts(group)
-        print(f"{group['name']:<26}{rec * 1000:>12.2f}{alerts * 1000:>9.2f}{esc * 1000:>12.2f}{naive[group['name']] * 1000:>9.2f}")
+        twin = naive[group["name"]]
+        counts = f"{active(group)} / {active(twin)}"
+        print(f"{group['name']:<26}{rec * 1000:>12.2f}{alerts * 1000:>9.2f}{esc * 1000:>12.2f}{sum(parts(twin)) * 1000:>9.2f}{counts:>15}")
 
 
 def generated_groups(model: Model) -> list[dict[str, Any]]:

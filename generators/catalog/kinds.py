@@ -305,6 +305,8 @@ def problems(kind: str, raw: dict[str, Any], images: set[str], roles: set[str] |
     if spec.dashboard not in conventions.DASHBOARDS:
         out.append(f"kinds.{kind}.dashboard: '{spec.dashboard}' is not a dashboard ({', '.join(sorted(conventions.DASHBOARDS))})")
     out += [f"kinds.{kind}.exporter_metrics: '{m}' is not a metric name" for m in spec.exporter_metrics if not METRIC.match(str(m))]
+    if not isinstance(raw.get("shared_conditions", True), bool):
+        out.append(f"kinds.{kind}.shared_conditions: '{raw['shared_conditions']}' is not true or false")
     if spec.declared != "services":
         return out
     signals, metrics = raw.get("signals") or {}, raw.get("metrics") or {}

@@ -121,6 +121,12 @@ def alert_name(service: str, suffix: str) -> str:
     return suffix if first and first.group(0) == prefix else prefix + suffix
 
 
+def condition_record(alert: str) -> str:
+    """'HostHighCpuUsage' -> 'alert:HostHighCpuUsage:condition': the recording an alert's rules share
+    (outputs/prometheus/conditions.py); any character a metric name cannot hold becomes '_'."""
+    return f"alert:{re.sub(r'[^A-Za-z0-9_]', '_', alert)}:condition"
+
+
 def rule_file(service: str) -> str:
     return f"rules/{service}.rules.yml"
 

@@ -185,6 +185,11 @@ MUTATIONS: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
         _set("exporter_metrics", ["pg-locks"]),
         ["kinds.postgres.exporter_metrics: 'pg-locks' is not a metric name"],
     ),
+    (
+        "shared_conditions that is not a boolean",
+        _set("shared_conditions", "no"),
+        ["kinds.postgres.shared_conditions: 'no' is not true or false"],
+    ),
 ]
 
 

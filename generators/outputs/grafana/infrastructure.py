@@ -24,10 +24,21 @@ def hosts(board: Board) -> None:
         node = "cpu" not in service.overrides  # cpu from an app's gauge: no node-exporter (metric_absent watches the gauge)
         avail = f"node_filesystem_avail_bytes{{{sel}, {FS}}}"
         inodes = f"node_filesystem_files_free{{{sel}, {FS}}} / node_filesystem_files{{{sel}, {FS}}}"
+        cpu = f'1 - avg without (cpu, mode) (rate(node_cpu_seconds_total{{{sel}, mode="idle"}}[$__rate_interval]))'
         for signal, title, expr, legend in (
-            ("cpu", "CPU utilisation", f"instance:node_cpu_utilisation:rate5m{{{sel}}}", "{{instance}}"),
-            ("memory", "Memory utilisation", f"instance:node_memory_utilisation:ratio{{{sel}}}", "{{instance}}"),
-            ("disk_free", "Filesystem space free", f"instance_mountpoint:node_filesystem_avail:ratio{{{sel}}}", MOUNT),
+            ("cpu", "CPU utilisation", cpu, "{{instance}}"),
+            (
+                "memory",
+                "Memory utilisation",
+                f"1 - node_memory_MemAvailable_bytes{{{sel}}} / node_memory_MemTotal_bytes{{{sel}}}",
+                "{{instance}}",
+            ),
+            (
+                "disk_free",
+                "Filesystem space free",
+                f"node_filesystem_avail_bytes{{{sel}, {FS}}} / node_filesystem_size_bytes{{{sel}, {FS}}}",
+                MOUNT,
+            ),
             ("disk_fill", "Filesystem time until full (6h trend)", f"({avail} / -deriv({avail}[6h])) > 0", MOUNT),
             ("inodes_free", "Inodes free", inodes, MOUNT),
         ):
@@ -86,10 +97,14 @@ def containers(board: Board) -> None:
             [s.query('sum by (instance, name) (container_memory_working_set_bytes{job="{{ job }}", name!=""})', "{{name}}")],
             "bytes",
         )
+        memory_limit = (
+            'max by (instance, name) (container_memory_working_set_bytes{job="{{ job }}", name!=""}'
+            ' / (container_spec_memory_limit_bytes{job="{{ job }}", name!=""} > 0))'
+        )
         s.signal(
             "memory_near_limit",
             "Memory used of limit",
-            [s.query('name:container_memory_limit_usage:ratio{service="{{ service }}"}', "{{name}}")],
+            [s.query(memory_limit, "{{name}}")],
             "percentunit",
             bounds=RATIO,
         )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from generators import catalog
 from generators.model import conventions
 from generators.model.types import Alert, Model, Service, Tier
+from generators.outputs.prometheus import conditions
 
 
 def alert_annotations(alert: Alert, tier: Tier) -> dict[str, str]:
@@ -24,8 +26,9 @@ def alert_annotations(alert: Alert, tier: Tier) -> dict[str, str]:
     }
 
 
-def alert_rule(alert: Alert, tier: Tier) -> dict[str, Any]:
-    rule: dict[str, Any] = {"alert": alert.name, "expr": tier.expr}
+def alert_rule(alert: Alert, tier: Tier, expr: str | None = None) -> dict[str, Any]:
+    """One tier's rule; `expr` replaces the tier's own expression (one that reads the alert's shared recording)."""
+    rule: dict[str, Any] = {"alert": alert.name, "expr": expr or tier.expr}
     if tier.for_:
         rule["for"] = tier.threshold.for_text
     labels = alert.labels(tier)
@@ -35,10 +38,16 @@ def alert_rule(alert: Alert, tier: Tier) -> dict[str, Any]:
 
 
 def group(service: Service) -> dict[str, Any]:
+    """The service's recordings, the recordings its alerts' rules share (conditions.py), then the alert rules."""
     rules: list[dict[str, Any]] = [{"record": r.record, "expr": r.expr, "labels": dict(r.labels)} for r in service.recordings]
+    alerts: list[dict[str, Any]] = []
+    share = service.kind not in catalog.load() or catalog.kind(service.kind).get("shared_conditions", True)
     for alert in service.alerts:
-        rules.extend(alert_rule(alert, tier) for tier in alert.tiers)
-    return {"name": service.name, "rules": rules}
+        recording, exprs = conditions.shared(alert) if share else (None, [t.expr for t in alert.tiers])
+        if recording:
+            rules.append(recording)
+        alerts.extend(alert_rule(alert, tier, expr) for tier, expr in zip(alert.tiers, exprs, strict=True))
+    return {"name": service.name, "rules": rules + alerts}
 
 
 def build(model: Model) -> dict[str, dict[str, Any]]:

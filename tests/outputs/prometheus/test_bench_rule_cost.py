@@ -12,7 +12,7 @@ from generators.model.types import Model
 from generators.outputs.prometheus import rules
 from generators.pipeline import spec, writer
 from generators.validate import tools
-from tests.bench_rule_cost import generated_groups, inline, naive_groups, parts, report, split, targets
+from tests.bench_rule_cost import active, generated_groups, inline, naive_groups, parts, report, split, targets
 from tests.conftest import ROOT, require_tool
 
 
@@ -113,3 +113,15 @@ def test_a_groups_time_splits_into_recordings_alerts_and_escalation_copies() -> 
         ]
     }
     assert parts(group) == (0.5, 0.25, 0.125)
+
+
+def test_active_alerts_count_the_pending_and_firing_alerts_of_alert_rules_only() -> None:
+    group = {
+        "rules": [
+            {"type": "recording", "alerts": None},
+            {"type": "alerting", "alerts": [{"state": "pending"}, {"state": "firing"}]},
+            {"type": "alerting", "alerts": []},
+            {"type": "alerting", "alerts": [{"state": "pending"}]},
+        ]
+    }
+    assert active(group) == 3
