@@ -1,0 +1,145 @@
+"""promtool unit-test files that promtool must answer alike: one run of a class's first file stands for the class.
+
+A test file and the rule files it loads are read as promtool reads them, as a tree of YAML values. Some values are
+opaque to promtool: it only compares them for equality or copies them into its output, never computes on them.
+They are:
+
+- label values: of a rule's `labels:`, of `exp_labels:`, and the quoted value of an `=` / `!=` matcher in an
+  `expr`, a `series` or an `exp_samples` `labels` selector (a regex matcher's value is not opaque);
+- alert names (`alert:`, `alertname:`), group and test names, the rule file paths of `rule_files:`;
+- the literal text of annotations and `exp_annotations` around `{{ $labels.NAME }}` and `{{ $value }}` (with
+  humanize, humanizePercentage, humanizeDuration or humanize1024): those actions copy a value, compute nothing
+  from a label.
+
+Every other word is syntax: keys, label names, metric and function names, numbers, durations, series values,
+regexes, the words inside template actions, every non-string value. Two files whose trees differ only by a
+one-to-one renaming of words that are opaque in both (`svc0004` for `svc0000`, `team4` for `team0`, one
+dashboard link's panel id for another's) get the same class: promtool's verdict is unchanged by such a renaming,
+since equality and copying commute with it, and both sides of every comparison it makes (an expected against
+a computed alert or sample, each list sorted by its labels) are renamed alike. A word that is syntax anywhere
+in a file is never renamed in it, so a renaming cannot turn `rate` into `irate`, `5m` into `1h` or a regex
+into another.
+
+Not classed (each runs on its own, class None): a template action other than those above, a `rule_files` glob, a
+quoted matcher value with a backslash, a file that does not parse. tests/validate/test_promtool_classes.py
+runs promtool on every file of a rendered tree and of mutated ones and finds each class's verdict equal to
+every member's own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_WORD = re.compile(r"[A-Za-z0-9_]+")
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')
+_EQUALITY = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z_][A-Za-z0-9_]*\s*!?=\s*$")  # before an opaque quoted value (a label
+# name longer than the 200 characters searched is not found: its value counts as syntax)
+_ACTION = re.compile(r"\{\{.*?\}\}", re.DOTALL)
+_COPYING = re.compile(r"\{\{-?\s*(?:\$labels\.[A-Za-z_][A-Za-z0-9_]*|\$value(?:\s*\|\s*humanize(?:Percentage|Duration|1024)?)?)\s*-?\}\}")
+_OPAQUE_MAPS = {"labels", "exp_labels", "annotations", "exp_annotations"}  # their values (their keys are label names)
+_OPAQUE_VALUES = {"alert", "alertname", "name"}
+_SELECTORS = {"expr", "series", "labels"}  # PromQL text (a string under `labels:` is an exp_samples selector)
+
+
+class _Unclassed(Exception):
+    """The file runs on its own."""
+
+
+def _syntax_of_selector(text: str, syntax: set[str]) -> None:
+    """Words of PromQL text that are not the quoted value of an equality matcher go to syntax."""
+    last = 0
+    for quoted in _QUOTED.finditer(text):
+        before = text[last : quoted.start()]
+        syntax.update(_WORD.findall(before))
+        if "\\" in quoted.group() or not _EQUALITY.search(text, max(0, quoted.start() - 200), quoted.start()):
+            syntax.update(_WORD.findall(quoted.group()))
+        last = quoted.end()
+    syntax.update(_WORD.findall(text[last:]))
+
+
+def _syntax_of_text(text: str, syntax: set[str]) -> None:
+    """Annotation or label text: the words of its template actions are syntax; an action that computes is refused."""
+    for action in _ACTION.findall(text):
+        if not _COPYING.fullmatch(action):
+            raise _Unclassed(action)
+        syntax.update(_WORD.findall(action))
+    if "{{" in _ACTION.sub("", text) or "}}" in _ACTION.sub("", text):
+        raise _Unclassed(text)
+
+
+def _syntax(value: Any, key: str, parent: str, syntax: set[str]) -> None:
+    """Collect the syntax words of a loaded YAML value found under `key` (whose own key is `parent`)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            syntax.update(_WORD.findall(str(k)))
+            if not isinstance(k, str):
+                raise _Unclassed(k)
+            _syntax(v, k, key, syntax)
+    elif isinstance(value, list):
+        for item in value:
+            _syntax(item, key, parent, syntax)
+    elif not isinstance(value, str):
+        syntax.update(_WORD.findall(str(value)))
+    elif "\0" in value:  # the renamed words are numbered between NULs
+        raise _Unclassed(value)
+    elif key in _SELECTORS:
+        _syntax_of_selector(value, syntax)
+    elif parent in _OPAQUE_MAPS:
+        _syntax_of_text(value, syntax)
+    elif key == "rule_files":
+        if any(c in value for c in "*?["):
+            raise _Unclassed(value)
+    elif key not in _OPAQUE_VALUES:
+        syntax.update(_WORD.findall(value))
+
+
+def _canonical(value: Any, syntax: set[str], names: dict[str, int]) -> Iterator[str]:
+    """The tree as text, each word that is not syntax replaced by its number in order of first appearance."""
+
+    def rename(match: re.Match[str]) -> str:
+        word = match.group()
+        return word if word in syntax else f"\0{names.setdefault(word, len(names))}\0"
+
+    if isinstance(value, dict):
+        yield "{"
+        for k, v in value.items():
+            yield repr(k)
+            yield from _canonical(v, syntax, names)
+        yield "}"
+    elif isinstance(value, list):
+        yield "["
+        for item in value:
+            yield from _canonical(item, syntax, names)
+        yield "]"
+    elif isinstance(value, str):
+        yield "s" + repr(_WORD.sub(rename, value))
+    else:
+        yield f"{type(value).__name__}:{value!r}"
+
+
+def key(root: Path, test: str, tool: str) -> str | None:
+    """The class of a test file (with the rule files it loads) for a promtool binary; None: it runs on its own."""
+    path = root / test
+    try:
+        data = yaml.load(path.read_text(), Loader=_LOADER)
+        files = data.get("rule_files") or []
+        rules = [yaml.load((path.parent / str(f)).read_text(), Loader=_LOADER) for f in files]
+        syntax: set[str] = set()
+        _syntax(data, "", "", syntax)
+        for rule_file in rules:
+            _syntax(rule_file, "", "", syntax)
+    except (OSError, yaml.YAMLError, UnicodeDecodeError, AttributeError, TypeError, _Unclassed):
+        return None
+    names: dict[str, int] = {}
+    digest = hashlib.sha256(f"class\0{tool}\0".encode())
+    for tree in (data, *rules):
+        digest.update("".join(_canonical(tree, syntax, names)).encode())
+        digest.update(b"\0file\0")
+    return digest.hexdigest()
