@@ -30,10 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
 import yaml
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -74,72 +71,78 @@ def _syntax_of_text(text: str, syntax: set[str]) -> None:
         raise _Unclassed(text)
 
 
-def _syntax(value: Any, key: str, parent: str, syntax: set[str]) -> None:
-    """Collect the syntax words of a loaded YAML value found under `key` (whose own key is `parent`)."""
-    if isinstance(value, dict):
-        for k, v in value.items():
-            syntax.update(_WORD.findall(str(k)))
-            if not isinstance(k, str):
+_STR = "tag:yaml.org,2002:str"
+
+
+def _walk(node: yaml.Node, key: str, parent: str, syntax: set[str], pieces: list[str | tuple[str]]) -> None:
+    """Collect the syntax words of a composed YAML node found under `key` (whose own key is `parent`), and the
+    node as pieces of text: a tuple holds a string value whose words may be renamed."""
+    if isinstance(node, yaml.MappingNode):
+        pieces.append("{")
+        for k, v in node.value:
+            if not isinstance(k, yaml.ScalarNode) or k.tag != _STR:
                 raise _Unclassed(k)
-            _syntax(v, k, key, syntax)
-    elif isinstance(value, list):
-        for item in value:
-            _syntax(item, key, parent, syntax)
-    elif not isinstance(value, str):
-        syntax.update(_WORD.findall(str(value)))
-    elif "\0" in value:  # the renamed words are numbered between NULs
-        raise _Unclassed(value)
-    elif key in _SELECTORS:
-        _syntax_of_selector(value, syntax)
-    elif parent in _OPAQUE_MAPS:
-        _syntax_of_text(value, syntax)
-    elif key == "rule_files":
-        if any(c in value for c in "*?["):
+            syntax.update(_WORD.findall(k.value))
+            pieces.append(repr(k.value))
+            _walk(v, k.value, key, syntax, pieces)
+        pieces.append("}")
+    elif isinstance(node, yaml.SequenceNode):
+        pieces.append("[")
+        for item in node.value:
+            _walk(item, key, parent, syntax, pieces)
+        pieces.append("]")
+    elif not isinstance(node, yaml.ScalarNode) or node.tag != _STR:  # a number, a boolean, null, a date: all syntax
+        syntax.update(_WORD.findall(str(node.value)))
+        pieces.append(f"{node.tag}:{node.value!r}")
+    else:
+        value = node.value
+        pieces.append((value,))
+        if "\0" in value:  # the renamed words are numbered between NULs
             raise _Unclassed(value)
-    elif key not in _OPAQUE_VALUES:
-        syntax.update(_WORD.findall(value))
+        if key in _SELECTORS:
+            _syntax_of_selector(value, syntax)
+        elif parent in _OPAQUE_MAPS:
+            _syntax_of_text(value, syntax)
+        elif key == "rule_files":
+            if any(c in value for c in "*?["):
+                raise _Unclassed(value)
+        elif key not in _OPAQUE_VALUES:
+            syntax.update(_WORD.findall(value))
 
 
-def _canonical(value: Any, syntax: set[str], names: dict[str, int]) -> Iterator[str]:
-    """The tree as text, each word that is not syntax replaced by its number in order of first appearance."""
+def _canonical(pieces: list[str | tuple[str]], syntax: set[str]) -> str:
+    """The pieces as text, each word that is not syntax replaced by its number in order of first appearance."""
+    names: dict[str, int] = {}
 
     def rename(match: re.Match[str]) -> str:
         word = match.group()
         return word if word in syntax else f"\0{names.setdefault(word, len(names))}\0"
 
-    if isinstance(value, dict):
-        yield "{"
-        for k, v in value.items():
-            yield repr(k)
-            yield from _canonical(v, syntax, names)
-        yield "}"
-    elif isinstance(value, list):
-        yield "["
-        for item in value:
-            yield from _canonical(item, syntax, names)
-        yield "]"
-    elif isinstance(value, str):
-        yield "s" + repr(_WORD.sub(rename, value))
-    else:
-        yield f"{type(value).__name__}:{value!r}"
+    out = []
+    for piece in pieces:
+        if isinstance(piece, str):
+            out.append(piece)
+        else:
+            (value,) = piece
+            out.append("s" + repr(value if syntax.issuperset(_WORD.findall(value)) else _WORD.sub(rename, value)))
+    return "\n".join(out)
 
 
 def key(root: Path, test: str, tool: str) -> str | None:
     """The class of a test file (with the rule files it loads) for a promtool binary; None: it runs on its own."""
     path = root / test
+    syntax: set[str] = set()
+    pieces: list[str | tuple[str]] = []
     try:
-        data = yaml.load(path.read_text(), Loader=_LOADER)
-        files = data.get("rule_files") or []
-        rules = [yaml.load((path.parent / str(f)).read_text(), Loader=_LOADER) for f in files]
-        syntax: set[str] = set()
-        _syntax(data, "", "", syntax)
-        for rule_file in rules:
-            _syntax(rule_file, "", "", syntax)
-    except (OSError, yaml.YAMLError, UnicodeDecodeError, AttributeError, TypeError, _Unclassed):
+        data = yaml.compose(path.read_text(), Loader=_LOADER)
+        if not isinstance(data, yaml.MappingNode):
+            return None
+        files = [v for k, v in data.value if k.value == "rule_files"]
+        paths = [item.value for f in files if isinstance(f, yaml.SequenceNode) for item in f.value if isinstance(item, yaml.ScalarNode)]
+        _walk(data, "", "", syntax, pieces)
+        for rule_file in paths:
+            pieces.append("\0file\0")
+            _walk(yaml.compose((path.parent / rule_file).read_text(), Loader=_LOADER), "", "", syntax, pieces)
+    except (OSError, yaml.YAMLError, UnicodeDecodeError, _Unclassed):
         return None
-    names: dict[str, int] = {}
-    digest = hashlib.sha256(f"class\0{tool}\0".encode())
-    for tree in (data, *rules):
-        digest.update("".join(_canonical(tree, syntax, names)).encode())
-        digest.update(b"\0file\0")
-    return digest.hexdigest()
+    return hashlib.sha256(f"class\0{tool}\0{_canonical(pieces, syntax)}".encode()).hexdigest()
