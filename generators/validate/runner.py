@@ -26,7 +26,7 @@ Outcome = tuple[list[str], str, tools.ToolMissing | None, list[str]]  # problems
 Job = tuple[int, str]  # index in VALIDATORS, version set
 
 # Slowest first (1,000 services), so the other worker is not left with a long one at the end; others follow.
-_FIRST = ("prometheus", "kubernetes", "grafana_queries", "validate", "grafana_dashboards")
+_FIRST = ("prometheus", "kubernetes", "panel_metrics", "crd_schemas", "panel_queries", "validate", "grafana_dashboards")
 _job: tuple[Path, bool] | None = None
 
 

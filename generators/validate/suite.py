@@ -109,10 +109,11 @@ def compose(root: Path, full: bool, toolset: str = tools.STABLE) -> list[str]:
 # set, except those in ONE_SET, which call no promtool/amtool.
 VALIDATORS: list[Validator] = [prometheus, alertmanager_check.validate]
 VALIDATORS += [grafana_checks.grafana_schemas, grafana_checks.grafana_dashboards]  # Grafana's schema, then layout/uids
-VALIDATORS.append(grafana_queries.grafana_queries)  # PromQL and metrics of every panel
+VALIDATORS += [grafana_queries.panel_queries, grafana_queries.panel_metrics]  # PromQL of every panel (per set), the metrics it reads (once)
 VALIDATORS.append(compose)
 VALIDATORS += [scaling_validate.ha, scaling_validate.kubernetes, scaling_validate.crd_schemas]
-ONE_SET: tuple[Validator, ...] = (grafana_checks.grafana_schemas, grafana_checks.grafana_dashboards, compose, scaling_validate.crd_schemas)
+ONE_SET: tuple[Validator, ...] = (grafana_checks.grafana_schemas, grafana_checks.grafana_dashboards, grafana_queries.panel_metrics, compose)
+ONE_SET += (scaling_validate.crd_schemas,)
 
 
 def sets(validator: Validator) -> tuple[str, ...]:
