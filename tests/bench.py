@@ -151,7 +151,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     specs, levels = args.specs.split(","), args.levels.split(",")
     unknown = sorted({s for s in specs if s != "example" and not s.isdigit()} | (set(levels) - set(LEVELS)))
     if unknown:
-        parser.error(f"unknown {unknown}: specs are example or a number of services (default {','.join(SPECS)}); levels are {', '.join(LEVELS)}")
+        parser.error(
+            f"unknown {unknown}: specs are example or a number of services (default {','.join(SPECS)}); levels are {', '.join(LEVELS)}"
+        )
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {args.runs} runs per cell; {os.cpu_count()} CPUs")
     print("levels: skip = --skip-validation, quick = --quick-validation, warm = full with a pre-filled cache, cold = full, empty cache")
     header = f"{'spec':<9}{'level':<7}{'wall s median (min-max)':>26}{'CPU s median (min-max)':>26}{'peak MiB':>10}{'objects/s':>11}{'÷ promtool':>12}"
@@ -186,7 +188,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for level in levels:
             if ("1000", level) in medians and (name, level) in medians:
                 (w1, c1), (w2, c2) = medians[("1000", level)], medians[(name, level)]
-                print(f"{int(name):,} ÷ 1,000 services, {level}: wall {w2 / w1:.2f}x, CPU {c2 / c1:.2f}x ({int(name) / 1000:.2f}x is linear)")
+                print(
+                    f"{int(name):,} ÷ 1,000 services, {level}: wall {w2 / w1:.2f}x, CPU {c2 / c1:.2f}x ({int(name) / 1000:.2f}x is linear)"
+                )
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print("CPU: user + system of the render and every process it waited for; peak: the largest single process")
     return 0

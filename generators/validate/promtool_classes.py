@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
+
 import yaml
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -142,7 +143,10 @@ def key(root: Path, test: str, tool: str) -> str | None:
         _walk(data, "", "", syntax, pieces)
         for rule_file in paths:
             pieces.append("\0file\0")
-            _walk(yaml.compose((path.parent / rule_file).read_text(), Loader=_LOADER), "", "", syntax, pieces)
+            rules = yaml.compose((path.parent / rule_file).read_text(), Loader=_LOADER)
+            if rules is None:  # an empty rule file
+                return None
+            _walk(rules, "", "", syntax, pieces)
     except (OSError, yaml.YAMLError, UnicodeDecodeError, _Unclassed):
         return None
     return hashlib.sha256(f"class\0{tool}\0{_canonical(pieces, syntax)}".encode()).hexdigest()

@@ -52,7 +52,8 @@ def _one(job: Job) -> Outcome:
             found, missing = [], exc
     if os.environ.get("GENERATORS_TIMINGS") == "1":  # opt-in: where validation's time goes, per job
         name = getattr(validator, "__name__", "?")
-        print(f"timing: {name} [{toolset}]: {time.perf_counter() - start:.2f} s wall, {_cpu() - cpu:.2f} s CPU", file=sys.__stderr__, flush=True)
+        seconds = f"{time.perf_counter() - start:.2f} s wall, {_cpu() - cpu:.2f} s CPU"
+        print(f"timing: {name} [{toolset}]: {seconds}", file=sys.__stderr__, flush=True)
     return found, printed.getvalue(), missing, sorted(tools.USED)
 
 

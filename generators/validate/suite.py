@@ -11,7 +11,15 @@ from pathlib import Path
 
 import yaml
 
-from generators.validate import alertmanager_check, grafana_checks, grafana_queries, promtool_cache, promtool_classes, scaling_validate, tools
+from generators.validate import (
+    alertmanager_check,
+    grafana_checks,
+    grafana_queries,
+    promtool_cache,
+    promtool_classes,
+    scaling_validate,
+    tools,
+)
 
 # (rendered tree, full, version set) -> problems. full=True (`render` before the swap, `check`, CI) adds the
 # slower checks: promtool unit tests, amtool route tests, ...; full=False skips them (tests that render often).
@@ -59,7 +67,8 @@ def _unit_tests(root: Path, tests: list[str], toolset: str = tools.STABLE) -> li
     tool = promtool_cache.binary(tools.which("promtool", toolset))
     classes: dict[str, list[str]] = {}
     for test in tests:
-        classes.setdefault(promtool_classes.key(root, test, tool) or promtool_cache.key(root, test, tool) or f"alone:{test}", []).append(test)
+        alone = promtool_cache.key(root, test, tool) or f"alone:{test}"  # its own class: by its bytes, or never recorded
+        classes.setdefault(promtool_classes.key(root, test, tool) or alone, []).append(test)
     first = {members[0]: k for k, members in classes.items() if k not in passed}
     if not first:
         return []

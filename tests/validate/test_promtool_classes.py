@@ -60,7 +60,10 @@ CHANGES = {
     "a duration in one rule": ([(R4, "for: 2m", "for: 3m")], False),
     "rate read as irate": ([(R4, "(rate(http_requests_total", "(irate(http_requests_total")], False),
     "an equality matcher made a regex": ([(R4, 'up{job="svc0004"}', 'up{job=~".+"}')], True),
-    "one recording labelled with another service": ([(R4, "    labels:\n      service: svc0004", "    labels:\n      service: svc0000")], True),
+    "one recording labelled with another service": (
+        [(R4, "    labels:\n      service: svc0004", "    labels:\n      service: svc0000")],
+        True,
+    ),
     "an expected label value the alert does not carry": ([(T4, "severity: critical", "severity: warning")], True),
     "a series value": ([(T4, "values: 0+0x7", "values: 1+0x7")], True),
     "an annotation template that computes": ([(R4, "{{ $labels.job }}", "{{ $labels.job | toUpper }}")], True),
@@ -89,7 +92,7 @@ def test_a_consistent_renaming_keeps_the_class_and_promtool_passes_it(tree: dict
 
 @pytest.mark.parametrize(
     ("old", "new"),
-    [("- ../rules/svc0004.rules.yml", "- ../rules/svc000*.rules.yml"), ("{{ $labels.job }}", "{{ printf \"%.3s\" $labels.job }}")],
+    [("- ../rules/svc0004.rules.yml", "- ../rules/svc000*.rules.yml"), ("{{ $labels.job }}", '{{ printf "%.3s" $labels.job }}')],
     ids=["a rule_files glob", "a template function of a label"],
 )
 def test_what_it_cannot_class_runs_alone(tree: dict[str, bytes], tmp_path: Path, old: str, new: str) -> None:
