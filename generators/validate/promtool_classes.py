@@ -22,19 +22,31 @@ into another.
 
 Not classed (each runs on its own, class None): a template action other than those above, a `rule_files` glob, a
 quoted matcher value with a backslash, a file that does not parse. tests/validate/test_promtool_classes.py
-runs promtool on every file of a rendered tree and of mutated ones and finds each class's verdict equal to
-every member's own.
+changes one of two same-kind services' files in ways no renaming explains (each then has a class of its own and
+promtool fails those the generated tests cover) and renames one consistently (same class, promtool passes it).
+
+Both version sets' jobs class the same files at the same time: keys() takes them from either end and shares what
+it computed through a memo in the cache folder (content hash -> class), so each computes about half.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import re
+import tempfile
 from pathlib import Path
+from typing import IO
 
 import yaml
 
+from generators.model import conventions
+from generators.validate import promtool_cache
+
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+FILE = "promtool-classes.txt"
+MAX_ENTRIES = 40_000  # about 5 MB; past it the newest half is kept
 _WORD = re.compile(r"[A-Za-z0-9_]+")
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')
 _EQUALITY = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z_][A-Za-z0-9_]*\s*!?=\s*$")  # before an opaque quoted value (a label
@@ -131,6 +143,89 @@ def _canonical(pieces: list[str | tuple[str]], syntax: set[str]) -> str:
 
 def key(root: Path, test: str, tool: str) -> str | None:
     """The class of a test file (with the rule files it loads) for a promtool binary; None: it runs on its own."""
+    found = shape(root, test)
+    return None if found is None else hashlib.sha256(f"{tool}\0{found}".encode()).hexdigest()
+
+
+def keys(root: Path, tests: list[str], tool: str, backwards: bool = False) -> dict[str, str | None]:
+    """key() of every test, through Memo: files are taken in order, or last first with backwards (the other
+    version set's job, running at the same time, takes them first first: each computes about half)."""
+    memo = Memo()
+    out: dict[str, str | None] = {}
+    try:
+        for test in reversed(tests) if backwards else tests:
+            content = promtool_cache.key(root, test, "")
+            found = memo.get(content) if content else None
+            if found is None:
+                found = shape(root, test) or ""
+                if content:
+                    memo.add(content, found)
+            out[test] = hashlib.sha256(f"{tool}\0{found}".encode()).hexdigest() if found else None
+    finally:
+        memo.close()
+    return {test: out[test] for test in tests}
+
+
+class Memo:
+    """content hash (promtool_cache.key without a binary) -> shape, or "" when unclassed; one line each in the
+    cache folder, appended as they are computed, so the other set's job reads what this one found (and a later
+    render what this one did). Only a cache: a line lost or torn is computed again."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.path = (folder or Path(conventions.cache_folder())) / FILE
+        self.known: dict[str, str] = {}
+        self.offset = 0
+        self.handle: IO[bytes] | None = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.handle = open(self.path, "a+b")  # noqa: SIM115  (closed by close())
+        except OSError:
+            return
+        self._read()
+        if len(self.known) > MAX_ENTRIES:
+            self._trim()
+
+    def _read(self) -> None:
+        if self.handle is None:
+            return
+        self.handle.seek(self.offset)
+        data = self.handle.read()
+        complete = data[: data.rfind(b"\n") + 1]
+        self.offset += len(complete)
+        for line in complete.decode("ascii", "replace").splitlines():
+            content, _, found = line.partition(" ")
+            if len(content) == 64 and (found == "" or len(found) == 64):
+                self.known[content] = found
+
+    def get(self, content: str) -> str | None:
+        if content not in self.known:
+            self._read()
+        return self.known.get(content)
+
+    def add(self, content: str, found: str) -> None:
+        self.known[content] = found
+        if self.handle is not None:
+            with contextlib.suppress(OSError):  # only a cache
+                os.write(self.handle.fileno(), f"{content} {found}\n".encode())  # O_APPEND: one write, one line
+
+    def _trim(self) -> None:
+        kept = list(self.known.items())[-MAX_ENTRIES // 2 :]
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".promtool-classes-")
+            with os.fdopen(fd, "w") as out:
+                out.write("".join(f"{c} {f}\n" for c, f in kept))
+            os.replace(tmp, self.path)
+        except OSError:
+            return
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+
+
+def shape(root: Path, test: str) -> str | None:
+    """The class of a test file and the rule files it loads, any binary (the hash of its canonical text)."""
     path = root / test
     syntax: set[str] = set()
     pieces: list[str | tuple[str]] = []
@@ -149,4 +244,4 @@ def key(root: Path, test: str, tool: str) -> str | None:
             _walk(rules, "", "", syntax, pieces)
     except (OSError, yaml.YAMLError, UnicodeDecodeError, _Unclassed):
         return None
-    return hashlib.sha256(f"class\0{tool}\0{_canonical(pieces, syntax)}".encode()).hexdigest()
+    return hashlib.sha256(f"class\0{_canonical(pieces, syntax)}".encode()).hexdigest()

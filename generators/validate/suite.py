@@ -66,9 +66,10 @@ def _unit_tests(root: Path, tests: list[str], toolset: str = tools.STABLE) -> li
     passed = promtool_cache.Passed()
     tool = promtool_cache.binary(tools.which("promtool", toolset))
     classes: dict[str, list[str]] = {}
+    shared = promtool_classes.keys(root, tests, tool, backwards=toolset != tools.STABLE)
     for test in tests:
         alone = promtool_cache.key(root, test, tool) or f"alone:{test}"  # its own class: by its bytes, or never recorded
-        classes.setdefault(promtool_classes.key(root, test, tool) or alone, []).append(test)
+        classes.setdefault(shared[test] or alone, []).append(test)
     first = {members[0]: k for k, members in classes.items() if k not in passed}
     if not first:
         return []
@@ -93,7 +94,7 @@ def compose(root: Path, full: bool, toolset: str = tools.STABLE) -> list[str]:
         return []
     binary = promtool_cache.binary(tools.which("docker-compose"))
     text = source.read_bytes()
-    secrets = (yaml.safe_load(text) or {}).get("secrets") or {}
+    secrets = (yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}).get("secrets") or {}
     # Its verdict by content, like promtool's (docker-compose takes 0.7 s to start); a file that interpolates
     # variables (`$`) depends on the environment too and is always checked.
     key = hashlib.sha256(b"\0".join([binary.encode(), text, *sorted(str(s).encode() for s in secrets)])).hexdigest()

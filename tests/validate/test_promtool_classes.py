@@ -127,3 +127,26 @@ def test_a_class_runs_once_and_a_changed_member_gets_a_fresh_verdict(
     assert runs == [[TESTS.format("0000")], [T4]]  # the class's first failed: the others run on their own
     assert len(problems) == 2 and all("FAILED" in p for p in problems)
     assert [TESTS.format("0000") in problems[0], T4 in problems[1]] == [True, True]
+
+
+def test_the_memo_answers_for_unchanged_files_and_a_changed_one_is_classed_again(
+    tree: dict[str, bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GENERATORS_CACHE_DIR", str(tmp_path / "cache"))
+    root = write(tmp_path / "out", tree)
+    tests = [TESTS.format("0000"), T4]
+    first = promtool_classes.keys(root, tests, "promtool:1")
+    assert first == {t: key(root, t[len("prometheus/tests/svc") : -len(".test.yml")]) for t in tests}
+    assert len((tmp_path / "cache" / promtool_classes.FILE).read_text().splitlines()) == 2
+    other_binary = {t: promtool_classes.key(root, t, "promtool:2") for t in tests}
+    calls: list[str] = []
+    real = promtool_classes.shape
+    monkeypatch.setattr(promtool_classes, "shape", lambda r, t: calls.append(t) or real(r, t))
+    assert promtool_classes.keys(root, tests, "promtool:2", backwards=True) == other_binary
+    assert calls == []  # the other set's job read both from the memo
+    write(root, tree, [(R4, "for: 2m", "for: 3m")])
+    again = promtool_classes.keys(root, tests, "promtool:1")
+    assert calls == [T4] and again[T4] != first[T4] and again[TESTS.format("0000")] == first[TESTS.format("0000")]
+    with (tmp_path / "cache" / promtool_classes.FILE).open("a") as memo:
+        memo.write("torn line\nabc")
+    assert promtool_classes.keys(root, tests, "promtool:1") == again
