@@ -157,11 +157,24 @@ def scrape_jobs(root: Path) -> set[str]:
 
 
 def grafana_queries(root: Path, full: bool, toolset: str = tools.STABLE) -> list[str]:
-    del full  # one promtool call for all queries: fast enough for render too
+    """Both checks below: what every query parses to on the set's promtool, then the metrics and jobs it reads."""
+    return panel_queries(root, full, toolset) + panel_metrics(root, full, toolset)
+
+
+def panel_queries(root: Path, full: bool, toolset: str = tools.STABLE) -> list[str]:
+    """Validator: every panel query through the set's promtool, one call (fast enough for render too)."""
+    del full
+    items = queries(root)
+    return _promtool(items, toolset) if items else []
+
+
+def panel_metrics(root: Path, full: bool, toolset: str = tools.STABLE) -> list[str]:
+    """Validator: the scrape jobs and metrics every query reads exist (no promtool/amtool: one set)."""
+    del full, toolset
     items = queries(root)
     if not items:
         return []
-    problems = _promtool(items, toolset)
+    problems = []
     wanted = {name for _, expr in items for name in metric_names(substitute(expr))}
     known = known_metrics(root, wanted)
     jobs = scrape_jobs(root)

@@ -13,6 +13,9 @@ import contextlib
 import io
 import multiprocessing
 import os
+import resource
+import sys
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
@@ -23,8 +26,14 @@ Outcome = tuple[list[str], str, tools.ToolMissing | None, list[str]]  # problems
 Job = tuple[int, str]  # index in VALIDATORS, version set
 
 # Slowest first (1,000 services), so the other worker is not left with a long one at the end; others follow.
-_FIRST = ("prometheus", "kubernetes", "grafana_queries", "validate", "grafana_dashboards")
+_FIRST = ("prometheus", "kubernetes", "panel_metrics", "crd_schemas", "panel_queries", "validate", "grafana_dashboards")
 _job: tuple[Path, bool] | None = None
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and the tools it waited for."""
+    own, tools_run = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + tools_run.ru_utime + tools_run.ru_stime
 
 
 def _one(job: Job) -> Outcome:
@@ -35,11 +44,16 @@ def _one(job: Job) -> Outcome:
     printed = io.StringIO()
     tools.USED.clear()
     missing = None
+    start, cpu = time.perf_counter(), _cpu()
     with contextlib.redirect_stderr(printed):
         try:
             found = validator(root, full, toolset)
         except tools.ToolMissing as exc:
             found, missing = [], exc
+    if os.environ.get("GENERATORS_TIMINGS") == "1":  # opt-in: where validation's time goes, per job
+        name = getattr(validator, "__name__", "?")
+        seconds = f"{time.perf_counter() - start:.2f} s wall, {_cpu() - cpu:.2f} s CPU"
+        print(f"timing: {name} [{toolset}]: {seconds}", file=sys.__stderr__, flush=True)
     return found, printed.getvalue(), missing, sorted(tools.USED)
 
 

@@ -11,7 +11,15 @@ from pathlib import Path
 
 import yaml
 
-from generators.validate import alertmanager_check, grafana_checks, grafana_queries, promtool_cache, scaling_validate, tools
+from generators.validate import (
+    alertmanager_check,
+    grafana_checks,
+    grafana_queries,
+    promtool_cache,
+    promtool_classes,
+    scaling_validate,
+    tools,
+)
 
 # (rendered tree, full, version set) -> problems. full=True (`render` before the swap, `check`, CI) adds the
 # slower checks: promtool unit tests, amtool route tests, ...; full=False skips them (tests that render often).
@@ -51,22 +59,32 @@ def prometheus(root: Path, full: bool, toolset: str = tools.STABLE) -> list[str]
 
 
 def _unit_tests(root: Path, tests: list[str], toolset: str = tools.STABLE) -> list[str]:
-    """promtool test rules on every test file that has not passed before with the same bytes and the same
-    promtool binary (promtool_cache: each set's verdicts are kept apart)."""
+    """promtool test rules on the first file of each promtool_classes class (a file that is not classed is a class
+    of its own) whose pass is not recorded for this promtool binary (promtool_cache: each set's verdicts are kept
+    apart). When a chunk fails, the other files of its classes run too, so each failing file is promtool's own
+    verdict on it; nothing of a failed chunk is recorded."""
     passed = promtool_cache.Passed()
     tool = promtool_cache.binary(tools.which("promtool", toolset))
-    keys = {t: promtool_cache.key(root, t, tool) for t in tests}
-    todo = [t for t in tests if keys[t] is None or keys[t] not in passed]
-    if not todo:
+    classes: dict[str, list[str]] = {}
+    shared = promtool_classes.keys(root, tests, tool, backwards=toolset != tools.STABLE)
+    for test in tests:
+        alone = promtool_cache.key(root, test, tool) or f"alone:{test}"  # its own class: by its bytes, or never recorded
+        classes.setdefault(shared[test] or alone, []).append(test)
+    first = {members[0]: k for k, members in classes.items() if k not in passed}
+    if not first:
         return []
-    chunks = _chunks(root, todo)
-    with ThreadPoolExecutor(max_workers=2) as pool:  # promtool test is single-threaded: two use both cores
-        results = list(pool.map(lambda chunk: tools.promtool(["test", "rules", *chunk], root, toolset), chunks))
-    for chunk, result in zip(chunks, results, strict=True):
-        if result.ok:  # a failed chunk records nothing: which of its files failed is in promtool's output
-            passed.add(keys[t] for t in chunk)
+    results = _run_chunks(root, list(first), toolset)
+    passed.add(first[t] for chunk, result in results if result.ok for t in chunk if not first[t].startswith("alone:"))
     passed.save()
-    return [f"promtool test rules:\n{r.output}" for r in results if not r.ok]
+    again = [t for chunk, result in results if not result.ok for lead in chunk for t in classes[first[lead]][1:]]
+    results += _run_chunks(root, again, toolset) if again else []
+    return [f"promtool test rules:\n{r.output}" for _, r in results if not r.ok]
+
+
+def _run_chunks(root: Path, tests: list[str], toolset: str) -> list[tuple[list[str], tools.Result]]:
+    chunks = _chunks(root, tests)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # promtool test is single-threaded: two use both cores
+        return list(zip(chunks, pool.map(lambda chunk: tools.promtool(["test", "rules", *chunk], root, toolset), chunks), strict=True))
 
 
 def compose(root: Path, full: bool, toolset: str = tools.STABLE) -> list[str]:
@@ -76,7 +94,7 @@ def compose(root: Path, full: bool, toolset: str = tools.STABLE) -> list[str]:
         return []
     binary = promtool_cache.binary(tools.which("docker-compose"))
     text = source.read_bytes()
-    secrets = (yaml.safe_load(text) or {}).get("secrets") or {}
+    secrets = (yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}).get("secrets") or {}
     # Its verdict by content, like promtool's (docker-compose takes 0.7 s to start); a file that interpolates
     # variables (`$`) depends on the environment too and is always checked.
     key = hashlib.sha256(b"\0".join([binary.encode(), text, *sorted(str(s).encode() for s in secrets)])).hexdigest()
@@ -101,10 +119,11 @@ def compose(root: Path, full: bool, toolset: str = tools.STABLE) -> list[str]:
 # set, except those in ONE_SET, which call no promtool/amtool.
 VALIDATORS: list[Validator] = [prometheus, alertmanager_check.validate]
 VALIDATORS += [grafana_checks.grafana_schemas, grafana_checks.grafana_dashboards]  # Grafana's schema, then layout/uids
-VALIDATORS.append(grafana_queries.grafana_queries)  # PromQL and metrics of every panel
+VALIDATORS += [grafana_queries.panel_queries, grafana_queries.panel_metrics]  # PromQL of every panel (per set), the metrics it reads (once)
 VALIDATORS.append(compose)
 VALIDATORS += [scaling_validate.ha, scaling_validate.kubernetes, scaling_validate.crd_schemas]
-ONE_SET: tuple[Validator, ...] = (grafana_checks.grafana_schemas, grafana_checks.grafana_dashboards, compose, scaling_validate.crd_schemas)
+ONE_SET: tuple[Validator, ...] = (grafana_checks.grafana_schemas, grafana_checks.grafana_dashboards, grafana_queries.panel_metrics, compose)
+ONE_SET += (scaling_validate.crd_schemas,)
 
 
 def sets(validator: Validator) -> tuple[str, ...]:
