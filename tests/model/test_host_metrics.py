@@ -81,13 +81,11 @@ def test_an_overridden_signal_reads_the_gauge(
 
 def test_the_signals_left_alone_keep_node_exporter(tmp_path: Path) -> None:
     host = _host(_load(tmp_path, "    cpu: {metric: system_cpu_usage_percent, unit: percent}\n"))
-    assert [r.record for r in host.recordings] == [
-        "instance:node_memory_utilisation:ratio",
-        "instance_mountpoint:node_filesystem_avail:ratio",
-        "instance:system_cpu_usage_percent:used_ratio",
-    ]
+    # the node signals read node-exporter's series directly (their tiers share a condition recording made by
+    # outputs/prometheus/conditions.py); the overridden one reads its own recording of the gauge
+    assert [r.record for r in host.recordings] == ["instance:system_cpu_usage_percent:used_ratio"]
     exprs = {a.name: a.tiers[0].expr for a in host.alerts}
-    assert exprs["HostHighMemoryUsage"] == 'instance:node_memory_utilisation:ratio{job="node"} > 0.7'
+    assert exprs["HostHighMemoryUsage"] == '1 - node_memory_MemAvailable_bytes{job="node"} / node_memory_MemTotal_bytes{job="node"} > 0.7'
     assert exprs["HostMetricAbsent"] == 'absent(system_cpu_usage_percent{job="node"})'  # cpu's gauge replaced node_cpu_seconds_total
 
 
