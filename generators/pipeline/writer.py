@@ -145,7 +145,7 @@ def check_targets(out: Path, files: Mapping[str, bytes]) -> None:
             raise UnsafePath(f"{out / rel}: {rel!r} {why}; nothing was written or removed")
 
 
-def swap(tmp: Path, out: Path, files: Mapping[str, bytes], same: frozenset[str] = frozenset()) -> list[str]:
+def swap(tmp: Path, out: Path, files: Mapping[str, bytes], same: frozenset[str]) -> list[str]:
     """Move the validated files into out, except those in same (out holds their bytes: see unchanged); delete
     stale generated files. Returns the removed paths."""
     removed = []
@@ -162,7 +162,7 @@ def swap(tmp: Path, out: Path, files: Mapping[str, bytes], same: frozenset[str] 
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
-        if rel in same or (target.is_file() and target.read_bytes() == files[rel]):
+        if rel in same:  # unchanged(): out already holds these bytes; every other file differs
             continue
         os.replace(tmp / rel, target)
     shutil.rmtree(tmp, ignore_errors=True)
